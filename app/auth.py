@@ -1,0 +1,96 @@
+"""Moderator accounts: argon2 password hashes, the login session, CSRF tokens."""
+
+import hmac
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session, select
+
+from app.db import SessionDep
+from app.domain.errors import Conflict, Invalid
+from app.models import User
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 8
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; answered with a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(*, session: Session, username: str, password: str, is_admin: bool = False) -> User:
+    """Create a moderator account."""
+    username = username.strip()
+    if not 2 <= len(username) <= 80:
+        raise Invalid("bad_username", "Der Benutzername muss 2 bis 80 Zeichen lang sein.")
+    if len(password) < MIN_PASSWORD:
+        raise Invalid("weak_password", "Das Passwort muss mindestens {min} Zeichen lang sein.", min=MIN_PASSWORD)
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict("user_exists", "Den Benutzernamen „{name}“ gibt es schon.", name=username)
+    user = User(username=username, password_hash=hash_password(password), is_admin=is_admin)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        _hasher.hash(password)  # same work either way, so timing does not reveal names
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+        session.commit()
+    return user
+
+
+def login(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session["uid"] = user.id
+
+
+def logout(request: Request) -> None:
+    request.session.clear()
+
+
+def _user_from_session(request: Request, session: Session) -> User | None:
+    uid = request.session.get("uid") if "session" in request.scope else None
+    return session.get(User, uid) if isinstance(uid, int) else None
+
+
+def require_page_user(request: Request, session: SessionDep) -> User:
+    user = _user_from_session(request, session)
+    if user is None:
+        raise LoginRequired(request.url.path)
+    return user
+
+
+def require_api_user(request: Request, session: SessionDep) -> User:
+    user = _user_from_session(request, session)
+    if user is None:
+        raise HTTPException(401, "Bitte melden Sie sich an.")
+    return user
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    expected = request.session.get("csrf") if "session" in request.scope else None
+    if not expected or not token or not hmac.compare_digest(expected, token):
+        raise HTTPException(403, "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.")
+
+
+PageUser = Annotated[User, Depends(require_page_user)]
+ApiUser = Annotated[User, Depends(require_api_user)]

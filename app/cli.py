@@ -1,0 +1,133 @@
+"""`saalumfrage serve | demo | create-admin | migrate`."""
+
+import argparse
+import getpass
+import os
+import socket
+import sys
+
+from app.config import settings
+
+
+def _lan_address() -> str | None:
+    """The address phones in the same Wi-Fi would use (no packet is sent)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET address: only picks the outgoing interface
+            return s.getsockname()[0]
+    except OSError:
+        return None
+
+
+def _base_url(host: str, port: int) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    if host in ("0.0.0.0", "::"):
+        host = _lan_address() or "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def cmd_migrate(_args) -> int:
+    from app.main import migrate
+
+    migrate(settings.database_url)
+    print("Datenbank ist auf dem neuesten Stand.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from app import demo
+    from app.db import new_session
+    from app.main import migrate
+
+    migrate(settings.database_url)
+    with new_session() as session:
+        event = demo.seed(session, with_votes=getattr(args, "with_votes", False))
+    base = _base_url(getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000))
+    print(
+        "\n".join(
+            [
+                "",
+                "Saalumfrage – Demo „" + event.title + "“",
+                f"  Moderation:  {base}/moderator/events/{event.id}",
+                f"               Benutzer „{demo.DEMO_USER}“, Passwort „{demo.DEMO_PASSWORD}“",
+                f"  Beamer:      {base}/p/{event.projector_token}",
+                f"  Teilnehmen:  {base}/j/{event.join_code}   (oder {base}/ und Code {event.join_code})",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    if args.demo:
+        cmd_demo(args)
+    else:
+        cmd_migrate(args)
+    os.environ["AUTO_MIGRATE"] = "false"  # done once here, not by every worker
+    settings.auto_migrate = False
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        proxy_headers=True,
+        log_level="info",
+        access_log=False,  # no IP addresses in logs
+    )
+    return 0
+
+
+def cmd_create_admin(args) -> int:
+    from app import auth
+    from app.db import new_session
+    from app.domain.errors import DomainError
+    from app.main import migrate
+
+    migrate(settings.database_url)
+    password = args.password or os.environ.get("SAALUMFRAGE_PASSWORD") or getpass.getpass("Passwort: ")
+    try:
+        with new_session() as session:
+            auth.create_user(session=session, username=args.username, password=password, is_admin=True)
+    except DomainError as exc:
+        print("Fehler: " + exc.message.format(**exc.params), file=sys.stderr)
+        return 1
+    print(f"Konto „{args.username}“ angelegt.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="saalumfrage", description="Live-Saalumfragen für Bürgerbeteiligung")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="App starten")
+    serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0, damit Handys im WLAN sie erreichen")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="Demo-Veranstaltung anlegen und Links ausgeben")
+    serve.add_argument("--with-votes", action="store_true", help="Demo mit Beispielstimmen")
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="Demo-Inhalte anlegen und Links ausgeben")
+    demo.add_argument("--with-votes", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    admin = sub.add_parser("create-admin", help="Moderationskonto anlegen")
+    admin.add_argument("username")
+    admin.add_argument("--password", help="sonst Abfrage oder SAALUMFRAGE_PASSWORD")
+    admin.set_defaults(func=cmd_create_admin)
+
+    sub.add_parser("migrate", help="Datenbank-Migrationen anwenden").set_defaults(func=cmd_migrate)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

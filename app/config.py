@@ -1,0 +1,42 @@
+"""One settings object, read from the environment (and an optional .env file)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-not-secret-change-me"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'saalumfrage.db'}"
+    bus_url: str = "memory://"
+    secret_key: str = DEV_SECRET
+    # Public base URL used in the QR code, e.g. https://umfrage.landkreis.example;
+    # empty: derived from the request the projector page was loaded with.
+    public_url: str = ""
+    auto_migrate: bool = True
+    # Vote writer: how long it waits to gather a batch, and the largest batch.
+    vote_batch_ms: float = 5.0
+    vote_batch_max: int = 2000
+    # How often changed tallies are pushed to projector and moderator.
+    tally_interval_ms: float = 150.0
+    session_max_age_s: int = 12 * 3600
+    default_locale: str = "de"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "SECRET_KEY muss in Produktion gesetzt sein (mindestens 32 Zeichen). "
+                "SECRET_KEY must be set in production (at least 32 characters)."
+            )
+        return self
+
+
+settings = Settings()

@@ -1,0 +1,57 @@
+"""Engine and sessions. Every request or moderator action gets a short session."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from app.config import settings
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL so readers never wait for the vote writer."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa_event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+engine = make_engine(settings.database_url)
+
+
+def set_engine(new_engine: Engine) -> None:
+    """Swap the process-wide engine (tests, CLI with another URL)."""
+    global engine
+    engine = new_engine
+
+
+def get_engine() -> Engine:
+    return engine
+
+
+def new_session() -> Session:
+    return Session(engine, expire_on_commit=False)
+
+
+def get_session() -> Iterator[Session]:
+    with new_session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

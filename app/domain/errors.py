@@ -1,0 +1,23 @@
+"""Domain errors: a stable code for programs and a German message (a gettext msgid) for people."""
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, code: str, message: str, /, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = params
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Invalid(DomainError):
+    status = 422
+
+
+class Conflict(DomainError):
+    status = 409

@@ -1,0 +1,48 @@
+"""Translation catalogue: German is the source language; other locales come from app/locale/<lang>/messages.po."""
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+SOURCE_LOCALE = "de"
+
+
+def available_locales() -> list[str]:
+    found = sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
+    return [SOURCE_LOCALE] + [loc for loc in found if loc != SOURCE_LOCALE]
+
+
+@lru_cache(maxsize=8)
+def translations(locale: str) -> NullTranslations:
+    """Compile the .po file in memory, so no binary .mo needs to be committed."""
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale == SOURCE_LOCALE or not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+def translate(message: str, locale: str = SOURCE_LOCALE, **params: object) -> str:
+    text = translations(locale).gettext(message)
+    return text.format(**params) if params else text
+
+
+def pick_locale(accept_language: str | None, cookie: str | None = None) -> str:
+    """The visitor's choice (cookie) first, then the browser's languages, else German."""
+    locales = available_locales()
+    if cookie in locales:
+        return cookie
+    for part in (accept_language or "").split(","):
+        lang = part.split(";")[0].strip().lower()[:2]
+        if lang in locales:
+            return lang
+    return SOURCE_LOCALE

@@ -1,0 +1,176 @@
+"""create_app(): the lifespan starts the bus, the vote writer and the tally ticker; routes and error pages."""
+
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from app import db
+from app.auth import LoginRequired
+from app.config import ROOT, settings
+from app.domain.errors import DomainError
+from app.realtime.bus import create_bus
+from app.realtime.hub import Hub
+from app.routes import api, attendee, moderator, projector
+from app.web import LocaleMiddleware, _, flash, render
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    """Every response forbids third-party content and framing (pure ASGI: no cost on websockets)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _v in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def migrate(url: str) -> None:
+    """Bring the database schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _back_to(request: Request) -> str | None:
+    """Where a refused form action returns to: the page it came from, if it is ours."""
+    referer = request.headers.get("referer", "")
+    base = str(request.base_url)
+    if referer.startswith(base):
+        return "/" + referer[len(base):].split("#")[0]
+    return None
+
+
+def create_app() -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.auto_migrate:
+            migrate(settings.database_url)
+        hub = Hub(
+            bus=create_bus(settings.bus_url),
+            engine=db.get_engine(),
+            secret=settings.secret_key,
+            batch_ms=settings.vote_batch_ms,
+            batch_max=settings.vote_batch_max,
+            tally_ms=settings.tally_interval_ms,
+        )
+        app.state.hub = hub
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = FastAPI(
+        title="Saalumfrage",
+        summary="Live-Saalumfragen für Bürgerbeteiligung",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="saal_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
+    app.include_router(attendee.router)
+    app.include_router(moderator.router)
+    app.include_router(projector.router)
+    app.include_router(api.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"status": "ok"}
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        message = _(exc.message, **exc.params)
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "code": exc.code}, status_code=exc.status)
+        back = _back_to(request) if request.method == "POST" else None
+        if back and "session" in request.scope:
+            flash(request, message, "error")
+            return RedirectResponse(back, status_code=303)
+        return render(request, "error.html", status_code=exc.status, title=_("Das ging nicht"), message=message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        titles = {404: _("Nicht gefunden"), 401: _("Anmeldung nötig"), 403: _("Nicht erlaubt"), 405: _("Nicht erlaubt")}
+        default = {404: _("Diese Seite gibt es nicht."), 405: _("Diese Aktion ist hier nicht möglich.")}
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in (404, 405) else default.get(
+            exc.status_code, _("Die Anfrage konnte nicht bearbeitet werden.")
+        )
+        if isinstance(exc.detail, str) and exc.status_code in (401, 403):
+            message = _(exc.detail)
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        title = titles.get(exc.status_code, _("Fehler"))
+        return render(request, "error.html", status_code=exc.status_code, title=title, message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors()[:10]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            problems.append({"field": where, "problem": err.get("msg", "")})
+        message = _("Die Eingabe ist ungültig. Bitte prüfen Sie die markierten Angaben.")
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "errors": problems}, status_code=422)
+        return render(request, "error.html", status_code=400, title=_("Ungültige Eingabe"), message=message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = _("Etwas ist schiefgelaufen. Bitte versuchen Sie es noch einmal.")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return render(request, "error.html", status_code=500, title=_("Fehler"), message=message)
+
+    return app
+
+
+app = create_app()
+

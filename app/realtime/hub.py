@@ -1,0 +1,320 @@
+"""Per-event fan-out to this process's sockets, vote intake and tally coalescing."""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import WebSocket
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.domain import votes as v_domain
+from app.domain.errors import DomainError
+from app.domain.questions import LiveQuestion
+from app.domain.snapshot import Snapshot, snapshot
+from app.i18n import translate
+from app.models import Event
+from app.realtime import protocol
+from app.realtime.bus import Bus
+from app.realtime.writer import VoteWriter
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "events"
+SEND_QUEUE_MAX = 64
+
+
+class Connection:
+    """One socket: a bounded queue drained by its own send task, so a slow phone stalls nobody."""
+
+    __slots__ = ("ws", "role", "event_id", "device", "locale", "queue", "sender")
+
+    def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str) -> None:
+        self.ws = ws
+        self.role = role
+        self.event_id = event_id
+        self.device = device
+        self.locale = locale
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_MAX)
+        self.sender: asyncio.Task | None = None
+
+    def push(self, text: str) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            # Far behind: drop it; it reconnects and gets the full state again.
+            log.info("closing a %s socket that fell behind", self.role)
+            if self.sender is not None:
+                self.sender.cancel()
+            asyncio.ensure_future(_close_quietly(self.ws, 1013))
+
+
+async def _close_quietly(ws: WebSocket, code: int) -> None:
+    try:
+        await ws.close(code=code)
+    except Exception:
+        pass
+
+
+@dataclass
+class Room:
+    """What this process knows about one event: its sockets and the current question."""
+
+    event_id: int
+    attendees: set[Connection] = field(default_factory=set)
+    projectors: set[Connection] = field(default_factory=set)
+    moderators: set[Connection] = field(default_factory=set)
+    loaded: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    live: LiveQuestion | None = None
+    # The serialised state per role, built once per change and shared by every socket.
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results_shown: bool = True
+    dirty: bool = False
+    tally: dict[str, Any] | None = None
+    tally_text: dict[str, str] = field(default_factory=dict)
+    connected_sent: int = -1
+
+    def members(self, role: str) -> set[Connection]:
+        return {"attendee": self.attendees, "projector": self.projectors, "moderator": self.moderators}[role]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.attendees or self.projectors or self.moderators)
+
+
+class Hub:
+    def __init__(self, *, bus: Bus, engine: Engine, secret: str, batch_ms: float, batch_max: int, tally_ms: float):
+        self.bus = bus
+        self.engine = engine
+        self.secret = secret
+        self.tally_interval = tally_ms / 1000
+        self.rooms: dict[int, Room] = {}
+        self.writer = VoteWriter(engine, self._votes_committed, batch_ms=batch_ms, batch_max=batch_max)
+        self._ticker: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.bus.start()
+        self.bus.subscribe(CHANNEL, self._on_bus)
+        self.writer.start()
+        self._ticker = asyncio.create_task(self._tick_forever(), name="tally-ticker")
+
+    async def stop(self) -> None:
+        if self._ticker:
+            self._ticker.cancel()
+        await self.writer.stop()
+        for room in list(self.rooms.values()):
+            for conn in room.attendees | room.projectors | room.moderators:
+                await _close_quietly(conn.ws, 1012)  # service restart: clients reconnect
+        self.bus.unsubscribe(CHANNEL, self._on_bus)
+        await self.bus.stop()
+
+    # ---- notes from moderator actions and the writer ------------------------------------------
+
+    async def state_changed(self, event_id: int) -> None:
+        """Tell every instance that an event changed; each reloads it from the database."""
+        await self.bus.publish(CHANNEL, {"kind": "state", "event_id": event_id})
+
+    def _votes_committed(self, rows: list[v_domain.VoteRow]) -> None:
+        by_event: dict[int, set[int]] = {}
+        for row in rows:
+            by_event.setdefault(row.event_id, set()).add(row.question_id)
+        for event_id, question_ids in by_event.items():
+            self._spawn(self.bus.publish(CHANNEL, {"kind": "votes", "event_id": event_id, "question_ids": sorted(question_ids)}))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _on_bus(self, message: dict[str, Any]) -> None:
+        room = self.rooms.get(message.get("event_id"))
+        if room is None:
+            return
+        if message.get("kind") == "state":
+            await self._reload(room)
+            self._broadcast_state(room)
+        elif message.get("kind") == "votes":
+            if room.live and room.live.id in message.get("question_ids", ()):
+                room.dirty = True
+
+    # ---- room state ------------------------------------------------------------------------
+
+    async def room(self, event_id: int) -> Room:
+        room = self.rooms.get(event_id)
+        if room is None:
+            room = self.rooms[event_id] = Room(event_id)
+        if not room.loaded:
+            async with room.lock:
+                if not room.loaded:
+                    await self._reload(room)
+        return room
+
+    async def _reload(self, room: Room) -> None:
+        loaded = await asyncio.to_thread(self._load_sync, room.event_id)
+        if loaded is None:  # the event was deleted
+            room.live, room.state, room.tally = None, {}, None
+            room.loaded = True
+            return
+        room.live, room.state, room.tally, room.results_shown = loaded.live, loaded.state, loaded.results, loaded.results_shown
+        room.tally_text = self._tally_texts(room) if room.tally else {}
+        room.dirty = False
+        room.loaded = True
+
+    def _load_sync(self, event_id: int) -> Snapshot | None:
+        with Session(self.engine) as session:
+            event = session.get(Event, event_id)
+            return None if event is None else snapshot(session=session, event=event)
+
+    def _tally_texts(self, room: Room) -> dict[str, str]:
+        msg = {"type": protocol.TALLY, **room.tally, "connected": len(room.attendees)}
+        full = protocol.dumps(msg)
+        return {"moderator": full, "projector": full if room.results_shown else protocol.dumps({**msg, "counts": None})}
+
+    def _state_text(self, room: Room, role: str, **extra: Any) -> str:
+        payload = room.state.get(role) or {"type": protocol.STATE, "phase": "gone", "event": None, "question": None}
+        if role != "attendee":
+            extra["connected"] = len(room.attendees)
+        return protocol.dumps({**payload, **extra})
+
+    def _broadcast_state(self, room: Room) -> None:
+        for role in ("attendee", "projector", "moderator"):
+            members = room.members(role)
+            if members:
+                text = self._state_text(room, role)  # serialised once per role
+                for conn in members:
+                    conn.push(text)
+        room.connected_sent = len(room.attendees)
+
+    # ---- tallies, a few times a second, only when changed ---------------------------------------
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.tally_interval)
+            try:
+                await self._tick()
+            except Exception:
+                log.exception("tally tick failed")
+
+    async def _tick(self) -> None:
+        for room in list(self.rooms.values()):
+            changed = False
+            if room.dirty and room.live is not None:
+                room.dirty = False
+                live = room.live
+                tally = await asyncio.to_thread(self._tally_sync, live)
+                if room.live is live:
+                    room.tally = tally
+                    changed = True
+            if room.tally is not None and (changed or room.connected_sent != len(room.attendees)):
+                room.tally_text = self._tally_texts(room)
+                for role in ("projector", "moderator"):
+                    for conn in room.members(role):
+                        conn.push(room.tally_text[role])
+                room.connected_sent = len(room.attendees)
+            elif room.tally is None and room.connected_sent != len(room.attendees):
+                text = protocol.dumps({"type": protocol.PRESENCE, "connected": len(room.attendees)})
+                for conn in room.projectors | room.moderators:
+                    conn.push(text)
+                room.connected_sent = len(room.attendees)
+
+    def _tally_sync(self, live: LiveQuestion) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            return v_domain.tally(session=session, question_id=live.id, option_ids=sorted(live.option_ids))
+
+    # ---- sockets ---------------------------------------------------------------------------
+
+    async def serve(self, ws: WebSocket, *, role: str, event_id: int, device: str | None, locale: str) -> None:
+        """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
+        room = await self.room(event_id)
+        conn = Connection(ws, role, event_id, device, locale)
+        room.members(role).add(conn)
+        conn.sender = asyncio.create_task(self._send_loop(conn))
+        try:
+            my_vote = None
+            if role == "attendee" and room.live is not None:
+                live = room.live
+                my_vote = await asyncio.to_thread(self._my_vote_sync, live.id, device)
+                if room.live is not live:
+                    my_vote = None
+            conn.push(self._state_text(room, role, **({"my_vote": my_vote} if role == "attendee" else {})))
+            if role != "attendee" and room.tally_text:
+                conn.push(room.tally_text[role])
+            await self._receive_loop(conn, room)
+        finally:
+            room.members(role).discard(conn)
+            if conn.sender:
+                conn.sender.cancel()
+            if room.empty and self.rooms.get(event_id) is room:
+                del self.rooms[event_id]
+
+    def _my_vote_sync(self, question_id: int, device: str) -> list[int] | None:
+        with Session(self.engine) as session:
+            return v_domain.device_choices(session=session, question_id=question_id, device=device)
+
+    @staticmethod
+    async def _send_loop(conn: Connection) -> None:
+        send = conn.ws.send_text
+        queue = conn.queue
+        try:
+            while True:
+                text = await queue.get()
+                await send(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away; the receive loop notices and ends
+            return
+
+    async def _receive_loop(self, conn: Connection, room: Room) -> None:
+        ws = conn.ws
+        while True:
+            try:
+                message = await ws.receive()
+            except Exception:
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            msg: dict[str, Any] | None = None
+            try:
+                msg = protocol.parse(message.get("text"), conn.role)
+                if msg["type"] == protocol.PING:
+                    conn.push(protocol.dumps({"type": protocol.PONG}))
+                elif msg["type"] == protocol.VOTE:
+                    self._take_vote(conn, room, msg)
+            except (protocol.ProtocolError, DomainError) as exc:
+                vote_id = msg.get("vote_id") if msg else None
+                extra = {"vote_id": vote_id} if isinstance(vote_id, str) and len(vote_id) <= v_domain.VOTE_ID_MAX else {}
+                conn.push(protocol.error(exc.code, translate(exc.message, conn.locale, **exc.params), **extra))
+
+    def _take_vote(self, conn: Connection, room: Room, msg: dict[str, Any]) -> None:
+        vote_id = v_domain.clean_vote_id(msg.get("vote_id"))
+        choices = v_domain.check_vote(live=room.live, question_id=msg.get("question_id"), choices=msg.get("choices"))
+        row = v_domain.new_vote_row(live=room.live, device=conn.device, choices=choices, vote_id=vote_id)
+        future = self.writer.submit(row)
+        future.add_done_callback(lambda f: self._acked(conn, row, f))
+
+    def _acked(self, conn: Connection, row: v_domain.VoteRow, future: asyncio.Future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            text = translate("Ihre Stimme konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", conn.locale)
+            conn.push(protocol.error("not_stored", text, vote_id=row.vote_id))
+            return
+        conn.push(protocol.dumps({"type": protocol.ACK, "vote_id": row.vote_id, "question_id": row.question_id, "choices": list(row.choices)}))
+
+    # ---- the plain HTML form path ------------------------------------------------------------
+
+    async def cast_form_vote(self, *, event_id: int, device: str, question_id: int, choices: list[int]) -> tuple[int, ...]:
+        """Validate and store a vote from the no-JavaScript form; returns once it is durable."""
+        room = await self.room(event_id)
+        picked = v_domain.check_vote(live=room.live, question_id=question_id, choices=choices)
+        row = v_domain.new_vote_row(live=room.live, device=device, choices=picked, vote_id=v_domain.clean_vote_id(None))
+        try:
+            await self.writer.submit(row)
+        finally:
+            if room.empty and self.rooms.get(event_id) is room:
+                del self.rooms[event_id]
+        return picked
+

@@ -1,0 +1,53 @@
+"""Every websocket message, both ways, in one place (documented in docs/protocol.md)."""
+
+import json
+from typing import Any
+
+MAX_MESSAGE_BYTES = 4096
+
+# Server → client
+STATE = "state"  # full state of the event for this role; sent on connect and on every change
+TALLY = "tally"  # full totals of the current question (moderator, projector)
+PRESENCE = "presence"  # number of connected phones (moderator, projector)
+ACK = "ack"  # a vote is durably stored
+ERROR = "error"  # something the client sent was refused; `message` is for people
+PONG = "pong"
+
+# Client → server
+VOTE = "vote"  # attendee only
+PING = "ping"
+
+CLIENT_TYPES = {"attendee": {VOTE, PING}, "projector": {PING}, "moderator": {PING}}
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str, /, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = params
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse(raw: str | bytes | None, role: str) -> dict[str, Any]:
+    """Decode one client message and check its type is allowed for the role."""
+    if raw is None:
+        raise ProtocolError("binary", "Nur Textnachrichten werden verstanden.")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("too_large", "Die Nachricht ist zu groß.")
+    try:
+        message = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ProtocolError("bad_json", "Die Nachricht ist kein gültiges JSON.") from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise ProtocolError("bad_message", "Die Nachricht hat keinen gültigen Typ.")
+    if message["type"] not in CLIENT_TYPES[role]:
+        raise ProtocolError("unknown_type", "Unbekannter Nachrichtentyp „{type}“.", type=message["type"][:40])
+    return message
+
+
+def error(code: str, message: str, **extra: Any) -> str:
+    return dumps({"type": ERROR, "code": code, "message": message, **extra})

@@ -1,0 +1,148 @@
+"""The attendee's pages: start page, join by code, the phone page with its plain form, the phone socket."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, WebSocket
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.config import settings
+from app.db import new_session
+from app.domain import events as e_domain
+from app.domain import votes as v_domain
+from app.domain.errors import DomainError, NotFound
+from app.domain.snapshot import snapshot
+from app.i18n import translate
+from app.models import Event
+from app.realtime import protocol
+from app.web import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE,
+    _,
+    is_https,
+    new_device_cookie,
+    read_device,
+    render,
+)
+
+router = APIRouter()
+
+
+def _find_event(code: str) -> Event:
+    with new_session() as session:
+        return e_domain.get_by_code(session=session, code=code)
+
+
+@router.get("/")
+def start_page(request: Request):
+    return render(request, "start.html", code="", error=None)
+
+
+@router.get("/join")
+def join(request: Request, code: str = ""):
+    """The start page's form: go to the event, or say the code is unknown and let them type again."""
+    try:
+        event = _find_event(code)
+    except NotFound as exc:
+        message = _("Bitte geben Sie den Code ein, der im Saal angezeigt wird.") if not code.strip() else _(exc.message, **exc.params)
+        return render(request, "start.html", status_code=404 if code.strip() else 400, code=code[:20], error=message)
+    return RedirectResponse(f"/j/{event.join_code}", status_code=303)
+
+
+def _phone_view(event: Event, device: str | None) -> dict:
+    with new_session() as session:
+        snap = snapshot(session=session, event=event)
+        state = snap.state["attendee"]
+        my_vote = None
+        if snap.live is not None and device:
+            my_vote = v_domain.device_choices(
+                session=session, question_id=snap.live.id, device=v_domain.device_hash(device, settings.secret_key)
+            )
+    return {**state, "my_vote": my_vote}
+
+
+def _with_device(request: Request, response: Response, device: str | None, cookie: str | None) -> Response:
+    if cookie:
+        response.set_cookie(
+            DEVICE_COOKIE, cookie, max_age=DEVICE_MAX_AGE, httponly=True, samesite="lax", secure=is_https(request)
+        )
+    return response
+
+
+@router.get("/j/{code}")
+def phone_page(request: Request, code: str, voted: int | None = None):
+    try:
+        event = _find_event(code)
+    except NotFound as exc:
+        return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
+    device = read_device(request.cookies.get(DEVICE_COOKIE))
+    cookie = None
+    if device is None:
+        device, cookie = new_device_cookie()
+    view = _phone_view(event, device)
+    just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
+    response = render(request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"] or [], just_voted=just_voted)
+    return _with_device(request, response, device, cookie)
+
+
+@router.post("/j/{code}/vote")
+async def phone_form_vote(
+    request: Request,
+    code: str,
+    question_id: Annotated[str, Form()] = "",
+    choice: Annotated[list[str] | None, Form()] = None,
+):
+    """The vote without JavaScript: the same rules and the same writer as the socket."""
+    try:
+        event = await run_in_threadpool(_find_event, code)
+    except NotFound as exc:
+        return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
+    device = read_device(request.cookies.get(DEVICE_COOKIE))
+    cookie = None
+    error = None
+    if device is None:
+        # Cookies were blocked or expired: nothing is stored, and the page explains why.
+        device, cookie = new_device_cookie()
+        error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte wählen Sie Ihre Antwort noch einmal.")
+    selected: list[int] = []
+    try:
+        qid = int(question_id)
+        selected = [int(c) for c in (choice or [])]
+    except ValueError:
+        error = error or _("Die Auswahl ist ungültig.")
+    if error is None:
+        try:
+            await request.app.state.hub.cast_form_vote(
+                event_id=event.id,
+                device=v_domain.device_hash(device, settings.secret_key),
+                question_id=qid,
+                choices=selected,
+            )
+            return RedirectResponse(f"/j/{event.join_code}?voted={qid}#status", status_code=303)
+        except DomainError as exc:
+            error = _(exc.message, **exc.params)
+    view = await run_in_threadpool(_phone_view, event, device)
+    status = 409 if view["phase"] != "open" else 422
+    response = render(request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False)
+    return _with_device(request, response, device, cookie)
+
+
+@router.websocket("/ws/j/{code}")
+async def phone_socket(ws: WebSocket, code: str):
+    locale = ws.scope.get("state", {}).get("locale", "de")
+    device = read_device(ws.cookies.get(DEVICE_COOKIE))
+    await ws.accept()
+    try:
+        event = await run_in_threadpool(_find_event, code)
+    except NotFound as exc:
+        await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
+        await ws.close(code=4404)
+        return
+    if device is None:
+        await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
+        await ws.close(code=4401)
+        return
+    await ws.app.state.hub.serve(
+        ws, role="attendee", event_id=event.id, device=v_domain.device_hash(device, settings.secret_key), locale=locale
+    )
+

@@ -1,0 +1,395 @@
+"""Moderator pages: login, events, agenda editing and the control page that drives an event."""
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, WebSocket
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from app import auth
+from app.db import SessionDep, new_session
+from app.domain import events as e_domain
+from app.domain import questions as q_domain
+from app.domain.errors import DomainError, Invalid
+from app.domain.snapshot import snapshot
+from app.models import Event, Question, QuestionKind, User
+from app.web import _, flash, public_base, render
+
+router = APIRouter()
+
+Text = Annotated[str, Form()]
+
+
+def _safe_next(url: str | None) -> str:
+    return url if url and url.startswith("/") and not url.startswith("//") else "/moderator"
+
+
+def parse_date(raw: str) -> dt.date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid("bad_date", "Bitte geben Sie das Datum als TT.MM.JJJJ oder JJJJ-MM-TT an.") from None
+
+
+def parse_optional_int(raw: str, *, field: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=field) from None
+
+
+def publish_state(request: Request, event_id: int) -> None:
+    """After a committed change: every instance reloads the event and pushes it to its sockets."""
+    from anyio import from_thread
+
+    from_thread.run(request.app.state.hub.state_changed, event_id)
+
+
+def _event_url(event_id: int, anchor: str = "") -> str:
+    return f"/moderator/events/{event_id}" + (f"#{anchor}" if anchor else "")
+
+
+# ---- login ---------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/moderator"):
+    return render(request, "login.html", next=_safe_next(next), username="", error=None)
+
+
+@router.post("/login")
+def login_submit(
+    request: Request, session: SessionDep, username: Text = "", password: Text = "", next: Text = "/moderator", csrf: Text = ""
+):
+    auth.check_csrf(request, csrf)
+    user = auth.authenticate(session=session, username=username[:80], password=password[:200])
+    if user is None:
+        error = _("Benutzername oder Passwort ist falsch.")
+        return render(request, "login.html", status_code=401, next=_safe_next(next), username=username[:80], error=error)
+    auth.login(request, user)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout_submit(request: Request, csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    auth.logout(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+# ---- events --------------------------------------------------------------------------------
+
+
+@router.get("/moderator")
+def events_page(request: Request, user: auth.PageUser, session: SessionDep):
+    events = e_domain.list_events(session=session)
+    return render(request, "moderator/events.html", user=user, events=events, form={}, error=None)
+
+
+@router.post("/moderator/events")
+def create_event(
+    request: Request, user: auth.PageUser, session: SessionDep, title: Text = "", place: Text = "", date: Text = "", csrf: Text = ""
+):
+    auth.check_csrf(request, csrf)
+    try:
+        event = e_domain.create_event(session=session, owner_id=user.id, title=title, place=place, date=parse_date(date))
+    except DomainError as exc:
+        events = e_domain.list_events(session=session)
+        form = {"title": title[:200], "place": place[:200], "date": date[:20]}
+        return render(
+            request, "moderator/events.html", status_code=exc.status, user=user, events=events, form=form, error=_(exc.message, **exc.params)
+        )
+    flash(request, _("Veranstaltung „{title}“ angelegt.", title=event.title), "success")
+    return RedirectResponse(_event_url(event.id), status_code=303)
+
+
+def _load_event(session, event_id: int) -> Event:
+    return e_domain.get_event(session=session, event_id=event_id)
+
+
+@router.get("/moderator/events/{event_id}")
+def control_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep):
+    event = _load_event(session, event_id)
+    snap = snapshot(session=session, event=event)
+    base = public_base(request)
+    return render(
+        request,
+        "moderator/control.html",
+        user=user,
+        event=event,
+        agenda=e_domain.agenda(session=session, event_id=event.id),
+        votes=e_domain.vote_counts(session=session, event_id=event.id),
+        state=snap.state["moderator"],
+        join_url=f"{base}/j/{event.join_code}",
+        projector_url=f"{base}/p/{event.projector_token}",
+    )
+
+
+@router.post("/moderator/events/{event_id}/edit")
+def edit_event(
+    request: Request,
+    event_id: int,
+    user: auth.PageUser,
+    session: SessionDep,
+    title: Text = "",
+    place: Text = "",
+    date: Text = "",
+    csrf: Text = "",
+):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    e_domain.update_event(session=session, event=event, title=title, place=place, date=parse_date(date))
+    publish_state(request, event.id)
+    flash(request, _("Angaben gespeichert."), "success")
+    return RedirectResponse(_event_url(event.id), status_code=303)
+
+
+# ---- agenda topics --------------------------------------------------------------------------
+
+
+@router.post("/moderator/events/{event_id}/topics")
+def add_topic(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    topic = e_domain.add_topic(session=session, event_id=event.id, title=title)
+    flash(request, _("Thema „{title}“ hinzugefügt.", title=topic.title), "success")
+    return RedirectResponse(_event_url(event.id, f"topic-{topic.id}"), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/topics/{topic_id}/{action}")
+def topic_action(
+    request: Request,
+    event_id: int,
+    topic_id: int,
+    action: str,
+    user: auth.PageUser,
+    session: SessionDep,
+    title: Text = "",
+    csrf: Text = "",
+):
+    auth.check_csrf(request, csrf)
+    topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
+    if action == "rename":
+        e_domain.rename_topic(session=session, topic=topic, title=title)
+    elif action == "delete":
+        e_domain.delete_topic(session=session, topic=topic)
+        flash(request, _("Thema gelöscht."), "success")
+        return RedirectResponse(_event_url(event_id, "agenda"), status_code=303)
+    elif action in ("move-up", "move-down"):
+        e_domain.move_topic(session=session, topic=topic, direction=-1 if action == "move-up" else 1)
+    else:
+        raise Invalid("unknown_action", "Unbekannte Aktion.")
+    publish_state(request, event_id)
+    return RedirectResponse(_event_url(event_id, f"topic-{topic.id}"), status_code=303)
+
+
+# ---- questions ------------------------------------------------------------------------------
+
+
+def _question_form_page(request, *, user, event, session, form, error=None, question=None, status_code=200):
+    return render(
+        request,
+        "moderator/question_form.html",
+        status_code=status_code,
+        user=user,
+        event=event,
+        topics=e_domain.topics(session=session, event_id=event.id),
+        form=form,
+        error=error,
+        question=question,
+        locked=question is not None and q_domain.has_votes(session=session, question_id=question.id),
+    )
+
+
+@router.get("/moderator/events/{event_id}/questions/new")
+def new_question_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, topic_id: int | None = None):
+    event = _load_event(session, event_id)
+    form = {"topic_id": topic_id, "kind": QuestionKind.single, "text": "", "options": "", "max_choices": ""}
+    return _question_form_page(request, user=user, event=event, session=session, form=form)
+
+
+def _question_form_values(topic_id: str, text: str, kind: str, options: str, max_choices: str) -> dict:
+    return {"topic_id": topic_id, "text": text[:600], "kind": kind[:20], "options": options[:4000], "max_choices": max_choices[:6]}
+
+
+@router.post("/moderator/events/{event_id}/questions")
+def create_question(
+    request: Request,
+    event_id: int,
+    user: auth.PageUser,
+    session: SessionDep,
+    topic_id: Text = "",
+    text: Text = "",
+    kind: Text = "single",
+    options: Text = "",
+    max_choices: Text = "",
+    csrf: Text = "",
+):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    form = _question_form_values(topic_id, text, kind, options, max_choices)
+    try:
+        tid = parse_optional_int(topic_id, field=_("Thema"))
+        if tid is None:
+            raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
+        topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id)
+        question = q_domain.create_question(
+            session=session,
+            topic=topic,
+            text=text,
+            kind=kind,
+            options=options.splitlines(),
+            max_choices=parse_optional_int(max_choices, field=_("Höchstens wählbar")),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _question_form_page(
+            request, user=user, event=event, session=session, form=form, error=_(exc.message, **exc.params), status_code=exc.status
+        )
+    flash(request, _("Frage gespeichert."), "success")
+    return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
+
+
+@router.get("/moderator/events/{event_id}/questions/{question_id}/edit")
+def edit_question_page(request: Request, event_id: int, question_id: int, user: auth.PageUser, session: SessionDep):
+    event = _load_event(session, event_id)
+    question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
+    form = {
+        "topic_id": question.topic_id,
+        "text": question.text,
+        "kind": question.kind,
+        "options": "\n".join(o.label for o in q_domain.options_of(session=session, question_id=question.id)),
+        "max_choices": question.max_choices or "",
+    }
+    return _question_form_page(request, user=user, event=event, session=session, form=form, question=question)
+
+
+@router.post("/moderator/events/{event_id}/questions/{question_id}/edit")
+def edit_question(
+    request: Request,
+    event_id: int,
+    question_id: int,
+    user: auth.PageUser,
+    session: SessionDep,
+    topic_id: Text = "",
+    text: Text = "",
+    kind: Text = "single",
+    options: Text = "",
+    max_choices: Text = "",
+    csrf: Text = "",
+):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
+    form = _question_form_values(topic_id, text, kind, options, max_choices)
+    try:
+        tid = parse_optional_int(topic_id, field=_("Thema"))
+        topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id) if tid else None
+        q_domain.update_question(
+            session=session,
+            question=question,
+            text=text,
+            kind=kind,
+            options=options.splitlines(),
+            max_choices=parse_optional_int(max_choices, field=_("Höchstens wählbar")),
+            topic=topic,
+        )
+    except DomainError as exc:
+        session.rollback()
+        question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
+        return _question_form_page(
+            request,
+            user=user,
+            event=event,
+            session=session,
+            form=form,
+            question=question,
+            error=_(exc.message, **exc.params),
+            status_code=exc.status,
+        )
+    publish_state(request, event.id)
+    flash(request, _("Frage gespeichert."), "success")
+    return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
+
+
+ACTION_MESSAGES = {
+    "open": "Abstimmung geöffnet.",
+    "close": "Abstimmung geschlossen.",
+    "show": "Frage wird angezeigt.",
+    "show-results": "Ergebnis wird angezeigt.",
+    "hide-results": "Ergebnis ist ausgeblendet.",
+    "delete": "Frage gelöscht.",
+}
+
+
+@router.post("/moderator/events/{event_id}/questions/{question_id}/{action}")
+def question_action(
+    request: Request, event_id: int, question_id: int, action: str, user: auth.PageUser, session: SessionDep, csrf: Text = ""
+):
+    auth.check_csrf(request, csrf)
+    run = q_domain.QUESTION_ACTIONS.get(action)
+    if run is None:
+        raise Invalid("unknown_action", "Unbekannte Aktion.")
+    question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
+    run(session, question)
+    publish_state(request, event_id)
+    if action in ACTION_MESSAGES:
+        flash(request, _(ACTION_MESSAGES[action]), "success")
+    anchor = "live" if action in ("open", "close", "show", "show-results", "hide-results") else f"question-{question_id}"
+    return RedirectResponse(_event_url(event_id, "agenda" if action == "delete" else anchor), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/next")
+def next_question(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    question = q_domain.next_question(session=session, event=event)
+    publish_state(request, event.id)
+    flash(request, _("Nächste Frage geöffnet.") if question else _("Keine weitere Frage: Der Beamer zeigt wieder den Beitrittscode."), "success")
+    return RedirectResponse(_event_url(event.id, "live"), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/join-screen")
+def join_screen(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    q_domain.show_join_screen(session=session, event=event)
+    publish_state(request, event.id)
+    flash(request, _("Der Beamer zeigt den Beitrittscode."), "success")
+    return RedirectResponse(_event_url(event.id, "live"), status_code=303)
+
+
+# ---- the control page's live socket -----------------------------------------------------------
+
+
+@router.websocket("/ws/moderator/{event_id}")
+async def moderator_socket(ws: WebSocket, event_id: int):
+    locale = ws.scope.get("state", {}).get("locale", "de")
+    uid = ws.session.get("uid") if "session" in ws.scope else None
+
+    def check() -> tuple[User | None, Event | None]:
+        with new_session() as session:
+            user = session.get(User, uid) if isinstance(uid, int) else None
+            return user, session.get(Event, event_id)
+
+    user, event = await run_in_threadpool(check)
+    if user is None or event is None:
+        # Closing before accept answers the handshake with 403: no login, no live data.
+        await ws.close(code=4401 if user is None else 4404)
+        return
+    await ws.accept()
+    await ws.app.state.hub.serve(ws, role="moderator", event_id=event.id, device=None, locale=locale)
+
+
+def login_redirect(next_url: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(next_url)}", status_code=303)
+
+

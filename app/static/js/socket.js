@@ -1,0 +1,140 @@
+// One websocket with retry, keep-alive and a visible state. The server sends the full state on every
+// (re)connect, so a page never has to ask for it.
+
+const MAX_DELAY = 10000;
+
+export function connect(path, { onMessage, onStatus }) {
+  let ws = null;
+  let delay = 500;
+  let retryTimer = null;
+  let lastSeen = Date.now();
+  let stopped = false;
+
+  function url() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    return proto + "//" + location.host + path;
+  }
+
+  function open() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (stopped || (ws && ws.readyState <= 1)) return;
+    onStatus("connecting");
+    try {
+      ws = new WebSocket(url());
+    } catch (err) {
+      schedule();
+      return;
+    }
+    ws.onopen = () => {
+      delay = 500;
+      lastSeen = Date.now();
+      onStatus("open");
+    };
+    ws.onmessage = (event) => {
+      lastSeen = Date.now();
+      let msg;
+      try {
+        msg = JSON.parse(event.data);
+      } catch (err) {
+        console.error("Saalumfrage: not JSON", event.data);
+        return;
+      }
+      if (msg.type === "pong") return;
+      onMessage(msg);
+    };
+    ws.onclose = (event) => {
+      onStatus("closed", event.code);
+      ws = null;
+      // 4404: the event is gone; 4401: not allowed. Retrying would not help.
+      if (event.code === 4404 || event.code === 4401) {
+        stopped = true;
+        return;
+      }
+      schedule();
+    };
+    ws.onerror = () => {}; // onclose follows and schedules the retry
+  }
+
+  function schedule() {
+    if (stopped || retryTimer) return;
+    const wait = Math.min(delay, MAX_DELAY) * (0.5 + Math.random());
+    delay = Math.min(delay * 2, MAX_DELAY);
+    retryTimer = setTimeout(open, wait);
+  }
+
+  function send(msg) {
+    if (ws && ws.readyState === 1) {
+      ws.send(JSON.stringify(msg));
+      return true;
+    }
+    return false;
+  }
+
+  // Keep-alive: a silent socket on a sleeping Wi-Fi is closed and opened afresh.
+  setInterval(() => {
+    if (!ws || ws.readyState !== 1) return;
+    if (Date.now() - lastSeen > 45000) {
+      ws.close();
+      return;
+    }
+    send({ type: "ping" });
+  }, 20000);
+
+  window.addEventListener("online", () => {
+    delay = 500;
+    open();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") open();
+  });
+
+  open();
+  return {
+    send,
+    isOpen: () => Boolean(ws && ws.readyState === 1),
+  };
+}
+
+export function loadJSON(id) {
+  const el = document.getElementById(id);
+  return el ? JSON.parse(el.textContent) : null;
+}
+
+export function fmt(template, params) {
+  return template.replace(/\{(\w+)\}/g, (m, key) => (key in params ? String(params[key]) : m));
+}
+
+export function showStatus(el, state, strings) {
+  if (!el) return;
+  el.hidden = false;
+  el.dataset.state = state;
+  el.textContent = strings["conn_" + state] || state;
+}
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key.startsWith("data-")) el.setAttribute(key, value);
+    else if (key in el) el[key] = value;
+    else el.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function announce(text) {
+  const region = document.getElementById("announce");
+  if (!region) return;
+  // Clear first so the same text is announced again.
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
+}

@@ -1,0 +1,168 @@
+"""What every page shares: templates with the translation catalogue, locale, flash messages, the device cookie."""
+
+import contextvars
+import secrets
+import uuid
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, Signer
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.config import ROOT, settings
+from app.i18n import SOURCE_LOCALE, pick_locale, translate
+
+DEVICE_COOKIE = "saal_device"
+DEVICE_MAX_AGE = 30 * 24 * 3600
+
+current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("current_locale", default=SOURCE_LOCALE)
+
+
+def _(message: str, **params: object) -> str:
+    """Translate a message for the current request."""
+    return translate(message, current_locale.get(), **params)
+
+
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "app" / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
+templates.env.install_gettext_callables(
+    gettext=lambda s, **kw: _(s, **kw),
+    ngettext=lambda s, p, n, **kw: _(s if n == 1 else p, **{"num": n, **kw}),
+    newstyle=False,
+)
+templates.env.globals["locale"] = lambda: current_locale.get()
+
+
+class LocaleMiddleware:
+    """Pick the language once per request or socket and keep it in a context variable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            cookie_lang = None
+            for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+                name, _sep, value = part.strip().partition("=")
+                if name == "lang":
+                    cookie_lang = value
+            locale = pick_locale(headers.get(b"accept-language", b"").decode("latin-1"), cookie_lang)
+            scope.setdefault("state", {})["locale"] = locale
+            token = current_locale.set(locale)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                current_locale.reset(token)
+        else:
+            await self.app(scope, receive, send)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any):
+    context.setdefault("flashes", pop_flashes(request))
+    context.setdefault("csrf_token", csrf_token(request))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    request.session.setdefault("flashes", []).append({"message": message, "kind": kind})
+
+
+def pop_flashes(request: Request) -> list[dict[str, str]]:
+    if "session" not in request.scope:
+        return []
+    return request.session.pop("flashes", [])
+
+
+def csrf_token(request: Request) -> str:
+    if "session" not in request.scope:
+        return ""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+_device_signer = Signer(settings.secret_key, salt="saalumfrage.device")
+
+
+def read_device(cookie: str | None) -> str | None:
+    """The device id from its signed cookie, or None if missing or tampered with."""
+    if not cookie:
+        return None
+    try:
+        return _device_signer.unsign(cookie).decode()
+    except (BadSignature, UnicodeDecodeError):
+        return None
+
+
+def new_device_cookie() -> tuple[str, str]:
+    device = uuid.uuid4().hex
+    return device, _device_signer.sign(device).decode()
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https" or settings.public_url.startswith("https://")
+
+
+def public_base(request: Request) -> str:
+    return settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
+
+
+# Texts the page scripts show, translated on the server and handed over as JSON.
+JS_STRINGS = {
+    "conn_open": "Verbunden",
+    "conn_connecting": "Verbinde …",
+    "conn_closed": "Keine Verbindung – neuer Versuch läuft",
+    "offline_pending": "Keine Verbindung. Ihre Stimme wird gesendet, sobald die Verbindung wieder steht.",
+    "offline": "Keine Verbindung. Die Seite verbindet sich von selbst wieder.",
+    "waiting_title": "Sie sind dabei!",
+    "waiting_big": "Gleich geht es los.",
+    "waiting_text": "Sobald die Moderation eine Frage startet, erscheint sie hier.",
+    "hint_single": "Bitte wählen Sie eine Antwort.",
+    "hint_multiple": "Sie können bis zu {n} Antworten wählen.",
+    "vote": "Abstimmen",
+    "change": "Stimme ändern",
+    "sending": "Wird gesendet …",
+    "voted": "Danke! Ihre Stimme wurde gezählt.",
+    "already": "Sie haben bereits abgestimmt. Sie können Ihre Stimme ändern, solange die Abstimmung läuft.",
+    "closed": "Die Abstimmung ist beendet.",
+    "result_soon": "Das Ergebnis wird gleich vorne im Saal gezeigt.",
+    "result": "Ergebnis",
+    "votes_n": "{n} Stimmen",
+    "votes_1": "1 Stimme",
+    "voters_n": "{n} Personen haben abgestimmt.",
+    "voters_1": "1 Person hat abgestimmt.",
+    "choose_one": "Bitte wählen Sie eine Antwort aus.",
+    "too_many": "Bitte wählen Sie höchstens {n} Antworten.",
+    "new_question": "Neue Frage: {text}",
+    "announce_closed": "Die Abstimmung ist beendet.",
+    "announce_results": "Das Ergebnis wird angezeigt.",
+    "announce_waiting": "Bitte warten Sie auf die nächste Frage.",
+    "proj_open": "Abstimmung läuft",
+    "proj_closed": "Abstimmung beendet",
+    "proj_hidden": "Das Ergebnis wird später gezeigt.",
+    "phones_n": "{n} Geräte verbunden",
+    "phones_1": "1 Gerät verbunden",
+    "count_votes_n": "{n} Stimmen abgegeben",
+    "count_votes_1": "1 Stimme abgegeben",
+    "changed": "Die Veranstaltung wurde geändert (z. B. in einem anderen Fenster).",
+    "reload": "Seite neu laden",
+    "gone": "Diese Veranstaltung gibt es nicht mehr.",
+}
+
+
+def js_strings() -> dict[str, str]:
+    return {key: _(text) for key, text in JS_STRINGS.items()}
+
+
+templates.env.globals["js_strings"] = js_strings
