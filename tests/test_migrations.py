@@ -1,0 +1,49 @@
+"""The Alembic migrations build the same schema as the models, on a new SQLite file."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+from sqlmodel import SQLModel
+
+from app.main import migrate
+
+
+def test_migration_applies_to_a_new_sqlite_file_and_matches_models(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) >= {"user", "series", "event", "topic", "question", "option", "vote"}
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == [], diff
+    migrate(url)  # running again is harmless
+    engine.dispose()
+
+
+def test_app_start_migrates_and_demo_seeds(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from app import db
+    from app.cli import main
+    from app.config import settings
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setattr(settings, "database_url", url)
+    engine = db.make_engine(url)
+    previous = db.get_engine()
+    db.set_engine(engine)
+    try:
+        assert main(["demo"]) == 0
+        assert main(["demo"]) == 0  # idempotent
+        from app.main import create_app
+
+        monkeypatch.setattr(settings, "auto_migrate", True)
+        with TestClient(create_app()) as client:
+            page = client.get("/")
+            assert page.status_code == 200
+        with engine.connect() as conn:
+            titles = [r[0] for r in conn.exec_driver_sql("select title from topic order by position")]
+        assert titles == ["Digitalisierung", "Mobilität", "Nachhaltigkeit", "Ermöglichung", "Zum Format der Konferenz"]
+    finally:
+        db.set_engine(previous)
+        engine.dispose()
