@@ -46,3 +46,8 @@ def pick_locale(accept_language: str | None, cookie: str | None = None) -> str:
         if lang in locales:
             return lang
     return SOURCE_LOCALE
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, where the locale is known."""
+    return message

@@ -15,6 +15,7 @@ from app.domain import questions as q_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.snapshot import snapshot
 from app.models import Event, Question, QuestionKind, User
+from app.i18n import N_
 from app.web import _, flash, public_base, render
 
 router = APIRouter()
@@ -321,12 +322,12 @@ def edit_question(
 
 
 ACTION_MESSAGES = {
-    "open": "Abstimmung geöffnet.",
-    "close": "Abstimmung geschlossen.",
-    "show": "Frage wird angezeigt.",
-    "show-results": "Ergebnis wird angezeigt.",
-    "hide-results": "Ergebnis ist ausgeblendet.",
-    "delete": "Frage gelöscht.",
+    "open": N_("Abstimmung geöffnet."),
+    "close": N_("Abstimmung geschlossen."),
+    "show": N_("Frage wird angezeigt."),
+    "show-results": N_("Ergebnis wird angezeigt."),
+    "hide-results": N_("Ergebnis ist ausgeblendet."),
+    "delete": N_("Frage gelöscht."),
 }
 
 
