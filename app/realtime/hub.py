@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +23,18 @@ from app.realtime.writer import VoteWriter
 log = logging.getLogger(__name__)
 
 CHANNEL = "events"
-SEND_QUEUE_MAX = 64
+SEND_BACKLOG_MAX = 64
 
 
 class Connection:
-    """One socket: a bounded queue drained by its own send task, so a slow phone stalls nobody."""
+    """One socket. Sends go out at once while the socket keeps up; a slow one gets a backlog and a task.
 
-    __slots__ = ("ws", "role", "event_id", "device", "locale", "queue", "sender")
+    A broadcast to thousands of phones is then a plain loop of writes, with no task switch per phone and
+    no task held per idle phone. A phone that falls SEND_BACKLOG_MAX messages behind is closed: it
+    reconnects and gets the full state, so it stalls nobody.
+    """
+
+    __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send")
 
     def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str) -> None:
         self.ws = ws
@@ -36,18 +42,72 @@ class Connection:
         self.event_id = event_id
         self.device = device
         self.locale = locale
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_MAX)
-        self.sender: asyncio.Task | None = None
+        self.backlog: deque[str] | None = None  # not None while a send is waiting for the socket
+        self.drainer: asyncio.Task | None = None
+        self.closed = False
+        self._send = ws.send_text
 
     def push(self, text: str) -> None:
+        if self.closed:
+            return
+        if self.backlog is not None:
+            if len(self.backlog) >= SEND_BACKLOG_MAX:
+                log.info("closing a %s socket that fell behind", self.role)
+                self.close(1013)
+                return
+            self.backlog.append(text)
+            return
+        # Run the send eagerly: it finishes without suspending unless the socket is paused.
+        coro = self._send(text)
         try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            # Far behind: drop it; it reconnects and gets the full state again.
-            log.info("closing a %s socket that fell behind", self.role)
-            if self.sender is not None:
-                self.sender.cancel()
-            asyncio.ensure_future(_close_quietly(self.ws, 1013))
+            waiting_on = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            self.closed = True  # the socket is gone; its receive loop ends and cleans up
+            return
+        self.backlog = deque()
+        self.drainer = asyncio.ensure_future(self._drain(coro, waiting_on))
+
+    async def _drain(self, coro, waiting_on) -> None:
+        try:
+            await _finish(coro, waiting_on)
+            while self.backlog:
+                await self._send(self.backlog.popleft())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.closed = True
+        finally:
+            self.backlog = None
+            self.drainer = None
+
+    def close(self, code: int = 1000) -> None:
+        self.closed = True
+        if self.drainer is not None:
+            self.drainer.cancel()
+        asyncio.ensure_future(_close_quietly(self.ws, code))
+
+    def stop(self) -> None:
+        self.closed = True
+        if self.drainer is not None:
+            self.drainer.cancel()
+
+
+async def _finish(coro, waiting_on) -> None:
+    """Drive a coroutine that was started by hand and suspended on `waiting_on` to its end."""
+    try:
+        while True:
+            if waiting_on is None:  # a bare yield, as in asyncio.sleep(0)
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait([waiting_on])  # done, with or without an exception; the coroutine sees which
+            try:
+                waiting_on = coro.send(None)
+            except StopIteration:
+                return
+    finally:
+        coro.close()
 
 
 async def _close_quietly(ws: WebSocket, code: int) -> None:
@@ -233,7 +293,6 @@ class Hub:
         room = await self.room(event_id)
         conn = Connection(ws, role, event_id, device, locale)
         room.members(role).add(conn)
-        conn.sender = asyncio.create_task(self._send_loop(conn))
         try:
             my_vote = None
             if role == "attendee" and room.live is not None:
@@ -247,27 +306,13 @@ class Hub:
             await self._receive_loop(conn, room)
         finally:
             room.members(role).discard(conn)
-            if conn.sender:
-                conn.sender.cancel()
+            conn.stop()
             if room.empty and self.rooms.get(event_id) is room:
                 del self.rooms[event_id]
 
     def _my_vote_sync(self, question_id: int, device: str) -> list[int] | None:
         with Session(self.engine) as session:
             return v_domain.device_choices(session=session, question_id=question_id, device=device)
-
-    @staticmethod
-    async def _send_loop(conn: Connection) -> None:
-        send = conn.ws.send_text
-        queue = conn.queue
-        try:
-            while True:
-                text = await queue.get()
-                await send(text)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the socket went away; the receive loop notices and ends
-            return
 
     async def _receive_loop(self, conn: Connection, room: Room) -> None:
         ws = conn.ws

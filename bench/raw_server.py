@@ -1,0 +1,50 @@
+"""The limit to compare against: a minimal `websockets` server that broadcasts in a plain loop and acks
+votes from memory. Phones connect anywhere but /control; the control socket triggers a broadcast."""
+
+import argparse
+import asyncio
+import json
+import resource
+
+from websockets.asyncio.server import broadcast, serve
+
+phones: set = set()
+votes: list = []
+
+
+async def handler(ws) -> None:
+    if ws.request.path == "/control":
+        async for raw in ws:
+            msg = json.loads(raw)
+            if msg.get("type") == "broadcast":
+                broadcast(phones, json.dumps(msg["payload"], separators=(",", ":"), ensure_ascii=False))
+        return
+    phones.add(ws)
+    try:
+        async for raw in ws:
+            msg = json.loads(raw)
+            if msg.get("type") == "vote":
+                votes.append((msg["question_id"], msg["choices"]))
+                await ws.send(json.dumps({"type": "ack", "vote_id": msg["vote_id"]}, separators=(",", ":")))
+    finally:
+        phones.discard(ws)
+
+
+async def main(port: int) -> None:
+    async with serve(handler, "127.0.0.1", port, compression=None, max_size=4096, backlog=4096, ping_interval=None):
+        await asyncio.Future()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(main(args.port))
