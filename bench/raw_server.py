@@ -7,6 +7,7 @@ import json
 import resource
 
 from websockets.asyncio.server import broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 phones: set = set()
 votes: list = []
@@ -26,6 +27,8 @@ async def handler(ws) -> None:
             if msg.get("type") == "vote":
                 votes.append((msg["question_id"], msg["choices"]))
                 await ws.send(json.dumps({"type": "ack", "vote_id": msg["vote_id"]}, separators=(",", ":")))
+    except ConnectionClosed:
+        pass
     finally:
         phones.discard(ws)
 

@@ -196,7 +196,8 @@ class Hub:
         if room is None:
             return
         if message.get("kind") == "state":
-            await self._reload(room)
+            async with room.lock:  # one reload at a time, so an older one never lands last
+                await self._reload(room)
             self._broadcast_state(room)
         elif message.get("kind") == "votes":
             if room.live and room.live.id in message.get("question_ids", ()):
@@ -205,14 +206,17 @@ class Hub:
     # ---- room state ------------------------------------------------------------------------
 
     async def room(self, event_id: int) -> Room:
-        room = self.rooms.get(event_id)
-        if room is None:
-            room = self.rooms[event_id] = Room(event_id)
-        if not room.loaded:
-            async with room.lock:
-                if not room.loaded:
-                    await self._reload(room)
-        return room
+        """The loaded room of an event. Callers add their socket right after, with no await in between."""
+        while True:
+            room = self.rooms.get(event_id)
+            if room is None:
+                room = self.rooms[event_id] = Room(event_id)
+            if not room.loaded:
+                async with room.lock:
+                    if not room.loaded:
+                        await self._reload(room)
+            if self.rooms.get(event_id) is room:  # not swept away while we waited
+                return room
 
     async def _reload(self, room: Room) -> None:
         loaded = await asyncio.to_thread(self._load_sync, room.event_id)
@@ -261,7 +265,10 @@ class Hub:
                 log.exception("tally tick failed")
 
     async def _tick(self) -> None:
-        for room in list(self.rooms.values()):
+        for event_id, room in list(self.rooms.items()):
+            if room.empty and room.loaded and not room.lock.locked():
+                del self.rooms[event_id]  # nobody watches: the database keeps the truth
+                continue
             changed = False
             if room.dirty and room.live is not None:
                 room.dirty = False
@@ -307,8 +314,6 @@ class Hub:
         finally:
             room.members(role).discard(conn)
             conn.stop()
-            if room.empty and self.rooms.get(event_id) is room:
-                del self.rooms[event_id]
 
     def _my_vote_sync(self, question_id: int, device: str) -> list[int] | None:
         with Session(self.engine) as session:
@@ -356,10 +361,6 @@ class Hub:
         room = await self.room(event_id)
         picked = v_domain.check_vote(live=room.live, question_id=question_id, choices=choices)
         row = v_domain.new_vote_row(live=room.live, device=device, choices=picked, vote_id=v_domain.clean_vote_id(None))
-        try:
-            await self.writer.submit(row)
-        finally:
-            if room.empty and self.rooms.get(event_id) is room:
-                del self.rooms[event_id]
+        await self.writer.submit(row)
         return picked
 
