@@ -158,6 +158,7 @@ JS_STRINGS = {
     "changed": N_("Die Veranstaltung wurde geändert (z. B. in einem anderen Fenster)."),
     "reload": N_("Seite neu laden"),
     "gone": N_("Diese Veranstaltung gibt es nicht mehr."),
+    "multi_note": N_("Mehrfachauswahl: Prozent der Abstimmenden, die diese Antwort gewählt haben."),
 }
 
 

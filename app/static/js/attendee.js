@@ -113,6 +113,7 @@ function renderClosed(q, results) {
   if (results && results.counts) {
     parts.push(h("h2", { text: strings.result }));
     parts.push(renderBars(h("ol", { class: "bars", id: "bars" }), q, results, strings, mineFor(q.id)));
+    if (q.kind === "multiple") parts.push(h("p", { class: "hint", text: strings.multi_note }));
     parts.push(h("p", { class: "muted", id: "voters", text: votersText(results.voters, strings) }));
   } else {
     parts.push(h("p", { text: strings.result_soon }));

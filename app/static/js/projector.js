@@ -39,6 +39,7 @@ function onState(msg) {
   }
   el("p-topic").textContent = q.topic;
   el("p-question").textContent = q.text;
+  el("p-hint").textContent = q.kind === "multiple" ? fmt(strings.hint_multiple, { n: q.max_choices }) : strings.hint_single;
   const phase = el("p-phase");
   phase.dataset.phase = msg.phase;
   phase.textContent = msg.phase === "open" ? strings.proj_open : strings.proj_closed;
