@@ -78,3 +78,8 @@ def mod_client(client, moderator):
 @pytest.fixture
 def event(session, moderator):
     return factories.make_event(session, owner=moderator)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath).replace("\\", "/"))

@@ -20,8 +20,8 @@ router = APIRouter()
 
 @lru_cache(maxsize=256)
 def qr_svg(url: str) -> str:
-    """The join URL as an SVG QR code (high error correction: it survives a dim projector)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=qrcode.image.svg.SvgPathImage)
+    """The join URL as an SVG QR code: quartile error correction and the standard quiet zone, for dim projectors."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=4, image_factory=qrcode.image.svg.SvgPathImage)
     qr.add_data(url)
     qr.make(fit=True)
     svg = qr.make_image().to_string(encoding="unicode")

@@ -183,13 +183,22 @@ function bindForm() {
   });
 }
 
+let ackTimer = null;
+
 function flushPending() {
   if (!pending) return;
   if (!view.question || view.question.id !== pending.question_id || view.phase !== "open") return;
   if (!socket.send(pending)) {
     offlineNote.textContent = strings.offline_pending;
     offlineNote.hidden = false;
+    return;
   }
+  // No acknowledgement within a few seconds: the connection is probably dead without saying so.
+  clearTimeout(ackTimer);
+  const voteId = pending.vote_id;
+  ackTimer = setTimeout(() => {
+    if (pending && pending.vote_id === voteId) socket.reconnect();
+  }, 6000);
 }
 
 function onAck(msg) {

@@ -30,6 +30,7 @@ function updateTally(results) {
   if (!question || !results || results.question_id !== question.id || !el("live-bars")) return;
   renderBars(el("live-bars"), question, results, strings, null);
   if (el("live-voters")) el("live-voters").textContent = results.voters;
+  if (el("votes-" + results.question_id)) el("votes-" + results.question_id).textContent = results.voters;
   if (el("live-voters-text")) el("live-voters-text").textContent = votersText(results.voters, strings);
 }
 

@@ -81,6 +81,23 @@ export function connect(path, { onMessage, onStatus }) {
     send({ type: "ping" });
   }, 20000);
 
+  // A browser that goes offline often keeps reporting the socket as open; drop it at once so the page
+  // shows the truth and the vote waits for the network instead of vanishing into a dead socket.
+  function drop() {
+    if (!ws) return;
+    const dead = ws;
+    ws = null;
+    dead.onclose = null;
+    dead.onmessage = null;
+    try {
+      dead.close();
+    } catch (err) {
+      /* already closed */
+    }
+    onStatus("closed");
+    schedule();
+  }
+  window.addEventListener("offline", drop);
   window.addEventListener("online", () => {
     delay = 500;
     open();
@@ -93,6 +110,7 @@ export function connect(path, { onMessage, onStatus }) {
   return {
     send,
     isOpen: () => Boolean(ws && ws.readyState === 1),
+    reconnect: drop,
   };
 }
 
