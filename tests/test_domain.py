@@ -3,6 +3,7 @@
 import pytest
 
 from app.domain import events as e_domain
+from app.domain import snapshot
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid, NotFound
@@ -12,7 +13,7 @@ from tests.factories import option_ids, questions_of
 
 def live_of(session, event):
     session.refresh(event)
-    return q_domain.live_question(session=session, event=event)
+    return snapshot.live_of(snapshot.snapshot(session=session, event=event))
 
 
 def test_join_code_is_six_digits_and_found_as_typed(session, event):

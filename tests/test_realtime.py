@@ -257,3 +257,31 @@ def test_votes_from_writer_are_durable(app, mod_client, session, event):
 
         with Session(session.get_bind()) as fresh:
             assert v_domain.tally(session=fresh, question_id=single.id, option_ids=[a])["voters"] == 1
+
+
+def test_older_snapshot_never_overwrites_newer(engine, session, event):
+    """Two moderator actions can publish out of order; the room keeps the newest state."""
+    import asyncio
+
+    from app.domain import questions as q_domain
+    from app.domain.snapshot import snapshot
+    from app.realtime.bus import MemoryBus
+    from app.realtime.hub import Hub
+
+    single, multiple = questions_of(session, event)
+    q_domain.open_question(session=session, question=single)
+    older = snapshot(session=session, event=event)
+    q_domain.open_question(session=session, question=multiple)
+    session.refresh(event)
+    newer = snapshot(session=session, event=event)
+
+    async def run():
+        hub = Hub(bus=MemoryBus(), engine=engine, secret="s", batch_ms=5, batch_max=100, tally_ms=1000)
+        room = await hub.room(event.id)
+        await hub._on_bus({"kind": "state", "event_id": event.id, "state": newer})
+        await hub._on_bus({"kind": "state", "event_id": event.id, "state": older})
+        return room
+
+    room = asyncio.run(run())
+    assert room.live.id == multiple.id
+    assert room.state["attendee"]["question"]["id"] == multiple.id

@@ -18,20 +18,23 @@ class LiveQuestion:
 
     id: int
     event_id: int
-    kind: str
     status: str
-    max_choices: int | None
+    max_selections: int
     option_ids: frozenset[int]
 
     @property
     def is_open(self) -> bool:
         return self.status == QuestionStatus.open
 
-    @property
-    def selection_limit(self) -> int:
-        if self.kind == QuestionKind.single:
-            return 1
-        return self.max_choices or len(self.option_ids)
+    @classmethod
+    def from_public(cls, question: dict, event_id: int) -> "LiveQuestion":
+        return cls(
+            id=question["id"],
+            event_id=event_id,
+            status=question["status"],
+            max_selections=question["max_choices"],
+            option_ids=frozenset(o["id"] for o in question["options"]),
+        )
 
 
 def _clean_options(labels: list[str]) -> list[str]:
@@ -253,28 +256,11 @@ def next_question(*, session: Session, event: Event) -> Question | None:
     return open_question(session=session, question=following[0])
 
 
-def live_question(*, session: Session, event: Event) -> LiveQuestion | None:
-    if event.current_question_id is None:
-        return None
-    question = session.get(Question, event.current_question_id)
-    if question is None:
-        return None
-    option_ids = frozenset(o.id for o in options_of(session=session, question_id=question.id))
-    return LiveQuestion(
-        id=question.id,
-        event_id=event.id,
-        kind=question.kind,
-        status=question.status,
-        max_choices=question.max_choices,
-        option_ids=option_ids,
-    )
-
-
-def question_public(*, session: Session, question: Question) -> dict:
-    """The question as phones and projector see it."""
+def question_public(*, session: Session, question: Question, opts: list[Option] | None = None) -> dict:
+    """The question as phones and projector see it; `max_choices` is how many may be chosen."""
     topic = session.get(Topic, question.topic_id)
     limit = 1 if question.kind == QuestionKind.single else None
-    opts = options_of(session=session, question_id=question.id)
+    opts = options_of(session=session, question_id=question.id) if opts is None else opts
     return {
         "id": question.id,
         "text": question.text,

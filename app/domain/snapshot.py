@@ -1,6 +1,6 @@
-"""The current state of an event as each role sees it, built from the database."""
+"""The current state of an event, built once from the database and shared by every socket and instance."""
 
-from dataclasses import dataclass
+import time
 from typing import Any
 
 from sqlmodel import Session
@@ -8,41 +8,44 @@ from sqlmodel import Session
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.domain.questions import LiveQuestion
-from app.models import Event, QuestionStatus
-
-ROLES = ("attendee", "projector", "moderator")
+from app.models import Event, Question, QuestionStatus
 
 
-@dataclass(slots=True)
-class Snapshot:
-    live: LiveQuestion | None
-    # One state message per role, shared by every socket of that role.
-    state: dict[str, dict[str, Any]]
-    results: dict[str, Any] | None
-    results_shown: bool
+def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
+    """Phase, current question and its full results, as the moderator sees it.
 
-
-def snapshot(*, session: Session, event: Event) -> Snapshot:
-    """Phase, current question and results; phones see results only once voting is over and shown."""
-    live = q_domain.live_question(session=session, event=event)
+    `version` orders snapshots: one taken later (after a later commit) never loses to an older one.
+    """
     question = results = None
-    results_shown = True
-    if live is not None:
-        row = q_domain.get_question(session=session, question_id=live.id)
-        question = q_domain.question_public(session=session, question=row)
-        results_shown = row.results_shown
-        results = v_domain.tally(session=session, question_id=live.id, option_ids=[o["id"] for o in question["options"]])
-    phase = "join" if live is None else ("open" if live.status == QuestionStatus.open else "closed")
-    base = {
+    row = session.get(Question, event.current_question_id) if event.current_question_id else None
+    if row is not None:
+        opts = q_domain.options_of(session=session, question_id=row.id)
+        question = q_domain.question_public(session=session, question=row, opts=opts)
+        results = v_domain.tally(session=session, question_id=row.id, option_ids=[o.id for o in opts])
+    phase = "join" if row is None else ("open" if row.status == QuestionStatus.open else "closed")
+    return {
         "type": "state",
+        "version": time.time_ns(),
         "event": {"id": event.id, "title": event.title, "place": event.place, "join_code": event.join_code},
         "phase": phase,
         "question": question,
+        "results": results,
     }
+
+
+def role_views(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What each role may see: the projector no counts while hidden, phones results only once closed and shown."""
+    results = state["results"]
+    question = state["question"]
+    shown = bool(question and question["results_shown"])
     hidden = None if results is None else {**results, "counts": None}
-    state = {
-        "moderator": {**base, "results": results},
-        "projector": {**base, "results": results if results_shown else hidden},
-        "attendee": {**base, "results": results if (results_shown and phase == "closed") else None},
+    return {
+        "moderator": state,
+        "projector": {**state, "results": results if shown else hidden},
+        "attendee": {**state, "results": results if (shown and state["phase"] == "closed") else None},
     }
-    return Snapshot(live=live, state=state, results=results, results_shown=results_shown)
+
+
+def live_of(state: dict[str, Any]) -> LiveQuestion | None:
+    question = state.get("question")
+    return None if question is None else LiveQuestion.from_public(question, state["event"]["id"])

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError
 from app.domain.questions import LiveQuestion
-from app.domain.snapshot import Snapshot, snapshot
+from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import translate
 from app.models import Event
 from app.realtime import protocol
@@ -128,7 +128,8 @@ class Room:
     loaded: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     live: LiveQuestion | None = None
-    # The serialised state per role, built once per change and shared by every socket.
+    version: int = 0
+    # The state as each role may see it, built once per change and shared by every socket.
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     results_shown: bool = True
     dirty: bool = False
@@ -175,9 +176,12 @@ class Hub:
 
     # ---- notes from moderator actions and the writer ------------------------------------------
 
-    async def state_changed(self, event_id: int) -> None:
-        """Tell every instance that an event changed; each reloads it from the database."""
-        await self.bus.publish(CHANNEL, {"kind": "state", "event_id": event_id})
+    async def state_changed(self, event_id: int, state: dict[str, Any] | None = None) -> None:
+        """Tell every instance that an event changed, with its new state (see domain.snapshot).
+
+        Without a state, every instance reloads the event from the database.
+        """
+        await self.bus.publish(CHANNEL, {"kind": "state", "event_id": event_id, "state": state})
 
     def _votes_committed(self, rows: list[v_domain.VoteRow]) -> None:
         by_event: dict[int, set[int]] = {}
@@ -196,7 +200,13 @@ class Hub:
         if room is None:
             return
         if message.get("kind") == "state":
-            async with room.lock:  # one reload at a time, so an older one never lands last
+            state = message.get("state")
+            if state is not None:
+                if state.get("version", 0) >= room.version:  # an older snapshot never overwrites a newer one
+                    self._apply(room, state)
+                    self._broadcast_state(room)
+                return
+            async with room.lock:
                 await self._reload(room)
             self._broadcast_state(room)
         elif message.get("kind") == "votes":
@@ -219,17 +229,26 @@ class Hub:
                 return room
 
     async def _reload(self, room: Room) -> None:
-        loaded = await asyncio.to_thread(self._load_sync, room.event_id)
-        if loaded is None:  # the event was deleted
+        state = await asyncio.to_thread(self._load_sync, room.event_id)
+        if state is None:  # the event was deleted
             room.live, room.state, room.tally = None, {}, None
             room.loaded = True
             return
-        room.live, room.state, room.tally, room.results_shown = loaded.live, loaded.state, loaded.results, loaded.results_shown
-        room.tally_text = self._tally_texts(room) if room.tally else {}
-        room.dirty = False
+        if state["version"] >= room.version:
+            self._apply(room, state)
         room.loaded = True
 
-    def _load_sync(self, event_id: int) -> Snapshot | None:
+    def _apply(self, room: Room, state: dict[str, Any]) -> None:
+        room.version = state["version"]
+        room.live = live_of(state)
+        room.state = role_views(state)
+        room.tally = state["results"]
+        room.results_shown = bool(state["question"] and state["question"]["results_shown"])
+        room.tally_text = self._tally_texts(room) if room.tally else {}
+        room.dirty = room.tally is not None  # votes may have landed since the snapshot was taken
+        room.loaded = True
+
+    def _load_sync(self, event_id: int) -> dict[str, Any] | None:
         with Session(self.engine) as session:
             event = session.get(Event, event_id)
             return None if event is None else snapshot(session=session, event=event)
@@ -274,7 +293,7 @@ class Hub:
                 room.dirty = False
                 live = room.live
                 tally = await asyncio.to_thread(self._tally_sync, live)
-                if room.live is live:
+                if room.live is live and tally != room.tally:
                     room.tally = tally
                     changed = True
             if room.tally is not None and (changed or room.connected_sent != len(room.attendees)):

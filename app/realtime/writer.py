@@ -55,17 +55,18 @@ class VoteWriter:
         return future
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
+        while True:
             item = self._queue.get()
             if item is _STOP:
-                break
+                return
+            # Let a batch gather while this thread sleeps, then take it whole: one wake-up per batch,
+            # not one per vote, so the event loop keeps the interpreter to itself meanwhile.
+            time.sleep(self._batch_s)
             batch = [item]
-            deadline = time.monotonic() + self._batch_s
+            stopping = False
             while len(batch) < self._batch_max:
-                timeout = deadline - time.monotonic()
                 try:
-                    item = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is _STOP:
@@ -73,6 +74,8 @@ class VoteWriter:
                     break
                 batch.append(item)
             self._write(batch)
+            if stopping:
+                return
 
     def _write(self, batch: list[tuple[VoteRow, asyncio.Future]]) -> None:
         # The last vote of a device wins inside a batch, as it would across batches.

@@ -38,8 +38,8 @@ def _question_out(session, question) -> dict:
     return q_domain.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
 
 
-async def _notify(request: Request, event_id: int) -> None:
-    await request.app.state.hub.state_changed(event_id)
+async def _notify(request: Request, event_id: int, state: dict) -> None:
+    await request.app.state.hub.state_changed(event_id, state)
 
 
 @router.get("/events", response_model=list[EventPublic])
@@ -62,7 +62,7 @@ def get_event(event_id: int, user: auth.ApiUser, session: SessionDep):
             {"id": t.id, "title": t.title, "questions": [_question_out(session, q) for q, _opts in qs]}
             for t, qs in e_domain.agenda(session=session, event_id=event.id)
         ],
-        "state": snapshot(session=session, event=event).state["moderator"],
+        "state": snapshot(session=session, event=event),
     }
 
 
@@ -99,10 +99,10 @@ async def question_action(request: Request, event_id: int, question_id: int, act
         question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
         run(session, question)
         event = e_domain.get_event(session=session, event_id=event_id)
-        return snapshot(session=session, event=event).state["moderator"]
+        return snapshot(session=session, event=event)
 
     state = await run_in_threadpool(work)
-    await _notify(request, event_id)
+    await _notify(request, event_id, state)
     return state
 
 
@@ -111,10 +111,10 @@ async def next_question(request: Request, event_id: int, user: auth.ApiUser, ses
     def work():
         event = e_domain.get_event(session=session, event_id=event_id)
         q_domain.next_question(session=session, event=event)
-        return snapshot(session=session, event=event).state["moderator"]
+        return snapshot(session=session, event=event)
 
     state = await run_in_threadpool(work)
-    await _notify(request, event_id)
+    await _notify(request, event_id, state)
     return state
 
 
@@ -123,8 +123,8 @@ async def join_screen(request: Request, event_id: int, user: auth.ApiUser, sessi
     def work():
         event = e_domain.get_event(session=session, event_id=event_id)
         q_domain.show_join_screen(session=session, event=event)
-        return snapshot(session=session, event=event).state["moderator"]
+        return snapshot(session=session, event=event)
 
     state = await run_in_threadpool(work)
-    await _notify(request, event_id)
+    await _notify(request, event_id, state)
     return state

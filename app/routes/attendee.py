@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, WebSocket
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -11,10 +11,11 @@ from app.db import new_session
 from app.domain import events as e_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
-from app.domain.snapshot import snapshot
-from app.i18n import translate
+from app.domain.snapshot import role_views, snapshot
+from app.i18n import pick_locale, translate
 from app.models import Event
 from app.realtime import protocol
+from app.realtime.asgi import PhoneSocket
 from app.web import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
@@ -26,6 +27,7 @@ from app.web import (
 )
 
 router = APIRouter()
+PHONE_SOCKET_PREFIX = "/ws/j/"
 
 
 def _find_event(code: str) -> Event:
@@ -51,12 +53,11 @@ def join(request: Request, code: str = ""):
 
 def _phone_view(event: Event, device: str | None) -> dict:
     with new_session() as session:
-        snap = snapshot(session=session, event=event)
-        state = snap.state["attendee"]
+        state = role_views(snapshot(session=session, event=event))["attendee"]
         my_vote = None
-        if snap.live is not None and device:
+        if state["question"] is not None and device:
             my_vote = v_domain.device_choices(
-                session=session, question_id=snap.live.id, device=v_domain.device_hash(device, settings.secret_key)
+                session=session, question_id=state["question"]["id"], device=v_domain.device_hash(device, settings.secret_key)
             )
     return {**state, "my_vote": my_vote}
 
@@ -127,22 +128,22 @@ async def phone_form_vote(
     return _with_device(request, response, device, cookie)
 
 
-@router.websocket("/ws/j/{code}")
-async def phone_socket(ws: WebSocket, code: str):
-    locale = ws.scope.get("state", {}).get("locale", "de")
-    device = read_device(ws.cookies.get(DEVICE_COOKIE))
-    await ws.accept()
+async def phone_socket(scope, receive, send, hub) -> None:
+    """`/ws/j/{code}`: the phone's socket, served as bare ASGI (SaalumfrageApp routes it past the middleware)."""
+    ws = PhoneSocket(scope, receive, send)
+    locale = pick_locale(ws.headers.get("accept-language"), ws.cookie("lang"))
+    code = scope["path"][len(PHONE_SOCKET_PREFIX):]
+    device = read_device(ws.cookie(DEVICE_COOKIE))
+    if not await ws.accept():
+        return
     try:
         event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
         await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
-        await ws.close(code=4404)
+        await ws.close(4404)
         return
     if device is None:
         await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
-        await ws.close(code=4401)
+        await ws.close(4401)
         return
-    await ws.app.state.hub.serve(
-        ws, role="attendee", event_id=event.id, device=v_domain.device_hash(device, settings.secret_key), locale=locale
-    )
-
+    await hub.serve(ws, role="attendee", event_id=event.id, device=v_domain.device_hash(device, settings.secret_key), locale=locale)

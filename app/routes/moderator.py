@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Annotated
 from urllib.parse import quote
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, Request, WebSocket
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -47,11 +48,10 @@ def parse_optional_int(raw: str, *, field: str) -> int | None:
         raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=field) from None
 
 
-def publish_state(request: Request, event_id: int) -> None:
-    """After a committed change: every instance reloads the event and pushes it to its sockets."""
-    from anyio import from_thread
-
-    from_thread.run(request.app.state.hub.state_changed, event_id)
+def publish_state(request: Request, session, event_id: int) -> None:
+    """After a committed change: the event's new state goes to every instance and from there to its sockets."""
+    state = snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
+    from_thread.run(request.app.state.hub.state_changed, event_id, state)
 
 
 def _event_url(event_id: int, anchor: str = "") -> str:
@@ -119,7 +119,6 @@ def _load_event(session, event_id: int) -> Event:
 @router.get("/moderator/events/{event_id}")
 def control_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep):
     event = _load_event(session, event_id)
-    snap = snapshot(session=session, event=event)
     base = public_base(request)
     return render(
         request,
@@ -128,7 +127,7 @@ def control_page(request: Request, event_id: int, user: auth.PageUser, session: 
         event=event,
         agenda=e_domain.agenda(session=session, event_id=event.id),
         votes=e_domain.vote_counts(session=session, event_id=event.id),
-        state=snap.state["moderator"],
+        state=snapshot(session=session, event=event),
         join_url=f"{base}/j/{event.join_code}",
         projector_url=f"{base}/p/{event.projector_token}",
     )
@@ -148,7 +147,7 @@ def edit_event(
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id)
     e_domain.update_event(session=session, event=event, title=title, place=place, date=parse_date(date))
-    publish_state(request, event.id)
+    publish_state(request, session, event.id)
     flash(request, _("Angaben gespeichert."), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
 
@@ -188,7 +187,7 @@ def topic_action(
         e_domain.move_topic(session=session, topic=topic, direction=-1 if action == "move-up" else 1)
     else:
         raise Invalid("unknown_action", "Unbekannte Aktion.")
-    publish_state(request, event_id)
+    publish_state(request, session, event_id)
     return RedirectResponse(_event_url(event_id, f"topic-{topic.id}"), status_code=303)
 
 
@@ -316,7 +315,7 @@ def edit_question(
             error=_(exc.message, **exc.params),
             status_code=exc.status,
         )
-    publish_state(request, event.id)
+    publish_state(request, session, event.id)
     flash(request, _("Frage gespeichert."), "success")
     return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
 
@@ -341,7 +340,7 @@ def question_action(
         raise Invalid("unknown_action", "Unbekannte Aktion.")
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
     run(session, question)
-    publish_state(request, event_id)
+    publish_state(request, session, event_id)
     if action in ACTION_MESSAGES:
         flash(request, _(ACTION_MESSAGES[action]), "success")
     anchor = "live" if action in ("open", "close", "show", "show-results", "hide-results") else f"question-{question_id}"
@@ -353,7 +352,7 @@ def next_question(request: Request, event_id: int, user: auth.PageUser, session:
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id)
     question = q_domain.next_question(session=session, event=event)
-    publish_state(request, event.id)
+    publish_state(request, session, event.id)
     flash(request, _("Nächste Frage geöffnet.") if question else _("Keine weitere Frage: Der Beamer zeigt wieder den Beitrittscode."), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
 
@@ -363,7 +362,7 @@ def join_screen(request: Request, event_id: int, user: auth.PageUser, session: S
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id)
     q_domain.show_join_screen(session=session, event=event)
-    publish_state(request, event.id)
+    publish_state(request, session, event.id)
     flash(request, _("Der Beamer zeigt den Beitrittscode."), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
 
