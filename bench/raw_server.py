@@ -3,6 +3,7 @@ votes from memory. Phones connect anywhere but /control; the control socket trig
 
 import argparse
 import asyncio
+import gc
 import json
 import resource
 
@@ -34,6 +35,10 @@ async def handler(ws) -> None:
 
 
 async def main(port: int) -> None:
+    # The same collector settings as the app (app.main._tune_gc), so the comparison is like for like.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1000)
     async with serve(handler, "127.0.0.1", port, compression=None, max_size=4096, backlog=4096, ping_interval=None):
         await asyncio.Future()
 

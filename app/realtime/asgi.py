@@ -5,20 +5,68 @@ wrapper calls, and each idle socket holds those frames. The phone socket therefo
 SaalumfrageApp.__call__) and talks ASGI directly; it offers the few methods the hub uses.
 """
 
+import struct
 from http.cookies import SimpleCookie
 from typing import Any
+
+from websockets.protocol import State
 
 from starlette.types import Receive, Scope, Send
 
 
+def text_frame(text: str) -> bytes:
+    """A complete server-to-client text frame. Server frames are unmasked, so one serves every phone."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
+
+
+_SANSIO_ATTRS = ("conn", "transport", "writable", "disconnected", "close_sent", "handshake_complete", "initial_response")
+
+
+def _sansio_protocol(send: Send):
+    """uvicorn's websockets-sansio connection behind an ASGI send, if that is what serves us."""
+    proto = getattr(send, "__self__", None)
+    if type(proto).__name__ == "WebSocketsSansIOProtocol" and all(hasattr(proto, a) for a in _SANSIO_ATTRS):
+        return proto
+    return None
+
+
 class PhoneSocket:
-    __slots__ = ("scope", "_receive", "_send", "headers")
+    __slots__ = ("scope", "_receive", "_send", "headers", "_proto")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope
         self._receive = receive
         self._send = send
         self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or ()}
+        self._proto = _sansio_protocol(send)
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write a ready frame straight to the connection's transport, if it can take it now.
+
+        The broadcast of a question to thousands of phones frames the message once and writes the same
+        bytes to each (as websockets.broadcast does, minus the per-phone framing). Under uvicorn's
+        websockets-sansio implementation only, and only while the connection is open and not paused;
+        otherwise the caller falls back to the ordinary ASGI send.
+        """
+        p = self._proto
+        if (
+            p is None
+            or p.disconnected
+            or p.close_sent
+            or not p.handshake_complete
+            or p.initial_response is not None
+            or not p.writable.is_set()
+            or p.conn.state is not State.OPEN
+        ):
+            return False
+        p.transport.write(frame)
+        return True
 
     def cookie(self, name: str) -> str | None:
         raw = self.headers.get("cookie")

@@ -17,6 +17,7 @@ from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import translate
 from app.models import Event
 from app.realtime import protocol
+from app.realtime.asgi import text_frame
 from app.realtime.bus import Bus
 from app.realtime.writer import VoteWriter
 
@@ -34,7 +35,7 @@ class Connection:
     reconnects and gets the full state, so it stalls nobody.
     """
 
-    __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send")
+    __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send", "_write_frame")
 
     def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str) -> None:
         self.ws = ws
@@ -46,10 +47,15 @@ class Connection:
         self.drainer: asyncio.Task | None = None
         self.closed = False
         self._send = ws.send_text
+        self._write_frame = getattr(ws, "write_frame", None)
 
-    def push(self, text: str) -> None:
+    def push(self, text: str, frame: bytes | None = None) -> None:
+        """Send a message; `frame` is the same message framed once for a whole broadcast."""
         if self.closed:
             return
+        if self.backlog is None and self._write_frame is not None:
+            if self._write_frame(frame or text_frame(text)):
+                return
         if self.backlog is not None:
             if len(self.backlog) >= SEND_BACKLOG_MAX:
                 log.info("closing a %s socket that fell behind", self.role)
@@ -268,9 +274,10 @@ class Hub:
         for role in ("attendee", "projector", "moderator"):
             members = room.members(role)
             if members:
-                text = self._state_text(room, role)  # serialised once per role
+                text = self._state_text(room, role)  # serialised and framed once per role
+                frame = text_frame(text)
                 for conn in members:
-                    conn.push(text)
+                    conn.push(text, frame)
         room.connected_sent = len(room.attendees)
 
     # ---- tallies, a few times a second, only when changed ---------------------------------------
