@@ -75,3 +75,22 @@ def test_failed_send_marks_connection_closed():
         assert conn.closed
 
     asyncio.run(run())
+
+
+def test_text_frame_encodes_each_length_form():
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    from app.realtime.asgi import text_frame
+
+    for size in (5, 125, 126, 65535, 65536):
+        text = "ä" * (size // 2) + "x" * (size % 2)
+        reader = StreamReader()
+        reader.feed_data(text_frame(text))
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)
+        except StopIteration as done:
+            frame = done.value
+        assert frame.opcode is Opcode.TEXT and frame.fin
+        assert frame.data.decode() == text
