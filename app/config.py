@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'data' / 'saalumfrage.db'}"
     bus_url: str = "memory://"
+    # Channel prefix on Redis, so several deployments (or test runs) can share one server.
+    bus_prefix: str = "saalumfrage:"
     secret_key: str = DEV_SECRET
     # Public base URL used in the QR code, e.g. https://umfrage.landkreis.example;
     # empty: derived from the request the projector page was loaded with.

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import db
@@ -103,7 +104,7 @@ def create_app() -> FastAPI:
         if settings.auto_migrate:
             migrate(settings.database_url)
         hub = Hub(
-            bus=create_bus(settings.bus_url),
+            bus=create_bus(settings.bus_url, settings.bus_prefix),
             engine=db.get_engine(),
             secret=settings.secret_key,
             batch_ms=settings.vote_batch_ms,
@@ -141,9 +142,28 @@ def create_app() -> FastAPI:
     app.include_router(projector.router)
     app.include_router(api.router)
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.get("/healthz", tags=["Betrieb"])
     def healthz():
+        """The process is alive (for a load balancer's liveness check)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["Betrieb"])
+    async def readyz(request: Request):
+        """Database and bus reachable: this instance can serve an event."""
+
+        def database_ok() -> bool:
+            try:
+                with db.get_engine().connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+                return True
+            except Exception as exc:
+                log.warning("readyz: database not reachable: %s", exc)
+                return False
+
+        database = await run_in_threadpool(database_ok)
+        bus = await request.app.state.hub.bus.ready()
+        body = {"status": "ready" if database and bus else "not ready", "database": "ok" if database else "error", "bus": "ok" if bus else "error"}
+        return JSONResponse(body, status_code=200 if database and bus else 503)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):

@@ -1,19 +1,59 @@
 #!/usr/bin/env bash
 # Run the whole test suite. Installs what it needs: the Python dependencies and, where it can, Chromium.
-# With CI=true, the browser, PostgreSQL and Redis tests are required; elsewhere they skip with a note.
+#   1. everything on SQLite: unit, websocket, page, API tests, the small benchmark, the browser suite
+#      (tests/e2e) and the scale-out tests (two instances on PostgreSQL + Redis);
+#   2. the same unit/websocket/page/API tests again on PostgreSQL.
+# With CI=true the browser, PostgreSQL and Redis tests are required (and the services are started if they
+# are down); elsewhere they skip with a note saying how to enable them. Arguments go to pytest and run
+# only the first pass, e.g. ./scripts/test.sh tests/test_domain.py -q
 source "$(dirname "$0")/_bootstrap.sh"
+
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "› Chromium wird installiert (apt-get install chromium) …"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "! Chromium konnte nicht installiert werden; Browser-Tests werden übersprungen (außer mit CI=true)."
 fi
+
+PG_URL="${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+pg_up() { uv run --frozen python -c "import psycopg,sys; psycopg.connect('${PG_URL/+psycopg/}', connect_timeout=2).close()" 2>/dev/null; }
+redis_up() { uv run --frozen python -c "import redis; redis.Redis(socket_connect_timeout=2).ping()" 2>/dev/null; }
+if [ "${CI:-}" = "true" ]; then
+  if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "› PostgreSQL wird gestartet …"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+  fi
+  if ! redis_up && command -v redis-server >/dev/null 2>&1; then
+    echo "› Redis wird gestartet …"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
+  fi
+fi
+
+status=0
 set +e
 uv run --frozen pytest "$@"
 code=$?
 set -e
 if [ "$code" = 5 ]; then
   echo "Keine Tests ausgewählt (pytest exit code 5)."
-  if [ "${CI:-}" = "true" ]; then exit 1; fi
-  exit 0
+  [ "${CI:-}" = "true" ] && code=1 || code=0
 fi
-exit "$code"
+[ "$code" = 0 ] || status=$code
+
+if [ "$#" = 0 ]; then
+  if pg_up; then
+    echo "› Zweiter Durchlauf auf PostgreSQL ($PG_URL) …"
+    set +e
+    TEST_DATABASE_URL="$PG_URL" uv run --frozen pytest -q tests \
+      --ignore=tests/e2e --ignore=tests/test_bench_small.py --ignore=tests/test_scaleout.py
+    code=$?
+    set -e
+    [ "$code" = 0 ] || status=$code
+  elif [ "${CI:-}" = "true" ]; then
+    echo "! PostgreSQL nicht erreichbar unter $PG_URL – in CI erforderlich."
+    status=1
+  else
+    echo "– PostgreSQL-Durchlauf übersprungen: kein Server unter $PG_URL"
+    echo "  (starten: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start, oder TEST_POSTGRES_URL setzen)"
+  fi
+fi
+exit "$status"

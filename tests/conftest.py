@@ -17,9 +17,18 @@ from tests import factories
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+# TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test runs the suite on PostgreSQL
+# (scripts/test.sh does so after the SQLite run); otherwise every test gets a fresh SQLite file.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
 @pytest.fixture
 def engine(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    if TEST_DATABASE_URL:
+        engine = db.make_engine(TEST_DATABASE_URL)
+        SQLModel.metadata.drop_all(engine)
+    else:
+        engine = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
     SQLModel.metadata.create_all(engine)
     previous = db.get_engine()
     db.set_engine(engine)

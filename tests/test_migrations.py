@@ -47,3 +47,29 @@ def test_app_start_migrates_and_demo_seeds(tmp_path, monkeypatch):
     finally:
         db.set_engine(previous)
         engine.dispose()
+
+
+def test_migration_applies_to_postgresql_and_matches_models():
+    """With TEST_DATABASE_URL (the PostgreSQL run of scripts/test.sh): the same migration on PostgreSQL."""
+    import pytest
+    from sqlalchemy import text
+
+    from tests.conftest import TEST_DATABASE_URL
+
+    if not TEST_DATABASE_URL:
+        pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL=postgresql+psycopg://…)")
+    engine = create_engine(TEST_DATABASE_URL)
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    try:
+        migrate(TEST_DATABASE_URL)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert diff == [], diff
+        migrate(TEST_DATABASE_URL)
+    finally:
+        SQLModel.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        engine.dispose()

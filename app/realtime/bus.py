@@ -1,29 +1,30 @@
-"""The one pub/sub between instances: memory:// for one process; redis:// follows for several."""
+"""The one pub/sub between instances: memory:// for one process, redis:// for several workers or hosts.
+
+Every message is delivered to this process's own subscribers at once and, with Redis, to the other
+instances. When Redis is down, the local instance keeps working (the database stays the truth); when it
+comes back, the listener reconnects by itself and calls `on_resync`, so every page gets the current state.
+"""
 
 import asyncio
+import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("saalumfrage.bus")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class Bus(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
-    def subscribe(self, channel: str, handler: Handler) -> None: ...
-    def unsubscribe(self, channel: str, handler: Handler) -> None: ...
-
-
-class MemoryBus:
-    """In-process bus: handlers run as tasks, as they would after a network hop."""
+class Bus:
+    """Local delivery; subclasses add delivery to other instances."""
 
     def __init__(self) -> None:
+        self.instance = uuid.uuid4().hex
         self._handlers: dict[str, list[Handler]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self.on_resync: Callable[[], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         return None
@@ -34,17 +35,15 @@ class MemoryBus:
         self._handlers.clear()
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
-        for handler in list(self._handlers.get(channel, ())):
-            task = asyncio.create_task(self._run(handler, message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self._deliver(channel, message)
+        await self._send_remote(channel, message)
 
-    @staticmethod
-    async def _run(handler: Handler, message: dict[str, Any]) -> None:
-        try:
-            await handler(message)
-        except Exception:  # a failing subscriber must not take the bus down
-            log.exception("bus handler failed")
+    async def _send_remote(self, channel: str, message: dict[str, Any]) -> None:
+        return None
+
+    async def ready(self) -> bool:
+        """Can this instance reach the other instances?"""
+        return True
 
     def subscribe(self, channel: str, handler: Handler) -> None:
         self._handlers.setdefault(channel, []).append(handler)
@@ -54,8 +53,124 @@ class MemoryBus:
         if handler in handlers:
             handlers.remove(handler)
 
+    def _deliver(self, channel: str, message: dict[str, Any]) -> None:
+        for handler in list(self._handlers.get(channel, ())):
+            self._spawn(self._run(handler, message))
 
-def create_bus(url: str) -> Bus:
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @staticmethod
+    async def _run(handler: Handler, message: dict[str, Any]) -> None:
+        try:
+            await handler(message)
+        except Exception:  # a failing subscriber must not take the bus down
+            log.exception("bus handler failed")
+
+
+class MemoryBus(Bus):
+    """One process: local delivery is all there is."""
+
+
+class RedisBus(Bus):
+    """Redis pub/sub, one pattern subscription per instance; an instance ignores its own messages."""
+
+    def __init__(self, url: str, prefix: str = "saalumfrage:") -> None:
+        super().__init__()
+        import redis.asyncio as aioredis
+
+        self.url = url
+        self.prefix = prefix
+        self.redis = aioredis.from_url(url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=5)
+        self.down = False
+        self._listener: asyncio.Task | None = None
+        self.connected = asyncio.Event()
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="redis-bus-listener")
+
+    async def stop(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            try:
+                await self._listener
+            except (asyncio.CancelledError, Exception):
+                pass
+        await super().stop()
+        try:
+            await self.redis.aclose()
+        except Exception:
+            pass
+
+    async def _send_remote(self, channel: str, message: dict[str, Any]) -> None:
+        data = json.dumps({"from": self.instance, "message": message}, separators=(",", ":"))
+        try:
+            await self.redis.publish(self.prefix + channel, data)
+        except Exception as exc:
+            self._mark_down(exc)
+
+    def _mark_down(self, exc: BaseException) -> None:
+        if not self.down:
+            log.warning("Redis nicht erreichbar (%s): andere Instanzen erfahren Änderungen erst nach der Wiederverbindung", exc)
+        self.down = True
+        self.connected.clear()
+
+    async def ready(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self.redis.ping(), 2))
+        except Exception:
+            return False
+
+    async def _listen(self) -> None:
+        delay = 0.25
+        first = True
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(self.prefix + "*")
+                if not first:
+                    log.warning("Redis wieder erreichbar: alle Seiten werden neu abgeglichen")
+                    if self.on_resync is not None:
+                        self._spawn(self._run(lambda _m: self.on_resync(), {}))
+                first = False
+                delay = 0.25
+                self.down = False
+                self.connected.set()
+                while True:
+                    msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
+                    if msg is None:
+                        await pubsub.ping()  # notices a dead connection while all is quiet
+                        continue
+                    if msg.get("type") != "pmessage":
+                        continue
+                    try:
+                        envelope = json.loads(msg["data"])
+                    except (TypeError, ValueError):
+                        continue
+                    if envelope.get("from") == self.instance:
+                        continue
+                    channel = msg["channel"]
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
+                    self._deliver(channel[len(self.prefix) :], envelope.get("message") or {})
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._mark_down(exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                try:
+                    await pubsub.aclose()
+                except Exception:
+                    pass
+
+
+def create_bus(url: str, prefix: str = "saalumfrage:") -> Bus:
     if url.startswith("memory://"):
         return MemoryBus()
-    raise ValueError(f"Unbekannter BUS_URL {url!r}: unterstützt wird memory:// (redis:// folgt).")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisBus(url, prefix)
+    raise ValueError(f"Unbekannter BUS_URL {url!r}: unterstützt werden memory:// und redis://")

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from app.realtime.writer import VoteWriter
 log = logging.getLogger(__name__)
 
 CHANNEL = "events"
+PRESENCE_EVERY_S = 2.0  # each instance repeats its phone count this often, while it has any room
+PRESENCE_TTL_S = 6.0  # an instance not heard from for this long no longer counts
 SEND_BACKLOG_MAX = 64
 
 
@@ -142,6 +145,10 @@ class Room:
     tally: dict[str, Any] | None = None
     tally_text: dict[str, str] = field(default_factory=dict)
     connected_sent: int = -1
+    # Phones on other instances: instance id -> (count, when heard); and what this one last told them.
+    remote: dict[str, tuple[int, float]] = field(default_factory=dict)
+    local_published: int = 0
+    local_published_at: float = 0.0
 
     def members(self, role: str) -> set[Connection]:
         return {"attendee": self.attendees, "projector": self.projectors, "moderator": self.moderators}[role]
@@ -165,6 +172,7 @@ class Hub:
     # ---- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.bus.on_resync = self.resync
         await self.bus.start()
         self.bus.subscribe(CHANNEL, self._on_bus)
         self.writer.start()
@@ -201,9 +209,27 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def resync(self) -> None:
+        """After the bus was away: reload every room from the database and send everyone the current state."""
+        for room in list(self.rooms.values()):
+            async with room.lock:
+                await self._reload(room)
+            room.dirty = room.live is not None
+            room.local_published_at = 0.0  # tell the others our phones again
+            self._broadcast_state(room)
+
+    def connected(self, room: Room) -> int:
+        """Phones connected to the event on every instance."""
+        now = time.monotonic()
+        return len(room.attendees) + sum(n for n, heard in room.remote.values() if now - heard < PRESENCE_TTL_S)
+
     async def _on_bus(self, message: dict[str, Any]) -> None:
         room = self.rooms.get(message.get("event_id"))
         if room is None:
+            return
+        if message.get("kind") == "presence":
+            if message.get("instance") != self.bus.instance and isinstance(message.get("count"), int):
+                room.remote[message["instance"]] = (message["count"], time.monotonic())
             return
         if message.get("kind") == "state":
             state = message.get("state")
@@ -260,14 +286,14 @@ class Hub:
             return None if event is None else snapshot(session=session, event=event)
 
     def _tally_texts(self, room: Room) -> dict[str, str]:
-        msg = {"type": protocol.TALLY, **room.tally, "connected": len(room.attendees)}
+        msg = {"type": protocol.TALLY, **room.tally, "connected": self.connected(room)}
         full = protocol.dumps(msg)
         return {"moderator": full, "projector": full if room.results_shown else protocol.dumps({**msg, "counts": None})}
 
     def _state_text(self, room: Room, role: str, **extra: Any) -> str:
         payload = room.state.get(role) or {"type": protocol.STATE, "phase": "gone", "event": None, "question": None}
         if role != "attendee":
-            extra["connected"] = len(room.attendees)
+            extra["connected"] = self.connected(room)
         return protocol.dumps({**payload, **extra})
 
     def _broadcast_state(self, room: Room) -> None:
@@ -278,7 +304,7 @@ class Hub:
                 frame = text_frame(text)
                 for conn in members:
                     conn.push(text, frame)
-        room.connected_sent = len(room.attendees)
+        room.connected_sent = self.connected(room)
 
     # ---- tallies, a few times a second, only when changed ---------------------------------------
 
@@ -291,10 +317,16 @@ class Hub:
                 log.exception("tally tick failed")
 
     async def _tick(self) -> None:
+        now = time.monotonic()
         for event_id, room in list(self.rooms.items()):
             if room.empty and room.loaded and not room.lock.locked():
-                del self.rooms[event_id]  # nobody watches: the database keeps the truth
+                if room.local_published:
+                    self._publish_presence(room, 0, now)  # the others stop counting our phones
+                del self.rooms[event_id]  # nobody watches here: the database keeps the truth
                 continue
+            local = len(room.attendees)
+            if local != room.local_published or now - room.local_published_at > PRESENCE_EVERY_S:
+                self._publish_presence(room, local, now)
             changed = False
             if room.dirty and room.live is not None:
                 room.dirty = False
@@ -303,17 +335,23 @@ class Hub:
                 if room.live is live and tally != room.tally:
                     room.tally = tally
                     changed = True
-            if room.tally is not None and (changed or room.connected_sent != len(room.attendees)):
+            connected = self.connected(room)
+            if room.tally is not None and (changed or room.connected_sent != connected):
                 room.tally_text = self._tally_texts(room)
                 for role in ("projector", "moderator"):
                     for conn in room.members(role):
                         conn.push(room.tally_text[role])
-                room.connected_sent = len(room.attendees)
-            elif room.tally is None and room.connected_sent != len(room.attendees):
-                text = protocol.dumps({"type": protocol.PRESENCE, "connected": len(room.attendees)})
+                room.connected_sent = connected
+            elif room.tally is None and room.connected_sent != connected:
+                text = protocol.dumps({"type": protocol.PRESENCE, "connected": connected})
                 for conn in room.projectors | room.moderators:
                     conn.push(text)
-                room.connected_sent = len(room.attendees)
+                room.connected_sent = connected
+
+    def _publish_presence(self, room: Room, count: int, now: float) -> None:
+        room.local_published, room.local_published_at = count, now
+        message = {"kind": "presence", "event_id": room.event_id, "instance": self.bus.instance, "count": count}
+        self._spawn(self.bus.publish(CHANNEL, message))
 
     def _tally_sync(self, live: LiveQuestion) -> dict[str, Any]:
         with Session(self.engine) as session:

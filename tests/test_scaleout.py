@@ -1,0 +1,322 @@
+"""Several instances, one event: PostgreSQL holds the truth, Redis carries the news between them.
+
+Needs PostgreSQL and Redis on 127.0.0.1 (SCALEOUT_DATABASE_URL, SCALEOUT_REDIS_URL to change). On a laptop
+without them these tests skip and say how to enable them; with CI=true they are required.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from itsdangerous import Signer
+from websockets.sync.client import connect as ws_connect
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("SCALEOUT_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "scaleout-secret-" + "s" * 32
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _require(what: str, ok: bool, how: str) -> None:
+    if ok:
+        return
+    message = f"{what} nicht erreichbar – {how}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _postgres_ok() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+def _redis_ok(url: str = REDIS_URL) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def database():
+    """A fresh PostgreSQL database with the demo event, for this module."""
+    _require("PostgreSQL", _postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    import psycopg
+
+    name = "saal_scaleout_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://", 1)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
+    out = subprocess.run([sys.executable, "-m", "app.cli", "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    info = {
+        "url": url,
+        "event_id": int(re.search(r"/moderator/events/(\d+)", out).group(1)),
+        "token": re.search(r"/p/([\w-]+)", out).group(1),
+        "code": re.search(r"/j/(\d+)", out).group(1),
+    }
+    yield info
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Server:
+    def __init__(self, database: dict, bus_url: str, prefix: str, workers: int = 1) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database["url"],
+            "BUS_URL": bus_url,
+            "BUS_PREFIX": prefix,
+            "SECRET_KEY": SECRET,
+            "ENVIRONMENT": "development",
+            "AUTO_MIGRATE": "false",
+        }
+        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
+               "--ws", "websockets-sansio", "--log-level", "warning", "--workers", str(workers)]
+        self.log = open(ROOT / "test-artifacts" / f"scaleout-{self.port}.log", "w")
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server on {self.port} did not start")
+
+    def ws(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+@pytest.fixture
+def servers(request, database):
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    started: list[Server] = []
+
+    def start(bus_url: str = REDIS_URL, prefix: str | None = None, workers: int = 1) -> Server:
+        server = Server(database, bus_url, prefix or f"saal-test-{uuid.uuid4().hex[:8]}:", workers)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def phone(server: Server, code: str):
+    cookie = "saal_device=" + Signer(SECRET, salt="saalumfrage.device").sign(uuid.uuid4().hex).decode()
+    return ws_connect(server.ws(f"/ws/j/{code}"), additional_headers={"Cookie": cookie}, open_timeout=10)
+
+
+def until(ws, type_: str, pred=lambda m: True, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"no matching {type_} within {timeout} s")
+        try:
+            msg = json.loads(ws.recv(timeout=left))
+        except TimeoutError:
+            continue
+        if msg["type"] == type_ and pred(msg):
+            return msg
+
+
+def until_connected(ws, n: int, timeout: float = 8.0) -> dict:
+    """The projector's count of phones (in `presence`, or in `tally` while a question is on screen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"the projector never counted {n} phones")
+        try:
+            msg = json.loads(ws.recv(timeout=left))
+        except TimeoutError:
+            continue
+        if msg.get("connected") == n:
+            return msg
+
+
+def until_voters(ws, question_id: int, n: int, timeout: float) -> dict:
+    """The projector's results for a question: in a `tally`, or in a full `state` after a resync."""
+    def results(msg: dict) -> dict | None:
+        if msg["type"] == "tally":
+            return msg
+        if msg["type"] == "state" and msg.get("results"):
+            return msg["results"]
+        return None
+
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"the projector never showed {n} votes")
+        try:
+            msg = json.loads(ws.recv(timeout=left))
+        except TimeoutError:
+            continue
+        found = results(msg)
+        if found and found["question_id"] == question_id and found["voters"] == n:
+            return found
+
+
+def moderator(server: Server) -> httpx.Client:
+    from app.demo import DEMO_PASSWORD, DEMO_USER
+
+    client = httpx.Client(base_url=server.base, timeout=10)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf": token})
+    return client
+
+
+def questions(client: httpx.Client, event_id: int) -> list[dict]:
+    return [q for t in client.get(f"/api/events/{event_id}").json()["topics"] for q in t["questions"]]
+
+
+def test_two_instances_share_one_event(servers, database):
+    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
+    a, b = servers(prefix=prefix), servers(prefix=prefix)
+    assert httpx.get(a.base + "/readyz").json() == {"status": "ready", "database": "ok", "bus": "ok"}
+    mod_b = moderator(b)
+    first, second = questions(mod_b, database["event_id"])[:2]
+    with phone(a, database["code"]) as p, ws_connect(b.ws(f"/ws/p/{database['token']}")) as projector:
+        until(p, "state")
+        until(projector, "state")
+        # The phone on A is counted on B's projector.
+        until_connected(projector, 1)
+        # The moderator on B opens a question; the phone on A receives it.
+        mod_b.post(f"/api/events/{database['event_id']}/questions/{first['id']}/open").raise_for_status()
+        state = until(p, "state", lambda m: m["phase"] == "open")
+        assert state["question"]["id"] == first["id"]
+        # The phone on A votes; the projector on B shows it within 500 ms of the acknowledgement.
+        option = first["options"][0]["id"]
+        p.send(json.dumps({"type": "vote", "vote_id": "v1", "question_id": first["id"], "choices": [option]}))
+        until(p, "ack")
+        acked = time.monotonic()
+        tally = until(projector, "tally", lambda m: m["voters"] == 1 and m["question_id"] == first["id"], timeout=3)
+        assert time.monotonic() - acked < 0.5
+        assert tally["counts"][str(option)] == 1 and tally["connected"] == 1
+        # And the other way round: the moderator on A, the next question, on B's projector.
+        mod_a = moderator(a)
+        mod_a.post(f"/api/events/{database['event_id']}/questions/{second['id']}/open").raise_for_status()
+        assert until(projector, "state", lambda m: m["question"] and m["question"]["id"] == second["id"])["phase"] == "open"
+        assert until(p, "state", lambda m: m["question"] and m["question"]["id"] == second["id"])["phase"] == "open"
+
+
+def test_two_workers_share_one_event(servers, database):
+    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    server = servers(workers=2)
+    mod = moderator(server)
+    question = questions(mod, database["event_id"])[2]
+    with contextlib.ExitStack() as stack:
+        # The kernel spreads the connections over both workers.
+        phones = [stack.enter_context(phone(server, database["code"])) for _ in range(8)]
+        projector = stack.enter_context(ws_connect(server.ws(f"/ws/p/{database['token']}")))
+        for p in phones:
+            until(p, "state")
+        until_connected(projector, 8)
+        mod.post(f"/api/events/{database['event_id']}/questions/{question['id']}/open").raise_for_status()
+        for i, p in enumerate(phones):
+            until(p, "state", lambda m: m["phase"] == "open" and m["question"]["id"] == question["id"])
+            option = question["options"][i % 2]["id"]
+            p.send(json.dumps({"type": "vote", "vote_id": f"w{i}", "question_id": question["id"], "choices": [option]}))
+        for p in phones:
+            until(p, "ack")
+        tally = until(projector, "tally", lambda m: m["voters"] == 8, timeout=3)
+        assert sum(tally["counts"].values()) == 8
+
+
+def test_redis_outage_loses_nothing_and_heals(servers, database, tmp_path):
+    redis_server = shutil.which("redis-server")
+    _require("redis-server", bool(redis_server), "installieren mit: apt-get install redis-server")
+    _require("PostgreSQL", _postgres_ok(), "siehe oben")
+    port = free_port()
+    cmd = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
+
+    def start_redis() -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not _redis_ok(f"redis://127.0.0.1:{port}/0"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("own redis-server did not start")
+            time.sleep(0.05)
+        return proc
+
+    redis_proc = start_redis()
+    bus = f"redis://127.0.0.1:{port}/0"
+    prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
+    a, b = servers(bus, prefix), servers(bus, prefix)
+    mod = moderator(a)
+    question = questions(mod, database["event_id"])[3]
+    try:
+        with phone(a, database["code"]) as p, ws_connect(b.ws(f"/ws/p/{database['token']}")) as projector:
+            until(p, "state")
+            until(projector, "state")
+            mod.post(f"/api/events/{database['event_id']}/questions/{question['id']}/open").raise_for_status()
+            until(projector, "state", lambda m: m["phase"] == "open" and m["question"]["id"] == question["id"])
+            until(p, "state", lambda m: m["phase"] == "open")
+
+            redis_proc.kill()
+            redis_proc.wait()
+            deadline = time.monotonic() + 10
+            while httpx.get(a.base + "/readyz").status_code != 503:
+                assert time.monotonic() < deadline, "readyz did not notice the missing bus"
+                time.sleep(0.2)
+            # A vote while Redis is away: stored (the database is the truth) and acknowledged.
+            option = question["options"][0]["id"]
+            p.send(json.dumps({"type": "vote", "vote_id": "outage", "question_id": question["id"], "choices": [option]}))
+            until(p, "ack")
+            import psycopg
+
+            with psycopg.connect(database["url"].replace("+psycopg", "")) as conn:
+                stored = conn.execute("select count(*) from vote where question_id = %s", (question["id"],)).fetchone()[0]
+            assert stored == 1
+
+            redis_proc = start_redis()
+            # Both instances reconnect by themselves; B resyncs and its projector shows the vote.
+            tally = until_voters(projector, question["id"], 1, timeout=15)
+            assert tally["counts"][str(option)] == 1
+            assert httpx.get(a.base + "/readyz").status_code == 200
+            assert a.proc.poll() is None and b.proc.poll() is None
+        log = (ROOT / "test-artifacts" / f"scaleout-{a.port}.log").read_text()
+        assert "Redis nicht erreichbar" in log and "Redis wieder erreichbar" in log
+    finally:
+        redis_proc.kill()
