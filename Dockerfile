@@ -1,0 +1,20 @@
+# Saalumfrage: one image for the app and the one-shot migration.
+FROM python:3.11-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy \
+    UV_PROJECT_ENVIRONMENT=/opt/venv PATH="/opt/venv/bin:$PATH"
+RUN pip install --no-cache-dir uv
+WORKDIR /srv/saalumfrage
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY app ./app
+COPY migrations ./migrations
+COPY alembic.ini babel.cfg ./
+RUN uv sync --frozen --no-dev && useradd --system --home /srv/saalumfrage saal
+USER saal
+EXPOSE 8000
+ENV ENVIRONMENT=production AUTO_MIGRATE=false
+# One worker per core is a good start; one worker holds 10,000 phones (docs/benchmarks.md).
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", \
+     "--ws-per-message-deflate", "false", "--loop", "uvloop", "--http", "httptools", "--no-access-log", \
+     "--proxy-headers", "--forwarded-allow-ips", "*", "--backlog", "4096"]
+HEALTHCHECK --interval=10s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
