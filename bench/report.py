@@ -15,7 +15,8 @@ def load() -> dict[tuple[str, int], dict]:
     out = {}
     for path in sorted(RESULTS.glob("*.json")):
         data = json.loads(path.read_text())
-        out[(data["target"], data["n"])] = data
+        target = "app-pg" if data.get("backend") == "postgres" else data["target"]
+        out[(target, data["n"])] = data
     return out
 
 
@@ -26,7 +27,7 @@ def fmt(value, digits=0) -> str:
 
 
 def tables(results: dict) -> str:
-    ns = sorted({n for _t, n in results})
+    ns = sorted({n for t, n in results if t != "app-pg"})
     lines = [
         "### Question push (moderator opens a question → every phone has it)",
         "",
@@ -72,6 +73,22 @@ def tables(results: dict) -> str:
             f"| {fmt(app['memory']['rss_after_kib'] / 1024, 1)} MiB | {fmt(app['memory']['per_phone_kib'], 1)} KiB "
             f"| {fmt(raw and raw['memory']['per_phone_kib'], 1)} KiB | {app['errors'] + app['connect']['failed']} |"
         )
+    pg = sorted(n for t, n in results if t == "app-pg")
+    if pg:
+        lines += [
+            "",
+            "### PostgreSQL + Redis (one worker, the same machine; votes committed to PostgreSQL before the ack)",
+            "",
+            "| phones | push p50 | push p99 | votes/s | ack p99 | acked / stored | projector p95 | per phone |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for n in pg:
+            r = results[("app-pg", n)]
+            lines.append(
+                f"| {n} | {fmt(r['push']['p50_ms'], 1)} ms | {fmt(r['push']['p99_ms'], 1)} ms | {fmt(r['burst']['votes_per_s'])} "
+                f"| {fmt(r['burst']['ack']['p99_ms'], 1)} ms | {r['burst']['acked']} / {r['burst'].get('stored')} "
+                f"| {fmt(r.get('projector', {}).get('p95_ms'), 1)} ms | {fmt(r['memory']['per_phone_kib'], 1)} KiB |"
+            )
     any_result = next(iter(results.values()))
     m = any_result.get("machine", {})
     lines += ["", f"Measured {m.get('date', '?')} on {m.get('cpu', '?')}, {m.get('cores', '?')} cores, Python {m.get('python', '?')}."]
@@ -86,11 +103,11 @@ def plot(results: dict) -> None:
 
     ns = sorted({n for _t, n in results})
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
-    for target, style in (("app", "-o"), ("raw", "--s")):
+    for target, style in (("app", "-o"), ("raw", "--s"), ("app-pg", ":^")):
         xs = [n for n in ns if (target, n) in results]
         if not xs:
             continue
-        label = "Saalumfrage" if target == "app" else "raw websockets"
+        label = {"app": "Saalumfrage (SQLite)", "raw": "raw websockets", "app-pg": "Saalumfrage (PostgreSQL + Redis)"}[target]
         axes[0].plot(xs, [results[(target, n)]["push"]["p99_ms"] for n in xs], style, label=f"{label} p99")
         axes[0].plot(xs, [results[(target, n)]["push"]["p50_ms"] for n in xs], style, alpha=0.5, label=f"{label} p50")
         axes[1].plot(xs, [results[(target, n)]["burst"]["ack"]["p99_ms"] for n in xs], style, label=f"{label} p99")

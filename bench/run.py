@@ -11,7 +11,6 @@ import os
 import re
 import resource
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -55,15 +54,39 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def app_env(db_path: Path) -> dict:
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def app_env(db_path: Path, database_url: str | None = None, bus_url: str = "memory://") -> dict:
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url or f"sqlite:///{db_path}",
+        "BUS_URL": bus_url,
+        "BUS_PREFIX": f"bench-{os.getpid()}:",
         "SECRET_KEY": SECRET,
         "ENVIRONMENT": "development",
         "AUTO_MIGRATE": "false",
         "PYTHONPATH": str(ROOT),
     }
+
+
+class Postgres:
+    """A fresh PostgreSQL database for one run, dropped afterwards."""
+
+    def __enter__(self) -> str:
+        import psycopg
+
+        self.name = f"saal_bench_{os.getpid()}_{int(time.time())}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        return re.sub(r"/[^/]*$", f"/{self.name}", PG_ADMIN).replace("postgresql://", "postgresql+psycopg://", 1)
+
+    def __exit__(self, *exc) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def seed(env: dict) -> dict:
@@ -107,17 +130,25 @@ def run_loadgen(args: list[str], core: int | None, timeout: float) -> dict:
     return json.loads(Path(out).read_text())
 
 
-def stored_votes(db_path: Path, question_id: int) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("select count(*) from vote where question_id = ?", (question_id,)).fetchone()[0]
+def stored_votes(database_url: str, question_id: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("select count(*) from vote where question_id = :q"), {"q": question_id}).scalar_one()
+    finally:
+        engine.dispose()
 
 
-def bench_app(n: int, *, pin: bool = True, rounds: int = 3, rate: int = 500) -> dict:
+def bench_app(n: int, *, pin: bool = True, rounds: int = 3, rate: int = 500, backend: str = "sqlite") -> dict:
+    from contextlib import nullcontext
+
     from app.demo import DEMO_PASSWORD, DEMO_USER
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, (Postgres() if backend == "postgres" else nullcontext()) as pg_url:
         db_path = Path(tmp) / "bench.db"
-        env = app_env(db_path)
+        env = app_env(db_path, pg_url, REDIS if backend == "postgres" else "memory://")
         subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         info = seed(env)
         port = free_port()
@@ -133,7 +164,8 @@ def bench_app(n: int, *, pin: bool = True, rounds: int = 3, rate: int = 500) -> 
                 timeout=600,
             )
             time.sleep(0.5)
-            result["burst"]["stored"] = stored_votes(db_path, result["burst"]["question_id"])
+            result["burst"]["stored"] = stored_votes(env["DATABASE_URL"], result["burst"]["question_id"])
+            result["backend"] = backend
             result["server_alive"] = server.poll() is None
         finally:
             server.terminate()
@@ -174,15 +206,20 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--targets", nargs="+", default=["raw", "app"], choices=["raw", "app"])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: PostgreSQL + Redis bus (the app only; the raw server has no database)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     info = machine()
     for n in args.n:
         for target in args.targets:
             print(f"› {target} with {n} phones …", flush=True)
-            result = bench_app(n, rounds=args.rounds) if target == "app" else bench_raw(n, rounds=args.rounds)
+            if target == "raw" and args.backend == "postgres":
+                continue
+            result = bench_app(n, rounds=args.rounds, backend=args.backend) if target == "app" else bench_raw(n, rounds=args.rounds)
             result["machine"] = info
-            (RESULTS / f"{target}-{n}.json").write_text(json.dumps(result, indent=2))
+            name = f"{target}-{n}.json" if args.backend == "sqlite" or target == "raw" else f"{target}-pg-{n}.json"
+            (RESULTS / name).write_text(json.dumps(result, indent=2))
             push, burst = result["push"], result["burst"]
             print(
                 f"  push p50 {push['p50_ms']} ms p99 {push['p99_ms']} ms · burst {burst['votes_per_s']} votes/s, "

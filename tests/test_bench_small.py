@@ -22,3 +22,15 @@ def test_200_phones_every_vote_acknowledged_and_stored():
 def test_raw_baseline_runs():
     result = bench_raw(100, pin=False, rounds=1)
     assert result["push"]["all_received"] and result["burst"]["acked"] == 100
+
+
+@pytest.mark.timeout(180)
+def test_200_phones_on_postgresql_and_redis():
+    from tests.test_scaleout import _postgres_ok, _redis_ok, _require
+
+    _require("PostgreSQL", _postgres_ok(), "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    _require("Redis", _redis_ok(), "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    result = bench_app(200, pin=False, rounds=2, rate=200, backend="postgres")
+    burst = result["burst"]
+    assert result["push"]["all_received"] and burst["acked"] == burst["stored"] == 200
+    assert result["projector"]["seen"] == result["projector"]["votes"] and result["errors"] == 0
