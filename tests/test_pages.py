@@ -236,3 +236,20 @@ def test_not_found_and_method_not_allowed_pages_are_friendly(client):
     response = client.get("/gibt-es-nicht")
     assert response.status_code == 404 and "Diese Seite gibt es nicht." in response.text
     assert client.delete("/").status_code == 405
+
+
+def test_edit_question_form_saves_and_refuses_option_change_after_votes(mod_client, session, event):
+    from app.domain import votes as v_domain
+
+    single, _ = questions_of(session, event)
+    url = f"/moderator/events/{event.id}/questions/{single.id}/edit"
+    assert 'name="text"' in mod_client.get(url).text
+    data = {"topic_id": str(single.topic_id), "text": "Wie kommen Sie meistens zur Arbeit?", "kind": "single", "options": "Auto\nBus\nRad", "csrf": mod_client.csrf}
+    response = mod_client.post(url, data=data)
+    assert response.status_code == 200 and "Wie kommen Sie meistens zur Arbeit?" in response.text
+    a = option_ids(session, single)[0]
+    v_domain.insert_votes_directly(session=session, rows=[v_domain.VoteRow(single.id, event.id, "d1", (a,), "v")])
+    response = mod_client.post(url, data={**data, "options": "Auto\nBus\nZu Fuß"})
+    assert response.status_code == 409
+    assert "Zu dieser Frage gibt es schon Stimmen." in response.text
+    assert "Zu Fuß" in response.text  # what was typed is still in the form

@@ -145,56 +145,39 @@ def phone(server: Server, code: str):
     return ws_connect(server.ws(f"/ws/j/{code}"), additional_headers={"Cookie": cookie}, open_timeout=10)
 
 
-def until(ws, type_: str, pred=lambda m: True, timeout: float = 5.0) -> dict:
+def wait_for(ws, found, what: str, timeout: float = 5.0):
+    """Read messages until `found(msg)` returns something; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            pytest.fail(f"no matching {type_} within {timeout} s")
+            pytest.fail(f"{what}: nothing within {timeout} s")
         try:
             msg = json.loads(ws.recv(timeout=left))
         except TimeoutError:
             continue
-        if msg["type"] == type_ and pred(msg):
-            return msg
+        result = found(msg)
+        if result:
+            return result
+
+
+def until(ws, type_: str, pred=lambda m: True, timeout: float = 5.0) -> dict:
+    return wait_for(ws, lambda m: m if m["type"] == type_ and pred(m) else None, f"no matching {type_}", timeout)
 
 
 def until_connected(ws, n: int, timeout: float = 8.0) -> dict:
     """The projector's count of phones (in `presence`, or in `tally` while a question is on screen)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            pytest.fail(f"the projector never counted {n} phones")
-        try:
-            msg = json.loads(ws.recv(timeout=left))
-        except TimeoutError:
-            continue
-        if msg.get("connected") == n:
-            return msg
+    return wait_for(ws, lambda m: m if m.get("connected") == n else None, f"the projector never counted {n} phones", timeout)
 
 
 def until_voters(ws, question_id: int, n: int, timeout: float) -> dict:
     """The projector's results for a question: in a `tally`, or in a full `state` after a resync."""
-    def results(msg: dict) -> dict | None:
-        if msg["type"] == "tally":
-            return msg
-        if msg["type"] == "state" and msg.get("results"):
-            return msg["results"]
-        return None
 
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            pytest.fail(f"the projector never showed {n} votes")
-        try:
-            msg = json.loads(ws.recv(timeout=left))
-        except TimeoutError:
-            continue
-        found = results(msg)
-        if found and found["question_id"] == question_id and found["voters"] == n:
-            return found
+    def found(msg: dict) -> dict | None:
+        results = msg if msg["type"] == "tally" else (msg.get("results") if msg["type"] == "state" else None)
+        return results if results and results["question_id"] == question_id and results["voters"] == n else None
+
+    return wait_for(ws, found, f"the projector never showed {n} votes", timeout)
 
 
 def moderator(server: Server) -> httpx.Client:

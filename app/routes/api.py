@@ -38,8 +38,16 @@ def _question_out(session, question) -> dict:
     return q_domain.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
 
 
-async def _notify(request: Request, event_id: int, state: dict) -> None:
+async def _drive(request: Request, session, event_id: int, change) -> dict:
+    """Run a change to the event in a worker thread, then publish and return the new state."""
+
+    def work() -> dict:
+        change(e_domain.get_event(session=session, event_id=event_id))
+        return snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
+
+    state = await run_in_threadpool(work)
     await request.app.state.hub.state_changed(event_id, state)
+    return state
 
 
 @router.get("/events", response_model=list[EventPublic])
@@ -94,37 +102,18 @@ async def question_action(request: Request, event_id: int, question_id: int, act
     run = q_domain.QUESTION_ACTIONS.get(action)
     if run is None:
         raise NotFound("unknown_action", "Unbekannte Aktion.")
-
-    def work():
-        question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
-        run(session, question)
-        event = e_domain.get_event(session=session, event_id=event_id)
-        return snapshot(session=session, event=event)
-
-    state = await run_in_threadpool(work)
-    await _notify(request, event_id, state)
-    return state
+    return await _drive(
+        request, session, event_id, lambda _event: run(session, q_domain.get_question(session=session, question_id=question_id, event_id=event_id))
+    )
 
 
 @router.post("/events/{event_id}/next")
 async def next_question(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
-    def work():
-        event = e_domain.get_event(session=session, event_id=event_id)
-        q_domain.next_question(session=session, event=event)
-        return snapshot(session=session, event=event)
-
-    state = await run_in_threadpool(work)
-    await _notify(request, event_id, state)
-    return state
+    """Close the current question and open the next one in agenda order (at the end: the join screen)."""
+    return await _drive(request, session, event_id, lambda event: q_domain.next_question(session=session, event=event))
 
 
 @router.post("/events/{event_id}/join-screen")
 async def join_screen(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
-    def work():
-        event = e_domain.get_event(session=session, event_id=event_id)
-        q_domain.show_join_screen(session=session, event=event)
-        return snapshot(session=session, event=event)
-
-    state = await run_in_threadpool(work)
-    await _notify(request, event_id, state)
-    return state
+    """Close whatever is open; projector and phones show the join code."""
+    return await _drive(request, session, event_id, lambda event: q_domain.show_join_screen(session=session, event=event))

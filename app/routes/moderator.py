@@ -1,11 +1,12 @@
 """Moderator pages: login, events, agenda editing and the control page that drives an event."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
 from anyio import from_thread
-from fastapi import APIRouter, Form, Request, WebSocket
+from fastapi import APIRouter, Depends, Form, Request, WebSocket
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -216,46 +217,69 @@ def new_question_page(request: Request, event_id: int, user: auth.PageUser, sess
     return _question_form_page(request, user=user, event=event, session=session, form=form)
 
 
-def _question_form_values(topic_id: str, text: str, kind: str, options: str, max_choices: str) -> dict:
-    return {"topic_id": topic_id, "text": text[:600], "kind": kind[:20], "options": options[:4000], "max_choices": max_choices[:6]}
+@dataclass
+class QuestionForm:
+    """The question form's fields, as typed (kept for showing the form again after an error)."""
+
+    topic_id: Text = ""
+    text: Text = ""
+    kind: Text = "single"
+    options: Text = ""
+    max_choices: Text = ""
+    csrf: Text = ""
+
+    def values(self) -> dict:
+        return {
+            "topic_id": self.topic_id,
+            "text": self.text[:600],
+            "kind": self.kind[:20],
+            "options": self.options[:4000],
+            "max_choices": self.max_choices[:6],
+        }
+
+
+def _save_question(request: Request, session, user: User, event: Event, form: QuestionForm, question: Question | None):
+    """Create (question None) or update a question from the form; on bad input show the form again, as typed."""
+    auth.check_csrf(request, form.csrf)
+    try:
+        tid = parse_optional_int(form.topic_id, field=_("Thema"))
+        if tid is None and question is None:
+            raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
+        topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id) if tid else None
+        fields = {
+            "text": form.text,
+            "kind": form.kind,
+            "options": form.options.splitlines(),
+            "max_choices": parse_optional_int(form.max_choices, field=_("Höchstens wählbar")),
+        }
+        if question is None:
+            question = q_domain.create_question(session=session, topic=topic, **fields)
+        else:
+            q_domain.update_question(session=session, question=question, topic=topic, **fields)
+    except DomainError as exc:
+        session.rollback()
+        if question is not None:
+            question = q_domain.get_question(session=session, question_id=question.id, event_id=event.id)
+        return _question_form_page(
+            request,
+            user=user,
+            event=event,
+            session=session,
+            form=form.values(),
+            question=question,
+            error=_(exc.message, **exc.params),
+            status_code=exc.status,
+        )
+    publish_state(request, session, event.id)
+    flash(request, _("Frage gespeichert."), "success")
+    return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
 
 
 @router.post("/moderator/events/{event_id}/questions")
 def create_question(
-    request: Request,
-    event_id: int,
-    user: auth.PageUser,
-    session: SessionDep,
-    topic_id: Text = "",
-    text: Text = "",
-    kind: Text = "single",
-    options: Text = "",
-    max_choices: Text = "",
-    csrf: Text = "",
+    request: Request, event_id: int, user: auth.PageUser, session: SessionDep, form: Annotated[QuestionForm, Depends()]
 ):
-    auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
-    form = _question_form_values(topic_id, text, kind, options, max_choices)
-    try:
-        tid = parse_optional_int(topic_id, field=_("Thema"))
-        if tid is None:
-            raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
-        topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id)
-        question = q_domain.create_question(
-            session=session,
-            topic=topic,
-            text=text,
-            kind=kind,
-            options=options.splitlines(),
-            max_choices=parse_optional_int(max_choices, field=_("Höchstens wählbar")),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _question_form_page(
-            request, user=user, event=event, session=session, form=form, error=_(exc.message, **exc.params), status_code=exc.status
-        )
-    flash(request, _("Frage gespeichert."), "success")
-    return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
+    return _save_question(request, session, user, _load_event(session, event_id), form, None)
 
 
 @router.get("/moderator/events/{event_id}/questions/{question_id}/edit")
@@ -279,45 +303,11 @@ def edit_question(
     question_id: int,
     user: auth.PageUser,
     session: SessionDep,
-    topic_id: Text = "",
-    text: Text = "",
-    kind: Text = "single",
-    options: Text = "",
-    max_choices: Text = "",
-    csrf: Text = "",
+    form: Annotated[QuestionForm, Depends()],
 ):
-    auth.check_csrf(request, csrf)
     event = _load_event(session, event_id)
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
-    form = _question_form_values(topic_id, text, kind, options, max_choices)
-    try:
-        tid = parse_optional_int(topic_id, field=_("Thema"))
-        topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id) if tid else None
-        q_domain.update_question(
-            session=session,
-            question=question,
-            text=text,
-            kind=kind,
-            options=options.splitlines(),
-            max_choices=parse_optional_int(max_choices, field=_("Höchstens wählbar")),
-            topic=topic,
-        )
-    except DomainError as exc:
-        session.rollback()
-        question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
-        return _question_form_page(
-            request,
-            user=user,
-            event=event,
-            session=session,
-            form=form,
-            question=question,
-            error=_(exc.message, **exc.params),
-            status_code=exc.status,
-        )
-    publish_state(request, session, event.id)
-    flash(request, _("Frage gespeichert."), "success")
-    return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
+    return _save_question(request, session, user, event, form, question)
 
 
 ACTION_MESSAGES = {
