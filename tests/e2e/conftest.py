@@ -45,7 +45,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-PORTS = range(8300, 8400)
+
+
+def _port_range() -> range:
+    """8300-8399 unless E2E_PORTS=LOW-HIGH says otherwise (e.g. to keep clear of another run on the machine)."""
+    low, _sep, high = os.environ.get("E2E_PORTS", "8300-8399").partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+PORTS = _port_range()
 START_TIMEOUT_S = 30
 # The audit of every request the pages made runs after all other browser tests.
 AUDIT_FILE = "test_no_foreign_requests.py"
@@ -89,7 +97,7 @@ def _free_port() -> int:
         port = PORTS[(offset + i) % len(PORTS)]
         if _port_is_free(port):
             return port
-    raise RuntimeError("no free port in 8300-8399")
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 @dataclass
@@ -335,6 +343,68 @@ def new_context(browser, traffic, demo):
             context.close()
         except Exception:
             pass
+
+
+@dataclass
+class OwnEvent:
+    """An event a test made for itself through the JSON API (so it does not touch the demo agenda)."""
+
+    links: DemoLinks
+    questions: list[dict]  # as the API returned them: id, text, kind, options [{id, label}], …
+    api: object  # the moderator's APIRequestContext (login session)
+
+    def act(self, question: dict | int, action: str) -> dict:
+        """A question action through the API: open, close, show-results, hide-results, …; returns the new state."""
+        qid = question if isinstance(question, int) else question["id"]
+        response = self.api.post(f"/api/events/{self.links.event_id}/questions/{qid}/{action}")
+        assert response.ok, f"{action} on question {qid}: HTTP {response.status} {response.text()}"
+        return response.json()
+
+    def next(self) -> dict:
+        response = self.api.post(f"/api/events/{self.links.event_id}/next")
+        assert response.ok, f"next: HTTP {response.status} {response.text()}"
+        return response.json()
+
+
+@pytest.fixture
+def make_event(playwright_instance, moderator_login, demo):
+    """`make_event(title, {topic: [question, …]})` with questions as the API takes them
+    ({"text", "kind", "options", "max_choices"}); returns an OwnEvent with the event's links."""
+    contexts = []
+
+    def make(title: str, agenda: dict[str, list[dict]]) -> OwnEvent:
+        api = playwright_instance.request.new_context(base_url=demo.base, storage_state=moderator_login)
+        contexts.append(api)
+
+        def post(path: str, body: dict) -> dict:
+            response = api.post(path, data=body)
+            assert response.ok, f"POST {path}: HTTP {response.status} {response.text()}"
+            return response.json()
+
+        event = post("/api/events", {"title": title, "place": "Waldheim"})
+        questions = []
+        for topic_title, items in agenda.items():
+            topic = post(f"/api/events/{event['id']}/topics", {"title": topic_title})
+            for item in items:
+                questions.append(post(f"/api/events/{event['id']}/topics/{topic['id']}/questions", item))
+        moderator_path = f"/moderator/events/{event['id']}"
+        page = api.get(moderator_path)
+        assert page.ok, f"GET {moderator_path}: HTTP {page.status}"
+        match = re.search(r'href="([^"]+/p/[^"]+)"[^>]*id="projector-link"', page.text())
+        assert match, "the control page shows no projector link"
+        links = DemoLinks(
+            base=demo.base,
+            moderator_url=demo.base + moderator_path,
+            projector_url=match.group(1),
+            join_url=f"{demo.base}/j/{event['join_code']}",
+            join_code=event["join_code"],
+            event_id=event["id"],
+        )
+        return OwnEvent(links=links, questions=questions, api=api)
+
+    yield make
+    for api in contexts:
+        api.dispose()
 
 
 @pytest.fixture

@@ -26,7 +26,15 @@ export function renderBars(list, question, results, strings, mine) {
     li.querySelector(".bar-name").textContent = opt.label;
     const value = li.querySelector(".bar-value");
     const fill = li.querySelector(".bar-fill");
-    li.classList.toggle("mine", Boolean(mine && mine.includes(opt.id)));
+    // Your own answer: a tick for the eye (CSS), words for screen readers; not colour alone.
+    const isMine = Boolean(mine && mine.includes(opt.id));
+    li.classList.toggle("mine", isMine);
+    const note = li.querySelector(".mine-note");
+    if (isMine && !note) {
+      value.before(h("span", { class: "visually-hidden mine-note", text: " (" + strings.mine + ")" }));
+    } else if (!isMine && note) {
+      note.remove();
+    }
     if (counts) {
       const n = counts[key] || 0;
       const pct = percent(n, voters);
