@@ -1,9 +1,10 @@
-"""Keyboard only: a phone user tabs to the answers, picks one with Space and the arrow keys, and votes with Enter."""
+"""Keyboard only: a phone user tabs to the answers, picks one with Space and the arrow keys, and votes with Enter;
+a moderator runs an event with Tab and Enter alone, always seeing where the focus is."""
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import PHONE_DEVICES, Q_FORMAT, Q_FORMAT_OPTIONS, Phone, bar_texts, device
+from tests.e2e.helpers import PHONE_DEVICES, Q_FORMAT, Q_FORMAT_OPTIONS, Moderator, Phone, Projector, bar_texts, device
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +22,10 @@ FOCUS_INFO = """() => {
     text: (el.closest('label') || el).textContent.trim().slice(0, 60),
     focusVisible: el.matches(':focus-visible'),
     outline: Math.max(px(own), label ? px(getComputedStyle(label)) : 0),
+    onScreen: (() => {
+      const r = (label || el).getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+    })(),
   };
 }"""
 
@@ -77,3 +82,62 @@ def test_keyboard_only_vote_with_visible_focus(new_context, devices, moderator, 
     moderator.press("Abstimmung schließen")
     expect(page.locator("#phone .notice.info")).to_be_visible()
     expect(page.locator("#phone-heading")).to_be_focused()
+
+
+MOD_Q1 = {"text": "Soll der Wochenmarkt auch samstags stattfinden?", "kind": "single", "options": ["Ja", "Nein", "Egal"]}
+MOD_Q2 = {"text": "Wie sind Sie heute angereist?", "kind": "single", "options": ["Mit dem Auto", "Mit Bus oder Bahn"]}
+
+
+def _tab_to(page, name: str, max_tabs: int) -> list[dict]:
+    """Press Tab until a button or link whose text starts with `name` has focus; every stop on the way must show
+    its focus. Returns the stops."""
+    stops = []
+    for _ in range(max_tabs):
+        page.keyboard.press("Tab")
+        info = _focus(page)
+        stops.append(info)
+        _assert_focus_visible(info)
+        assert info["onScreen"], f"the focused element is not on screen: {info}"
+        if info["tag"] in ("button", "a") and info["text"].startswith(name):
+            return stops
+    raise AssertionError(f"{max_tabs} presses of Tab did not reach {name!r}; focus went through "
+                         + " → ".join(f"{s['tag']} {s['text']!r}" for s in stops))
+
+
+def test_moderator_runs_an_event_by_keyboard_with_visible_focus(new_context, make_event, moderator_login, screenshot):
+    own = make_event("Tastatur-Moderation", {"Markt und Anreise": [MOD_Q1, MOD_Q2]})
+    context = new_context("moderator keyboard", viewport={"width": 1440, "height": 900}, storage_state=moderator_login)
+    moderator = Moderator(context.new_page(), own.links)
+    page = moderator.page
+    projector = Projector(new_context("projector keyboard", viewport={"width": 1920, "height": 1080}).new_page(), own.links)
+    projector.goto()
+    moderator.goto()
+    projector.expect_join_screen()
+
+    # From the top of the control page to "open the next question": skip link, header, the hall's links, then the
+    # live panel.
+    stops = _tab_to(page, "Nächste Frage öffnen", max_tabs=12)
+    assert stops[0]["text"] == "Zum Inhalt springen", f"the first Tab should reach the skip link, got {stops[0]}"
+    screenshot(page, "keyboard-moderator-next-open")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.keyboard.press("Enter")
+    moderator.expect_connected()
+    moderator.expect_current(MOD_Q1["text"], phase_badge="Abstimmung läuft")
+    projector.expect_question(MOD_Q1["text"], "Abstimmung läuft")
+
+    # The action brought the page back at the live panel, so its buttons are the next Tab stops.
+    stops = _tab_to(page, "Abstimmung schließen", max_tabs=3)
+    screenshot(page, "keyboard-moderator-close")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.keyboard.press("Enter")
+    moderator.expect_connected()
+    moderator.expect_current(MOD_Q1["text"], phase_badge="geschlossen")
+    projector.expect_question(MOD_Q1["text"], "Abstimmung beendet")
+
+    stops = _tab_to(page, "Nächste Frage →", max_tabs=5)
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.keyboard.press("Enter")
+    moderator.expect_connected()
+    moderator.expect_current(MOD_Q2["text"], phase_badge="Abstimmung läuft")
+    projector.expect_question(MOD_Q2["text"], "Abstimmung läuft")
+    expect(projector.page.locator("#p-bars .bar-name")).to_have_text(MOD_Q2["options"])
