@@ -1,5 +1,5 @@
 """prefers-reduced-motion (WCAG 2.3.3, and 2.2.2 for the pulsing dot): with "reduce" nothing pulses or slides;
-without it, the same elements do animate (so the check can fail)."""
+without it, the same elements do animate (so the check can fail), and the dot stops within 5 seconds."""
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +14,7 @@ MOTION = """(selector) => {
   const s = getComputedStyle(el);
   const seconds = (list) => Math.max(...list.split(',').map((t) => parseFloat(t) * (t.trim().endsWith('ms') ? 0.001 : 1)));
   return {animationName: s.animationName, animation: seconds(s.animationDuration),
+          iterations: s.animationIterationCount === 'infinite' ? Infinity : parseFloat(s.animationIterationCount),
           transitionProperty: s.transitionProperty, transition: seconds(s.transitionDuration)};
 }"""
 
@@ -42,6 +43,8 @@ def test_reduced_motion_turns_off_pulse_and_bar_transitions(new_context, make_ev
     moving = pages["no-preference"][0].page.evaluate(MOTION, ".pulse")
     assert moving["animationName"] == "pulse" and moving["animation"] > 0, f"the check is void: no pulse at all {moving}"
     assert still["animationName"] == "none" or still["animation"] == 0, f"the dot still pulses with reduced motion: {still}"
+    # And even without the setting it stops by itself within 5 seconds (WCAG 2.2.2 Pause, Stop, Hide).
+    assert moving["animation"] * moving["iterations"] <= 5, f"the dot pulses for longer than 5 s: {moving}"
 
     # The result bars on the projector and (after closing) on the phone.
     question = own.questions[0]

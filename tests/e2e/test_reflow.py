@@ -1,5 +1,5 @@
-"""Reflow (WCAG 1.4.10) and zoom (1.4.4): at 320 CSS pixels and at 200 % zoom nothing scrolls sideways and no
-text is cut off; the projector shows a ten-option question at 1920×1080 without scrolling."""
+"""Reflow (WCAG 1.4.10), zoom (1.4.4) and text spacing (1.4.12): at 320 CSS pixels and at 200 % zoom nothing
+scrolls sideways and no text is cut off; the projector shows a ten-option question at 1920×1080 without scrolling."""
 
 from urllib.parse import urlsplit
 
@@ -244,3 +244,57 @@ def test_projector_shows_ten_options_at_1920x1080_without_scrolling(new_context,
     expect(page.locator("#p-hidden")).to_be_visible()
     expect(page.locator("#p-bars .bar-name")).to_have_text(TEN_OPTIONS)
     assert_fits("closed, result hidden")
+
+
+# WCAG 1.4.12 Text Spacing: the user's own style sheet may set these; no content may be lost. (The page's CSP forbids
+# inline styles, so these contexts bypass it, as a browser extension or user style sheet would.)
+TEXT_SPACING = """* { line-height: 1.5 !important; letter-spacing: .12em !important; word-spacing: .16em !important; }
+p { margin-bottom: 2em !important; }"""
+
+
+def test_text_spacing_overrides_lose_no_text(new_context, make_event, moderator_login, screenshot):
+    own = make_event("Textabstände", {"Beteiligung": [LONG_QUESTION]})
+    question = own.questions[0]
+    sizes = {"phone": dict(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True),
+             "desktop": dict(viewport={"width": 1440, "height": 900}),
+             "projector": dict(viewport={"width": 1920, "height": 1080})}
+    reports = []
+
+    def check(name, page, width):
+        page.add_style_tag(content=TEXT_SPACING)
+        assert page.evaluate("getComputedStyle(document.body).wordSpacing") != "0px", "the spacing did not apply"
+        problems = page.evaluate(LAYOUT_PROBLEMS, width)
+        if problems:
+            screenshot(page, f"text-spacing-{name}")
+            reports.append(f"{name} ({urlsplit(page.url).path}):\n" + "\n".join(f"  - {p}" for p in problems[:12]))
+
+    visitor = new_context("text spacing visitor", bypass_csp=True, **sizes["phone"]).new_page()
+    visitor.goto("/")
+    check("start", visitor, 390)
+    visitor.goto("/login")
+    check("login", visitor, 390)
+
+    own.act(question, "open")
+    phone_context = new_context("text spacing phone", bypass_csp=True, **sizes["phone"])
+    phone = Phone("text spacing", phone_context, phone_context.new_page())
+    phone.join(own.links.join_url)
+    phone.expect_question(LONG_QUESTION["text"], "radio", 4)
+    phone.vote("Verbesserungsbedürftig")
+    phone.expect_voted()
+    check("phone-voted", phone.page, 390)
+
+    projector = Projector(new_context("text spacing projector", bypass_csp=True, **sizes["projector"]).new_page(), own.links)
+    projector.goto()
+    projector.expect_counts(bar_texts([0, 1, 0, 0]), 1, timeout=5_000)
+    check("projector-question", projector.page, 1920)
+    moderator = Moderator(new_context("text spacing moderator", bypass_csp=True, storage_state=moderator_login,
+                                      **sizes["desktop"]).new_page(), own.links)
+    moderator.goto()
+    moderator.expect_tally(bar_texts([0, 1, 0, 0]), 1, timeout=5_000)
+    check("moderator-control", moderator.page, 1440)
+
+    own.act(question, "close")
+    phone.expect_closed_with_result(LONG_QUESTION["text"], bar_texts([0, 1, 0, 0]), 1, mine=["Verbesserungsbedürftig"])
+    check("phone-result", phone.page, 390)
+
+    assert not reports, f"With WCAG 1.4.12 text spacing, {len(reports)} page(s) lose text:\n\n" + "\n\n".join(reports)
