@@ -49,7 +49,11 @@ function renderTable(question, results) {
 
 // ---- what a screen reader says ----
 
-const listFormat = new Intl.ListFormat(document.documentElement.lang || "de", { type: "conjunction" });
+// "A, B und C"; older browsers without Intl.ListFormat get "A, B, C".
+const listFormat =
+  window.Intl && Intl.ListFormat
+    ? new Intl.ListFormat(document.documentElement.lang || "de", { type: "conjunction" })
+    : { format: (items) => items.join(", ") };
 let lastSpoken = 0;
 let spokenResults = "";
 let interimTimer = null;
