@@ -28,7 +28,10 @@ class Settings(BaseSettings):
     vote_batch_max: int = 2000
     # How often changed tallies are pushed to projector and moderator.
     tally_interval_ms: float = 150.0
-    session_max_age_s: int = 12 * 3600
+    # A moderator stays logged in through a long conference day (WCAG 2.2.1: no surprise time-outs).
+    session_max_age_s: int = 24 * 3600
+    # Where the operator publishes its accessibility statement (docs/accessibility.md is a draft); linked on every page.
+    accessibility_url: str = ""
     default_locale: str = "de"
 
     @model_validator(mode="after")

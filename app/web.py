@@ -159,6 +159,12 @@ JS_STRINGS = {
     "reload": N_("Seite neu laden"),
     "gone": N_("Diese Veranstaltung gibt es nicht mehr."),
     "multi_note": N_("Mehrfachauswahl: Prozent der Abstimmenden, die diese Antwort gewählt haben."),
+    "mine": N_("Ihre Antwort"),
+    "interim": N_("Zwischenstand: {votes}."),
+    "leader_1": N_("Vorne: {name} mit {pct} %."),
+    "leader_n": N_("Gleichauf vorne: {names} mit je {pct} %."),
+    "result_list": N_("Ergebnis: {items}."),
+    "result_item": N_("{name}: {votes}, {pct} %"),
 }
 
 
@@ -167,3 +173,5 @@ def js_strings() -> dict[str, str]:
 
 
 templates.env.globals["js_strings"] = js_strings
+# BITV 2.0 § 7: every page links the operator's accessibility statement (ACCESSIBILITY_URL).
+templates.env.globals["accessibility_url"] = settings.accessibility_url

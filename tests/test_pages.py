@@ -253,3 +253,13 @@ def test_edit_question_form_saves_and_refuses_option_change_after_votes(mod_clie
     assert response.status_code == 409
     assert "Zu dieser Frage gibt es schon Stimmen." in response.text
     assert "Zu Fuß" in response.text  # what was typed is still in the form
+
+
+def test_accessibility_statement_linked_on_every_page_when_configured(client, event, monkeypatch):
+    from app import web
+
+    assert "Erklärung zur Barrierefreiheit" not in client.get("/").text
+    monkeypatch.setitem(web.templates.env.globals, "accessibility_url", "https://www.landkreis-mittelsachsen.de/barrierefreiheit")
+    # Every page people use; the projector is a wall display without navigation.
+    for path in ["/", f"/j/{event.join_code}", "/login", "/join?code=1"]:
+        assert 'href="https://www.landkreis-mittelsachsen.de/barrierefreiheit"' in client.get(path).text, path
