@@ -1,7 +1,7 @@
 """Benchmark runner: starts the app (one uvicorn worker) and the raw websockets server, each pinned to core 0,
 runs the load generator pinned to core 1, and writes bench/results/<target>-<n>.json.
 
-    uv run --group bench python -m bench.run --n 1000 5000 10000
+    uv run python -m bench.run --n 1000 5000 10000 [--targets app --backend postgres]
     uv run --group bench python -m bench.report      # tables and plot into docs/benchmarks.md
 """
 
