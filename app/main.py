@@ -20,13 +20,13 @@ from app.domain.errors import DomainError
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.routes import api, attendee, moderator, projector
-from app.web import LocaleMiddleware, _, flash, render
+from app.web import APP_CSS_CSP_HASH, LocaleMiddleware, _, flash, render
 
 log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-     b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    (b"content-security-policy", (f"default-src 'self'; script-src 'self'; style-src 'self' {APP_CSS_CSP_HASH}; "
+     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'").encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),

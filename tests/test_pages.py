@@ -263,3 +263,15 @@ def test_accessibility_statement_linked_on_every_page_when_configured(client, ev
     # Every page people use; the projector is a wall display without navigation.
     for path in ["/", f"/j/{event.join_code}", "/login", "/join?code=1"]:
         assert 'href="https://www.landkreis-mittelsachsen.de/barrierefreiheit"' in client.get(path).text, path
+
+
+def test_inline_stylesheet_of_phone_page_is_exactly_what_the_csp_admits(client, event):
+    import base64
+    import hashlib
+
+    response = client.get(f"/j/{event.join_code}")
+    css = response.text.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    policy = response.headers["content-security-policy"]
+    assert f"'sha256-{digest}'" in policy
+    assert "'unsafe-inline'" not in policy and response.text.count("<style>") == 1

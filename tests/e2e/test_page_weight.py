@@ -1,8 +1,8 @@
 """The attendee page is light: at most 30 KB gzipped on first load, and usable within 3 s on a slow 3G link.
 
 The figures go to test-artifacts/page-weight.json (and are printed with `-s`); docs/benchmarks.md ("Attendee page
-weight and slow 3G") has them with the command. E2E_SLOW3G_DEVTOOLS=1 also measures with Chrome DevTools' own
-"Slow 3G" preset (2 s per request), for the record only.
+weight and slow 3G") has them with the command. Both limits hold on a 400 kbit/s link with 400 ms per request and
+on Chrome DevTools' own "Slow 3G" preset (2 s per request).
 """
 
 import gzip
@@ -108,7 +108,10 @@ def test_attendee_page_weight_and_time_to_usable_on_slow_3g(new_context, make_ev
     if favicon not in urls:
         urls.append(favicon)
     assert any(urlsplit(u).path == urlsplit(url).path for u in urls), f"the page itself is missing from {urls}"
-    assert any(u.endswith(".css") for u in urls) and any(u.endswith(".js") for u in urls), urls
+    # The stylesheet comes inline with the page (one round trip less) or as a file; either way it is counted.
+    page_html = _fetch(url).decode()
+    assert any(u.endswith(".css") for u in urls) or "<style>" in page_html, urls
+    assert any(u.endswith(".js") for u in urls), urls
 
     # The dev server does not compress; a reverse proxy would. Bodies fetched again, gzipped here.
     rows = []
@@ -119,10 +122,9 @@ def test_attendee_page_weight_and_time_to_usable_on_slow_3g(new_context, make_ev
 
     figures = {"url_path": urlsplit(url).path, "resources": rows, "total": total, "slow_3g": SLOW_3G,
                "timings_ms": {k: round(v) if v is not None else None for k, v in timings.items()}}
-    if os.environ.get("E2E_SLOW3G_DEVTOOLS") == "1":
-        devtools_timings, _ = _load(new_context, devices, url, DEVTOOLS_SLOW_3G, "phone DevTools slow 3G")
-        figures["devtools_slow_3g"] = DEVTOOLS_SLOW_3G
-        figures["devtools_timings_ms"] = {k: round(v) if v is not None else None for k, v in devtools_timings.items()}
+    devtools_timings, _ = _load(new_context, devices, url, DEVTOOLS_SLOW_3G, "phone DevTools slow 3G")
+    figures["devtools_slow_3g"] = DEVTOOLS_SLOW_3G
+    figures["devtools_timings_ms"] = {k: round(v) if v is not None else None for k, v in devtools_timings.items()}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "page-weight.json").write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
     print("\nattendee page first load:", json.dumps(figures, indent=2))
@@ -133,4 +135,8 @@ def test_attendee_page_weight_and_time_to_usable_on_slow_3g(new_context, make_ev
     )
     assert timings["usable"] <= USABLE_LIMIT_MS, (
         f"on slow 3G the first answer was usable only after {timings['usable']:.0f} ms (limit {USABLE_LIMIT_MS}): {timings}"
+    )
+    # Also on Chrome DevTools' own "Slow 3G" preset, 2 s per request: the stylesheet comes inline for this.
+    assert devtools_timings["usable"] <= USABLE_LIMIT_MS, (
+        f"on DevTools' Slow 3G the first answer was usable only after {devtools_timings['usable']:.0f} ms: {devtools_timings}"
     )
