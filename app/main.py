@@ -106,7 +106,6 @@ def create_app() -> FastAPI:
         hub = Hub(
             bus=create_bus(settings.bus_url, settings.bus_prefix),
             engine=db.get_engine(),
-            secret=settings.secret_key,
             batch_ms=settings.vote_batch_ms,
             batch_max=settings.vote_batch_max,
             tally_ms=settings.tally_interval_ms,

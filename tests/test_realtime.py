@@ -276,7 +276,7 @@ def test_older_snapshot_never_overwrites_newer(engine, session, event):
     newer = snapshot(session=session, event=event)
 
     async def run():
-        hub = Hub(bus=MemoryBus(), engine=engine, secret="s", batch_ms=5, batch_max=100, tally_ms=1000)
+        hub = Hub(bus=MemoryBus(), engine=engine, batch_ms=5, batch_max=100, tally_ms=1000)
         room = await hub.room(event.id)
         await hub._on_bus({"kind": "state", "event_id": event.id, "state": newer})
         await hub._on_bus({"kind": "state", "event_id": event.id, "state": older})

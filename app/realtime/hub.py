@@ -159,10 +159,9 @@ class Room:
 
 
 class Hub:
-    def __init__(self, *, bus: Bus, engine: Engine, secret: str, batch_ms: float, batch_max: int, tally_ms: float):
+    def __init__(self, *, bus: Bus, engine: Engine, batch_ms: float, batch_max: int, tally_ms: float):
         self.bus = bus
         self.engine = engine
-        self.secret = secret
         self.tally_interval = tally_ms / 1000
         self.rooms: dict[int, Room] = {}
         self.writer = VoteWriter(engine, self._votes_committed, batch_ms=batch_ms, batch_max=batch_max)

@@ -3,7 +3,6 @@
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Form, Request, WebSocket
@@ -377,9 +376,3 @@ async def moderator_socket(ws: WebSocket, event_id: int):
         return
     await ws.accept()
     await ws.app.state.hub.serve(ws, role="moderator", event_id=event.id, device=None, locale=locale)
-
-
-def login_redirect(next_url: str) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(next_url)}", status_code=303)
-
-

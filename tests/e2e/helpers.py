@@ -265,3 +265,13 @@ def describe_violations(name: str, url: str, violations: list[dict]) -> str:
         if len(v["nodes"]) > 8:
             lines.append(f"    … and {len(v['nodes']) - 8} more")
     return "\n".join(lines)
+
+
+def join_and_open(moderator: "Moderator", phones: list["Phone"], join_url: str, question: str, kind: str,
+                  n_options: int) -> None:
+    """Every phone joins, the moderator opens the question, every phone shows it without reloading."""
+    for phone in phones:
+        phone.join(join_url)
+    moderator.open_question(question)
+    for phone in phones:
+        phone.expect_question(question, kind, n_options)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
+    join_and_open,
     LIVE_WITHIN_MS,
     Q_ENERGY,
     Q_ENERGY_OPTIONS,
@@ -21,11 +22,7 @@ OFFLINE_NOTICE_MS = 5_000  # how long the phone may take to notice it is offline
 
 def test_vote_cast_offline_is_sent_on_reconnect_and_counted_once(moderator, projector, phones, demo, screenshot):
     a, b, c = phones
-    for phone in phones:
-        phone.join(demo.join_url)
-    moderator.open_question(Q_ENERGY)
-    for phone in phones:
-        phone.expect_question(Q_ENERGY, "radio", len(Q_ENERGY_OPTIONS))
+    join_and_open(moderator, phones, demo.join_url, Q_ENERGY, "radio", len(Q_ENERGY_OPTIONS))
 
     b.vote("Sehr wichtig")
     c.vote("Eher unwichtig")

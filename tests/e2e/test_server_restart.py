@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
+    join_and_open,
     LIVE_WITHIN_MS,
     Q_INFORMED,
     Q_INFORMED_OPTIONS,
@@ -24,11 +25,7 @@ NOT_OPEN = re.compile(r"^(closed|connecting)$")
 def test_pages_reconnect_after_server_restart_and_voting_goes_on(app_server, moderator, projector, phones, demo,
                                                                  screenshot):
     a, b, c = phones
-    for phone in phones:
-        phone.join(demo.join_url)
-    moderator.open_question(Q_INFORMED)
-    for phone in phones:
-        phone.expect_question(Q_INFORMED, "radio", len(Q_INFORMED_OPTIONS))
+    join_and_open(moderator, phones, demo.join_url, Q_INFORMED, "radio", len(Q_INFORMED_OPTIONS))
     a.vote("Ja")
     a.expect_voted()
     projector.expect_counts(bar_texts([1, 0, 0]), 1, timeout=5_000)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
+    join_and_open,
     Q_COMMUTE,
     Q_COMMUTE_OPTIONS,
     Q_INTERNET,
@@ -147,11 +148,7 @@ def test_single_then_multiple_choice_round(new_context, devices, moderator, proj
 
 def test_changing_a_vote_counts_once_and_moves_the_totals(moderator, projector, phones, demo, screenshot):
     a, b, c = phones
-    for phone in phones:
-        phone.join(demo.join_url)
-    moderator.open_question(Q_COMMUTE)
-    for phone in phones:
-        phone.expect_question(Q_COMMUTE, "radio", len(Q_COMMUTE_OPTIONS))
+    join_and_open(moderator, phones, demo.join_url, Q_COMMUTE, "radio", len(Q_COMMUTE_OPTIONS))
     projector.expect_question(Q_COMMUTE, "Abstimmung läuft")
 
     a.vote("Auto")
