@@ -4,7 +4,9 @@ import datetime as dt
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import MetaData, UniqueConstraint
+import uuid
+
+from sqlalchemy import Column, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names, so Alembic migrations look the same on SQLite and PostgreSQL.
@@ -24,8 +26,44 @@ def utcnow() -> datetime:
 
 
 class QuestionKind(StrEnum):
-    single = "single"
-    multiple = "multiple"
+    single = "single"  # one option
+    multiple = "multiple"  # up to max_choices options
+    yesno = "yesno"  # Ja / Nein / Enthaltung: single choice with fixed options
+    scale = "scale"  # a number from scale_min to scale_max
+    wordcloud = "wordcloud"  # one to max_choices short terms
+    text = "text"  # an open answer, shown on the projector only once approved
+    ranking = "ranking"  # every option in an order
+    points = "points"  # 100 points spread over the options
+
+
+# Kinds whose answer is a set of option ids (tallied alike).
+CHOICE_KINDS = frozenset({QuestionKind.single, QuestionKind.multiple, QuestionKind.yesno})
+
+
+class PhoneResults(StrEnum):
+    """When phones see a question's result."""
+
+    hidden = "hidden"
+    after_close = "after_close"
+    live = "live"
+
+
+class ProjectorMode(StrEnum):
+    question = "question"  # the current question (the join screen while there is none)
+    topic = "topic"  # every question of one agenda topic at a glance
+    join = "join"  # the join code, even while a question is open
+
+
+class Moderation(StrEnum):
+    """Review state of an open-text answer; other answers carry ""."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
 
 
 class QuestionStatus(StrEnum):
@@ -62,6 +100,11 @@ class Event(EventBase, table=True):
     projector_token: str = Field(max_length=64, unique=True, index=True)
     # The question phones and projector show; None shows the join screen.
     current_question_id: int | None = None
+    # What the projector shows: the current question, a topic roll-up or the join screen.
+    projector_mode: str = Field(default=ProjectorMode.question, max_length=20)
+    projector_topic_id: int | None = None
+    # Set when the event was created from a template (or duplicated from another event).
+    template_id: int | None = Field(default=None, foreign_key="template.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -83,12 +126,29 @@ class Question(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
+    # The same question asked at every event of a series carries the same key (templates, duplicates).
+    key: str = Field(default_factory=new_key, max_length=32, index=True)
     text: str = Field(max_length=500)
     kind: str = Field(default=QuestionKind.single, max_length=20)
+    # Multiple choice: how many options may be chosen; word cloud: how many terms.
     max_choices: int | None = None
+    scale_min: int | None = None
+    scale_max: int | None = None
+    scale_label_min: str = Field(default="", max_length=60)
+    scale_label_max: str = Field(default="", max_length=60)
     position: int = 0
     status: str = Field(default=QuestionStatus.draft, max_length=20)
+    # Projector: results visible (live while open); phones: see PhoneResults.
     results_shown: bool = True
+    phone_results: str = Field(default=PhoneResults.after_close, max_length=20)
+    # Voting round: re-opening after a discussion starts round 2, round 1 stays as it was.
+    round: int = 1
+    compare_rounds: bool = False
+    # Countdown: prepared length in seconds, and when the open round closes by itself.
+    time_limit_s: int | None = None
+    closes_at: datetime | None = None
+    # Word cloud: terms (normalised keys) the moderator hid, as a JSON list.
+    hidden_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     opened_at: datetime | None = None
     closed_at: datetime | None = None
 
@@ -101,16 +161,33 @@ class Option(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    """One row per device and question; a changed vote replaces the row."""
+    """One row per device, question and round; a changed vote replaces the row."""
 
-    __table_args__ = (UniqueConstraint("question_id", "device_hash"),)
+    __table_args__ = (UniqueConstraint("question_id", "round", "device_hash"),)
 
     id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", index=True)
+    round: int = 1
     # Keyed hash of the device id from the signed cookie: never the raw id, never an IP.
     device_hash: str = Field(max_length=64)
-    # Chosen option ids as a JSON list, e.g. "[12,14]".
-    choices: str = Field(max_length=400)
+    # The answer as JSON, by question kind: option ids "[12,14]" (choice kinds), "[4]" (scale),
+    # ordered option ids (ranking), {"12": 60, "13": 40} (points), ["Radwege", "Bus"] (word cloud),
+    # "the text" (open text).
+    choices: str = Field(sa_column=Column(Text, nullable=False))
+    # Open text only: review state (Moderation) and whether the profanity check flagged it.
+    moderation: str = Field(default="", max_length=10)
+    flagged: bool = False
     vote_id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Template(SQLModel, table=True):
+    """An event's agenda saved for the next events of a series: topics, questions and their keys as JSON."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

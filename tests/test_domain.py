@@ -47,7 +47,7 @@ def test_question_needs_two_to_ten_distinct_options(session, event, options, cod
 def test_question_rejects_bad_kind_max_choices_and_empty_text(session, event):
     topic = e_domain.topics(session=session, event_id=event.id)[0]
     for kwargs, code in [
-        ({"kind": "ranking"}, "bad_kind"),
+        ({"kind": "quiz"}, "bad_kind"),
         ({"kind": "multiple", "max_choices": 5}, "bad_max_choices"),
         ({"text": "   "}, "empty"),
     ]:

@@ -104,7 +104,7 @@ def test_resent_vote_counts_once_and_change_replaces(mod_client, session, event)
         assert until(p, "ack")["vote_id"] == vote_id
         assert until(p, "ack")["vote_id"] == vote_id
         vote(p, single.id, [b])
-        assert until(p, "ack")["choices"] == [b]
+        assert until(p, "ack")["answer"] == [b]
     session.expire_all()
     rows = session.exec(Vote.__table__.select()).fetchall()
     assert len(rows) == 1

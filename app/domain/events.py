@@ -40,6 +40,10 @@ def create_series(*, session: Session, title: str) -> Series:
     return series
 
 
+def list_series(*, session: Session) -> list[Series]:
+    return list(session.exec(select(Series).order_by(Series.title)))
+
+
 def create_event(
     *,
     session: Session,
@@ -177,11 +181,11 @@ def agenda(*, session: Session, event_id: int) -> list[tuple[Topic, list[tuple[Q
 
 
 def vote_counts(*, session: Session, event_id: int) -> dict[int, int]:
-    """How many devices voted on each question of an event."""
+    """How many devices voted on each question of an event, in its current round."""
     rows = session.exec(
         select(Vote.question_id, func.count())
         .join(Question, col(Question.id) == Vote.question_id)
-        .where(Question.event_id == event_id)
+        .where(Question.event_id == event_id, col(Vote.round) == col(Question.round))
         .group_by(Vote.question_id)
     )
     return {qid: n for qid, n in rows}

@@ -1,15 +1,43 @@
 """Questions and their options: editing, and driving an event (open, close, reveal, next)."""
 
+import datetime as dt
+import json
+import time
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
+from app.domain.answers import TERMS_MAX
 from app.domain.errors import Conflict, Invalid, NotFound
-from app.domain.events import _clean, agenda, get_event, swap_neighbour
-from app.models import Event, Option, Question, QuestionKind, QuestionStatus, Topic, Vote, utcnow
+from app.domain.events import _clean, agenda, get_event, get_topic, swap_neighbour
+from app.models import (
+    Event,
+    Option,
+    PhoneResults,
+    ProjectorMode,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    Topic,
+    Vote,
+    utcnow,
+)
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
+RANKING_MIN, RANKING_MAX = 3, 8
+YESNO_OPTIONS = ("Ja", "Nein", "Enthaltung")
+TIME_LIMIT_MIN, TIME_LIMIT_MAX = 10, 3600
+# A vote tapped just before the countdown ran out may arrive a moment after it: still counted.
+TIMER_GRACE_S = 0.5
+KINDS_WITH_OPTIONS = {
+    QuestionKind.single: (MIN_OPTIONS, MAX_OPTIONS),
+    QuestionKind.multiple: (MIN_OPTIONS, MAX_OPTIONS),
+    QuestionKind.ranking: (RANKING_MIN, RANKING_MAX),
+    QuestionKind.points: (MIN_OPTIONS, MAX_OPTIONS),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,29 +49,55 @@ class LiveQuestion:
     status: str
     max_selections: int
     option_ids: frozenset[int]
+    kind: str = QuestionKind.single
+    round: int = 1
+    scale_min: int = 1
+    scale_max: int = 5
+    closes_at: float | None = None  # epoch seconds
 
     @property
     def is_open(self) -> bool:
         return self.status == QuestionStatus.open
 
+    def accepting(self, now: float | None = None) -> bool:
+        """Open, and its countdown (if any) not yet run out."""
+        if not self.is_open:
+            return False
+        return self.closes_at is None or (now or time.time()) < self.closes_at + TIMER_GRACE_S
+
     @classmethod
     def from_public(cls, question: dict, event_id: int) -> "LiveQuestion":
+        scale = question.get("scale") or {}
+        closes_at = question.get("closes_at")
         return cls(
             id=question["id"],
             event_id=event_id,
             status=question["status"],
             max_selections=question["max_choices"],
             option_ids=frozenset(o["id"] for o in question["options"]),
+            kind=question.get("kind", QuestionKind.single),
+            round=question.get("round", 1),
+            scale_min=scale.get("min", 1),
+            scale_max=scale.get("max", 5),
+            closes_at=closes_at / 1000 if closes_at else None,
         )
 
 
-def _clean_options(labels: list[str]) -> list[str]:
+def epoch_ms(moment: dt.datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _clean_options(labels: list[str], low: int = MIN_OPTIONS, high: int = MAX_OPTIONS) -> list[str]:
     cleaned = [" ".join(label.split()) for label in labels]
     cleaned = [label for label in cleaned if label]
-    if len(cleaned) < MIN_OPTIONS:
-        raise Invalid("too_few_options", "Eine Frage braucht mindestens {min} Antwortmöglichkeiten.", min=MIN_OPTIONS)
-    if len(cleaned) > MAX_OPTIONS:
-        raise Invalid("too_many_options", "Eine Frage darf höchstens {max} Antwortmöglichkeiten haben.", max=MAX_OPTIONS)
+    if len(cleaned) < low:
+        raise Invalid("too_few_options", "Eine Frage braucht mindestens {min} Antwortmöglichkeiten.", min=low)
+    if len(cleaned) > high:
+        raise Invalid("too_many_options", "Eine Frage darf höchstens {max} Antwortmöglichkeiten haben.", max=high)
     for label in cleaned:
         if len(label) > 200:
             raise Invalid("option_too_long", "Eine Antwortmöglichkeit darf höchstens 200 Zeichen lang sein.")
@@ -52,18 +106,58 @@ def _clean_options(labels: list[str]) -> list[str]:
     return cleaned
 
 
-def _clean_kind(kind: str, max_choices: int | None, n_options: int) -> tuple[str, int | None]:
-    if kind not in (QuestionKind.single, QuestionKind.multiple):
+def clean_spec(
+    *,
+    kind: str,
+    options: list[str],
+    max_choices: int | None = None,
+    scale_min: int | None = None,
+    scale_max: int | None = None,
+    scale_label_min: str = "",
+    scale_label_max: str = "",
+    time_limit_s: int | None = None,
+    phone_results: str | None = None,
+    results_shown: bool | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Check what defines a question of a kind; return its columns and its option labels."""
+    if kind not in set(QuestionKind):
         raise Invalid("bad_kind", "Unbekannter Fragetyp.")
-    if kind == QuestionKind.single:
-        return kind, None
-    if max_choices is not None and not 1 <= max_choices <= n_options:
-        raise Invalid(
-            "bad_max_choices",
-            "Die Höchstzahl der Auswahl muss zwischen 1 und {n} liegen.",
-            n=n_options,
+    fields: dict[str, Any] = {"kind": kind, "max_choices": None, "scale_min": None, "scale_max": None,
+                              "scale_label_min": "", "scale_label_max": ""}
+    labels: list[str] = []
+    if kind in KINDS_WITH_OPTIONS:
+        labels = _clean_options(options, *KINDS_WITH_OPTIONS[kind])
+    elif kind == QuestionKind.yesno:
+        labels = list(YESNO_OPTIONS)
+    if kind == QuestionKind.multiple:
+        if max_choices is not None and not 1 <= max_choices <= len(labels):
+            raise Invalid("bad_max_choices", "Die Höchstzahl der Auswahl muss zwischen 1 und {n} liegen.", n=len(labels))
+        fields["max_choices"] = max_choices
+    elif kind == QuestionKind.wordcloud:
+        if max_choices is not None and not 1 <= max_choices <= TERMS_MAX:
+            raise Invalid("bad_max_terms", "Pro Person sind 1 bis {n} Begriffe möglich.", n=TERMS_MAX)
+        fields["max_choices"] = max_choices or TERMS_MAX
+    elif kind == QuestionKind.scale:
+        low = 1 if scale_min is None else scale_min
+        high = 5 if scale_max is None else scale_max
+        if low not in (0, 1) or not 2 <= high <= 10 or high <= low:
+            raise Invalid("bad_scale", "Eine Skala beginnt bei 0 oder 1 und endet bei 2 bis 10, z. B. 1–5 oder 0–10.")
+        fields.update(
+            scale_min=low,
+            scale_max=high,
+            scale_label_min=_clean(scale_label_min, field="Beschriftung links", max_len=60, required=False),
+            scale_label_max=_clean(scale_label_max, field="Beschriftung rechts", max_len=60, required=False),
         )
-    return kind, max_choices
+    if time_limit_s is not None and not TIME_LIMIT_MIN <= time_limit_s <= TIME_LIMIT_MAX:
+        raise Invalid("bad_time_limit", "Das Zeitlimit muss zwischen {min} und {max} Sekunden liegen.", min=TIME_LIMIT_MIN, max=TIME_LIMIT_MAX)
+    fields["time_limit_s"] = time_limit_s
+    if phone_results is not None:
+        if phone_results not in set(PhoneResults):
+            raise Invalid("bad_phone_results", "Unbekannte Einstellung für das Ergebnis auf den Handys.")
+        fields["phone_results"] = phone_results
+    if results_shown is not None:
+        fields["results_shown"] = bool(results_shown)
+    return fields, labels
 
 
 def get_question(*, session: Session, question_id: int, event_id: int | None = None) -> Question:
@@ -85,15 +179,16 @@ def create_question(
     kind: str,
     options: list[str],
     max_choices: int | None = None,
+    key: str | None = None,
+    **settings: Any,
 ) -> Question:
-    """Add a question with 2–10 options at the end of a topic."""
+    """Add a question at the end of a topic; `settings` are the other arguments of clean_spec."""
     text = _clean(text, field="Frage", max_len=500)
-    labels = _clean_options(options)
-    kind, max_choices = _clean_kind(kind, max_choices, len(labels))
+    fields, labels = clean_spec(kind=kind, options=options, max_choices=max_choices, **settings)
     last = session.exec(select(func.max(Question.position)).where(Question.topic_id == topic.id)).one()
-    question = Question(
-        event_id=topic.event_id, topic_id=topic.id, text=text, kind=kind, max_choices=max_choices, position=(last or 0) + 1
-    )
+    question = Question(event_id=topic.event_id, topic_id=topic.id, text=text, position=(last or 0) + 1, **fields)
+    if key:
+        question.key = key
     session.add(question)
     session.flush()
     for pos, label in enumerate(labels, start=1):
@@ -115,13 +210,14 @@ def update_question(
     options: list[str],
     max_choices: int | None,
     topic: Topic | None = None,
+    **settings: Any,
 ) -> Question:
-    """Edit a question; its options stay fixed once anyone has voted, so no vote changes meaning."""
+    """Edit a question; what its answers mean stays fixed once anyone has voted, so no vote changes meaning."""
     text = _clean(text, field="Frage", max_len=500)
-    labels = _clean_options(options)
-    kind, max_choices = _clean_kind(kind, max_choices, len(labels))
+    fields, labels = clean_spec(kind=kind, options=options, max_choices=max_choices, **settings)
     current = options_of(session=session, question_id=question.id)
-    if [o.label for o in current] != labels or kind != question.kind:
+    meaning = ("kind", "scale_min", "scale_max")
+    if [o.label for o in current] != labels or any(fields[f] != getattr(question, f) for f in meaning):
         if has_votes(session=session, question_id=question.id):
             raise Conflict(
                 "has_votes",
@@ -141,8 +237,8 @@ def update_question(
             if o.label not in keep:
                 session.delete(o)
     question.text = text
-    question.kind = kind
-    question.max_choices = max_choices
+    for name, value in fields.items():
+        setattr(question, name, value)
     if topic is not None and topic.id != question.topic_id:
         if topic.event_id != question.event_id:
             raise NotFound("topic_not_found", "Dieses Thema gibt es nicht.")
@@ -182,22 +278,82 @@ def _close_open_questions(session: Session, event_id: int, except_id: int | None
         if other.id != except_id:
             other.status = QuestionStatus.closed
             other.closed_at = utcnow()
+            other.closes_at = None
             session.add(other)
 
 
 def open_question(*, session: Session, question: Question) -> Question:
-    """Open a question for voting; any other open question of the event closes (one open at a time)."""
+    """Open a question for voting; any other open question of the event closes (one open at a time).
+
+    The projector follows to the question; a prepared time limit starts the countdown.
+    """
     event = get_event(session=session, event_id=question.event_id)
-    if len(options_of(session=session, question_id=question.id)) < MIN_OPTIONS:
-        raise Invalid("too_few_options", "Eine Frage braucht mindestens {min} Antwortmöglichkeiten.", min=MIN_OPTIONS)
+    low = KINDS_WITH_OPTIONS.get(question.kind, (0, 0))[0]
+    if len(options_of(session=session, question_id=question.id)) < low:
+        raise Invalid("too_few_options", "Eine Frage braucht mindestens {min} Antwortmöglichkeiten.", min=low)
     _close_open_questions(session, event.id, except_id=question.id)
+    now = utcnow()
     question.status = QuestionStatus.open
-    question.opened_at = question.opened_at or utcnow()
+    question.opened_at = question.opened_at or now
     question.closed_at = None
+    question.closes_at = now + dt.timedelta(seconds=question.time_limit_s) if question.time_limit_s else None
     event.current_question_id = question.id
+    event.projector_mode = ProjectorMode.question
     session.add_all([question, event])
     session.commit()
     return question
+
+
+def new_round(*, session: Session, question: Question) -> Question:
+    """Open the question again as a new round: the earlier rounds' votes stay as they were, apart."""
+    if question.status == QuestionStatus.open:
+        raise Conflict("question_open", "Schließen Sie die Abstimmung, bevor Sie eine neue Runde starten.")
+    if question.status == QuestionStatus.draft:
+        raise Conflict("not_asked", "Diese Frage wurde noch nicht gestellt. Öffnen Sie sie zuerst.")
+    question.round += 1
+    question.compare_rounds = False
+    session.add(question)
+    session.flush()
+    return open_question(session=session, question=question)
+
+
+def set_timer(*, session: Session, question: Question, seconds: int | None) -> Question:
+    """Start (or restart) the countdown of an open question; None or 0 stops it."""
+    if question.status != QuestionStatus.open:
+        raise Conflict("not_open", "Die Frage ist nicht geöffnet.")
+    if seconds:
+        if not TIME_LIMIT_MIN <= seconds <= TIME_LIMIT_MAX:
+            raise Invalid("bad_time_limit", "Das Zeitlimit muss zwischen {min} und {max} Sekunden liegen.", min=TIME_LIMIT_MIN, max=TIME_LIMIT_MAX)
+        question.closes_at = utcnow() + dt.timedelta(seconds=seconds)
+    else:
+        question.closes_at = None
+    session.add(question)
+    session.commit()
+    return question
+
+
+def close_expired(*, session: Session) -> list[int]:
+    """Close every open question whose countdown ran out; return the events that changed.
+
+    Each close is a conditional update, so when several instances try at once only one wins and
+    publishes.
+    """
+    now = utcnow()
+    table = Question.__table__
+    due = session.execute(
+        select(table.c.id, table.c.event_id).where(table.c.status == QuestionStatus.open, table.c.closes_at <= now)
+    ).all()
+    changed = []
+    for question_id, event_id in due:
+        result = session.execute(
+            update(table)
+            .where(table.c.id == question_id, table.c.status == QuestionStatus.open, table.c.closes_at <= now)
+            .values(status=QuestionStatus.closed, closed_at=now, closes_at=None)
+        )
+        if result.rowcount:
+            changed.append(event_id)
+    session.commit()
+    return changed
 
 
 def close_question(*, session: Session, question: Question) -> Question:
@@ -206,6 +362,7 @@ def close_question(*, session: Session, question: Question) -> Question:
         raise Conflict("not_open", "Die Frage ist nicht geöffnet.")
     question.status = QuestionStatus.closed
     question.closed_at = utcnow()
+    question.closes_at = None
     event = get_event(session=session, event_id=question.event_id)
     event.current_question_id = question.id
     session.add_all([question, event])
@@ -220,12 +377,97 @@ def set_results_shown(*, session: Session, question: Question, shown: bool) -> Q
     return question
 
 
+def set_phone_results(*, session: Session, question: Question, mode: object) -> Question:
+    if mode not in set(PhoneResults):
+        raise Invalid("bad_phone_results", "Unbekannte Einstellung für das Ergebnis auf den Handys.")
+    question.phone_results = mode
+    session.add(question)
+    session.commit()
+    return question
+
+
+def set_compare_rounds(*, session: Session, question: Question, on: bool) -> Question:
+    if on and question.round < 2:
+        raise Conflict("one_round", "Diese Frage hat erst eine Runde.")
+    question.compare_rounds = on
+    session.add(question)
+    session.commit()
+    return question
+
+
+def set_projector(*, session: Session, event: Event, mode: object, topic_id: int | None = None) -> Event:
+    """Switch the projector between the current question, a topic roll-up and the join screen."""
+    if mode not in set(ProjectorMode):
+        raise Invalid("bad_projector_mode", "Unbekannte Ansicht für den Beamer.")
+    if mode == ProjectorMode.topic:
+        if topic_id is None:
+            raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
+        event.projector_topic_id = get_topic(session=session, topic_id=topic_id, event_id=event.id).id
+    event.projector_mode = mode
+    session.add(event)
+    session.commit()
+    return event
+
+
+def hidden_terms_of(question: Question | dict) -> dict[str, list[str]]:
+    """The word cloud's review lists: `hide` (hidden by the moderator), `allow` (flagged, shown anyway)."""
+    raw = question["hidden_terms"] if isinstance(question, dict) else question.hidden_terms
+    try:
+        data = json.loads(raw or "[]")
+    except ValueError:
+        data = []
+    if isinstance(data, list):  # the first form: only hidden terms
+        data = {"hide": data, "allow": []}
+    return {"hide": list(data.get("hide", [])), "allow": list(data.get("allow", []))}
+
+
+def set_term_hidden(*, session: Session, question: Question, term: str, hidden: bool) -> Question:
+    """Hide a word-cloud term from projector and phones, or show it (also a flagged one)."""
+    from app.domain.answers import clean_term, term_key
+
+    if question.kind != QuestionKind.wordcloud:
+        raise Invalid("not_wordcloud", "Diese Frage ist keine Wortwolke.")
+    key = term_key(clean_term(term or ""))
+    if not key or len(key) > 60:
+        raise Invalid("no_term", "Bitte geben Sie einen Begriff an.")
+    lists = hidden_terms_of(question)
+    hide, allow = set(lists["hide"]), set(lists["allow"])
+    if hidden:
+        hide.add(key)
+        allow.discard(key)
+    else:
+        hide.discard(key)
+        allow.add(key)
+    question.hidden_terms = json.dumps({"hide": sorted(hide), "allow": sorted(allow)}, ensure_ascii=False)
+    session.add(question)
+    session.commit()
+    return question
+
+
+def set_moderation(*, session: Session, question: Question, answer_id: int, state: str) -> Vote:
+    """Approve an open-text answer for the projector, reject it, or put it back in the queue."""
+    from app.models import Moderation
+
+    if question.kind != QuestionKind.text:
+        raise Invalid("not_text", "Diese Frage hat keine offenen Antworten.")
+    if state not in set(Moderation):
+        raise Invalid("bad_moderation", "Unbekannte Entscheidung.")
+    vote = session.get(Vote, answer_id)
+    if vote is None or vote.question_id != question.id:
+        raise NotFound("answer_not_found", "Diese Antwort gibt es nicht (mehr).")
+    vote.moderation = state
+    session.add(vote)
+    session.commit()
+    return vote
+
+
 def show_on_screen(*, session: Session, question: Question) -> Question:
     """Put a question (e.g. a closed one, to show its result again) on projector and phones without opening it."""
     event = get_event(session=session, event_id=question.event_id)
     if question.status != QuestionStatus.open:
         _close_open_questions(session, event.id)
     event.current_question_id = question.id
+    event.projector_mode = ProjectorMode.question
     session.add(event)
     session.commit()
     return question
@@ -235,6 +477,7 @@ def show_join_screen(*, session: Session, event: Event) -> Event:
     """Close whatever is open and show the join screen."""
     _close_open_questions(session, event.id)
     event.current_question_id = None
+    event.projector_mode = ProjectorMode.question
     session.add(event)
     session.commit()
     return event
@@ -256,31 +499,75 @@ def next_question(*, session: Session, event: Event) -> Question | None:
     return open_question(session=session, question=following[0])
 
 
-def question_public(*, session: Session, question: Question, opts: list[Option] | None = None) -> dict:
-    """The question as phones and projector see it; `max_choices` is how many may be chosen."""
-    topic = session.get(Topic, question.topic_id)
-    limit = 1 if question.kind == QuestionKind.single else None
+def question_public(*, session: Session, question: Question, opts: list[Option] | None = None, topic: Topic | None = None) -> dict:
+    """The question as phones and projector see it; `max_choices` is how many may be chosen (or terms sent)."""
+    topic = topic or session.get(Topic, question.topic_id)
     opts = options_of(session=session, question_id=question.id) if opts is None else opts
+    if question.kind in (QuestionKind.single, QuestionKind.yesno, QuestionKind.scale):
+        limit = 1
+    elif question.kind in (QuestionKind.ranking, QuestionKind.points):
+        limit = len(opts)
+    else:
+        limit = question.max_choices or (TERMS_MAX if question.kind == QuestionKind.wordcloud else len(opts))
+    scale = None
+    if question.kind == QuestionKind.scale:
+        scale = {
+            "min": question.scale_min,
+            "max": question.scale_max,
+            "label_min": question.scale_label_min,
+            "label_max": question.scale_label_max,
+        }
     return {
         "id": question.id,
+        "key": question.key,
         "text": question.text,
         "kind": question.kind,
-        "max_choices": limit or question.max_choices or len(opts),
+        "max_choices": limit,
         "status": question.status,
+        "round": question.round,
         "results_shown": question.results_shown,
+        "phone_results": question.phone_results,
+        "compare_rounds": question.compare_rounds,
+        "time_limit_s": question.time_limit_s,
+        "closes_at": epoch_ms(question.closes_at) if question.status == QuestionStatus.open else None,
         "topic": topic.title if topic else "",
+        "topic_id": question.topic_id,
+        "scale": scale,
         "options": [{"id": o.id, "label": o.label} for o in opts],
     }
 
 
-# What a moderator can do to one question, by the name used in URLs and the JSON API.
+def _int_param(params: dict, name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name) from None
+
+
+# What a moderator can do to one question, by the name used in URLs and the JSON API; `params` are
+# the form fields or the JSON body (seconds, mode, term, answer_id).
 QUESTION_ACTIONS = {
-    "open": lambda session, q: open_question(session=session, question=q),
-    "close": lambda session, q: close_question(session=session, question=q),
-    "show": lambda session, q: show_on_screen(session=session, question=q),
-    "show-results": lambda session, q: set_results_shown(session=session, question=q, shown=True),
-    "hide-results": lambda session, q: set_results_shown(session=session, question=q, shown=False),
-    "move-up": lambda session, q: move_question(session=session, question=q, direction=-1),
-    "move-down": lambda session, q: move_question(session=session, question=q, direction=1),
-    "delete": lambda session, q: delete_question(session=session, question=q),
+    "open": lambda session, q, params: open_question(session=session, question=q),
+    "close": lambda session, q, params: close_question(session=session, question=q),
+    "new-round": lambda session, q, params: new_round(session=session, question=q),
+    "show": lambda session, q, params: show_on_screen(session=session, question=q),
+    "show-results": lambda session, q, params: set_results_shown(session=session, question=q, shown=True),
+    "hide-results": lambda session, q, params: set_results_shown(session=session, question=q, shown=False),
+    "phone-results": lambda session, q, params: set_phone_results(session=session, question=q, mode=params.get("mode")),
+    "compare-rounds": lambda session, q, params: set_compare_rounds(session=session, question=q, on=True),
+    "single-round": lambda session, q, params: set_compare_rounds(session=session, question=q, on=False),
+    "timer": lambda session, q, params: set_timer(session=session, question=q, seconds=_int_param(params, "seconds")),
+    "hide-term": lambda session, q, params: set_term_hidden(session=session, question=q, term=str(params.get("term", "")), hidden=True),
+    "show-term": lambda session, q, params: set_term_hidden(session=session, question=q, term=str(params.get("term", "")), hidden=False),
+    "approve": lambda session, q, params: set_moderation(session=session, question=q, answer_id=_int_param(params, "answer_id") or 0, state="approved"),
+    "reject": lambda session, q, params: set_moderation(session=session, question=q, answer_id=_int_param(params, "answer_id") or 0, state="rejected"),
+    "requeue": lambda session, q, params: set_moderation(session=session, question=q, answer_id=_int_param(params, "answer_id") or 0, state="pending"),
+    "move-up": lambda session, q, params: move_question(session=session, question=q, direction=-1),
+    "move-down": lambda session, q, params: move_question(session=session, question=q, direction=1),
+    "delete": lambda session, q, params: delete_question(session=session, question=q),
 }
+# Actions that change only a tally (no snapshot field): the hub recomputes it instead of a full state.
+TALLY_ACTIONS = frozenset({"hide-term", "show-term", "approve", "reject", "requeue"})

@@ -3,46 +3,104 @@
 import time
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.domain import events as e_domain
 from app.domain import questions as q_domain
-from app.domain import votes as v_domain
+from app.domain import results as r_domain
 from app.domain.questions import LiveQuestion
-from app.models import Event, Question, QuestionStatus
+from app.models import Event, ProjectorMode, Question, QuestionStatus, Topic
+
+
+def _topic_view(session: Session, event: Event) -> dict[str, Any] | None:
+    """Every question of the projector's topic with its results: the roll-up at a glance."""
+    topic = session.get(Topic, event.projector_topic_id) if event.projector_topic_id else None
+    if topic is None or topic.event_id != event.id:
+        return None
+    items = []
+    for row in session.exec(select(Question).where(Question.topic_id == topic.id).order_by(Question.position, Question.id)):
+        question = q_domain.question_public(session=session, question=row, topic=topic)
+        results = None if row.status == QuestionStatus.draft else r_domain.compute(session, question, hidden_terms=row.hidden_terms)
+        items.append({"question": question, "results": results})
+    return {"topic": {"id": topic.id, "title": topic.title}, "items": items}
 
 
 def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
     """Phase, current question and its full results, as the moderator sees it.
 
     `version` orders snapshots: one taken later (after a later commit) never loses to an older one.
+    `screen` is what the projector shows: the join code, the question, or a topic roll-up.
     """
     question = results = None
+    rounds: list[dict[str, Any]] = []
     row = session.get(Question, event.current_question_id) if event.current_question_id else None
     if row is not None:
         opts = q_domain.options_of(session=session, question_id=row.id)
         question = q_domain.question_public(session=session, question=row, opts=opts)
-        results = v_domain.tally(session=session, question_id=row.id, option_ids=[o.id for o in opts])
+        results = r_domain.compute(session, question, hidden_terms=row.hidden_terms)
+        rounds = [
+            {"round": r, "results": r_domain.compute(session, question, round=r, hidden_terms=row.hidden_terms)}
+            for r in range(1, row.round)
+        ]
     phase = "join" if row is None else ("open" if row.status == QuestionStatus.open else "closed")
+    topic_view = _topic_view(session, event) if event.projector_mode == ProjectorMode.topic else None
+    if event.projector_mode == ProjectorMode.join:
+        screen = "join"
+    elif topic_view is not None:
+        screen = "topic"
+    else:
+        screen = "join" if row is None else "question"
     return {
         "type": "state",
         "version": time.time_ns(),
         "event": {"id": event.id, "title": event.title, "place": event.place, "join_code": event.join_code},
         "phase": phase,
+        "screen": screen,
         "question": question,
         "results": results,
+        "rounds": rounds,
+        "topic_view": topic_view,
+        "topics": [{"id": t.id, "title": t.title} for t in e_domain.topics(session=session, event_id=event.id)],
     }
 
 
 def role_views(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """What each role may see: the projector no counts while hidden, phones results only once closed and shown."""
-    results = state["results"]
+    """What each role may see.
+
+    Projector: numbers only while shown there; earlier rounds only when the moderator compares them.
+    Phones: the result as set per question (live, after closing or never); never a topic roll-up.
+    Hidden word-cloud terms and unapproved open answers reach only the moderator.
+    """
     question = state["question"]
-    shown = bool(question and question["results_shown"])
-    hidden = None if results is None else {**results, "counts": None}
+    results = state["results"]
+    rounds = state.get("rounds") or []
+    topic_view = state.get("topic_view")
+    projector_rounds = []
+    if question and question.get("compare_rounds"):
+        projector_rounds = [{"round": r["round"], "results": r_domain.for_projector(question, r["results"])} for r in rounds]
+    projector_topic = None
+    if topic_view is not None:
+        projector_topic = {
+            **topic_view,
+            "items": [
+                {"question": i["question"], "results": r_domain.for_projector(i["question"], i["results"])}
+                for i in topic_view["items"]
+            ],
+        }
     return {
         "moderator": state,
-        "projector": {**state, "results": results if shown else hidden},
-        "attendee": {**state, "results": results if (shown and state["phase"] == "closed") else None},
+        "projector": {
+            **state,
+            "results": r_domain.for_projector(question, results),
+            "rounds": projector_rounds,
+            "topic_view": projector_topic,
+            "topics": None,
+        },
+        # Phones are thousands: they get only what they use.
+        "attendee": {
+            **{k: v for k, v in state.items() if k not in ("rounds", "topic_view", "topics", "screen")},
+            "results": r_domain.for_phones(question, state["phase"], results),
+        },
     }
 
 

@@ -5,11 +5,13 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlmodel import Session
 
-from app.domain.errors import Conflict, Invalid
+from app.domain import answers
+from app.domain.errors import Invalid
 from app.domain.questions import LiveQuestion
 from app.models import Vote, utcnow
 
@@ -21,8 +23,12 @@ class VoteRow:
     question_id: int
     event_id: int
     device_hash: str
-    choices: tuple[int, ...]
+    # The normalised answer (see domain.answers): option ids for choice kinds, else per kind.
+    choices: Any
     vote_id: str
+    round: int = 1
+    moderation: str = ""
+    flagged: bool = False
 
 
 def device_hash(device_id: str, secret: str) -> str:
@@ -39,37 +45,24 @@ def clean_vote_id(raw: object) -> str:
 
 
 def check_vote(*, live: LiveQuestion | None, question_id: object, choices: object) -> tuple[int, ...]:
-    """Validate a vote against the current question held in memory; return the sorted option ids."""
-    if not isinstance(question_id, int) or isinstance(question_id, bool):
-        raise Invalid("bad_question", "Die Frage ist ungültig.")
-    if live is None or live.id != question_id:
-        raise Conflict("not_current", "Über diese Frage wird gerade nicht abgestimmt.")
-    if not live.is_open:
-        raise Conflict("closed", "Die Abstimmung zu dieser Frage ist beendet. Ihre Stimme wurde nicht gezählt.")
-    if isinstance(choices, int) and not isinstance(choices, bool):
-        choices = [choices]
-    if not isinstance(choices, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in choices):
-        raise Invalid("bad_choices", "Die Auswahl ist ungültig.")
-    picked = tuple(sorted(set(choices)))
-    if not picked:
-        raise Invalid("no_choice", "Bitte wählen Sie eine Antwort aus.")
-    if len(picked) != len(choices):
-        raise Invalid("duplicate_choice", "Jede Antwort kann nur einmal gewählt werden.")
-    if not live.option_ids.issuperset(picked):
-        raise Invalid("unknown_option", "Diese Antwortmöglichkeit gehört nicht zur Frage.")
-    limit = live.max_selections
-    if len(picked) > limit:
-        if limit == 1:
-            raise Invalid("too_many", "Bitte wählen Sie nur eine Antwort.")
-        raise Invalid("too_many", "Bitte wählen Sie höchstens {max} Antworten.", max=limit)
-    return picked
+    """Validate a choice vote against the current question held in memory; return the sorted option ids."""
+    answer, _moderation, _flagged = answers.check_answer(live=live, question_id=question_id, answer={"choices": choices})
+    return answer
 
 
 _UPSERT = (
-    "INSERT INTO vote (question_id, device_hash, choices, vote_id, created_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
-    "ON CONFLICT (question_id, device_hash) DO UPDATE SET "
-    "choices = excluded.choices, vote_id = excluded.vote_id, updated_at = excluded.updated_at"
+    "INSERT INTO vote (question_id, round, device_hash, choices, moderation, flagged, vote_id, created_at, updated_at) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) "
+    "ON CONFLICT (question_id, round, device_hash) DO UPDATE SET "
+    "choices = excluded.choices, moderation = excluded.moderation, flagged = excluded.flagged, "
+    "vote_id = excluded.vote_id, updated_at = excluded.updated_at"
 )
+
+
+def encode_answer(answer: Any) -> str:
+    if isinstance(answer, tuple):
+        answer = list(answer)
+    return json.dumps(answer, separators=(",", ":"), ensure_ascii=False)
 
 
 def upsert_votes(conn: Connection, rows: list[VoteRow]) -> None:
@@ -89,31 +82,38 @@ def upsert_votes(conn: Connection, rows: list[VoteRow]) -> None:
         raise RuntimeError(f"unsupported database {conn.dialect.name}")
     conn.exec_driver_sql(
         sql,
-        [(r.question_id, r.device_hash, json.dumps(list(r.choices), separators=(",", ":")), r.vote_id, stamp, stamp) for r in rows],
+        [
+            (r.question_id, r.round, r.device_hash, encode_answer(r.choices), r.moderation, r.flagged, r.vote_id, stamp, stamp)
+            for r in rows
+        ],
     )
 
 
-def tally(*, session: Session | Connection, question_id: int, option_ids: list[int]) -> dict:
-    """Full totals for a question: votes per option and the number of devices that voted."""
+def tally(*, session: Session | Connection, question_id: int, option_ids: list[int], round: int = 1) -> dict:
+    """Full totals for a choice question: votes per option and the number of devices that voted."""
     counts = dict.fromkeys(option_ids, 0)
     voters = 0
     table = Vote.__table__
     rows = session.execute(
-        select(table.c.choices, func.count()).where(table.c.question_id == question_id).group_by(table.c.choices)
+        select(table.c.choices, func.count())
+        .where(table.c.question_id == question_id, table.c.round == round)
+        .group_by(table.c.choices)
     )
     for choices, n in rows:
         voters += n
         for option_id in json.loads(choices):
             if option_id in counts:
                 counts[option_id] += n
-    return {"question_id": question_id, "voters": voters, "counts": {str(k): v for k, v in counts.items()}}
+    return {"question_id": question_id, "round": round, "voters": voters, "counts": {str(k): v for k, v in counts.items()}}
 
 
-def device_choices(*, session: Session, question_id: int, device: str) -> list[int] | None:
-    """What this device voted on the question, if anything."""
+def device_choices(*, session: Session, question_id: int, device: str, round: int = 1) -> Any:
+    """What this device answered to the question in this round, if anything (JSON as stored)."""
     table = Vote.__table__
     row = session.execute(
-        select(table.c.choices).where(table.c.question_id == question_id, table.c.device_hash == device)
+        select(table.c.choices).where(
+            table.c.question_id == question_id, table.c.round == round, table.c.device_hash == device
+        )
     ).first()
     return json.loads(row[0]) if row else None
 
@@ -124,6 +124,24 @@ def insert_votes_directly(*, session: Session, rows: list[VoteRow]) -> None:
     session.commit()
 
 
-def new_vote_row(*, live: LiveQuestion, device: str, choices: tuple[int, ...], vote_id: str) -> VoteRow:
-    return VoteRow(question_id=live.id, event_id=live.event_id, device_hash=device, choices=choices, vote_id=vote_id)
+def new_vote_row(
+    *, live: LiveQuestion, device: str, choices: Any, vote_id: str, moderation: str = "", flagged: bool = False
+) -> VoteRow:
+    return VoteRow(
+        question_id=live.id,
+        event_id=live.event_id,
+        device_hash=device,
+        choices=choices,
+        vote_id=vote_id,
+        round=live.round,
+        moderation=moderation,
+        flagged=flagged,
+    )
+
+
+def take_answer(*, live: LiveQuestion | None, device: str, question_id: object, answer: dict, vote_id: object) -> VoteRow:
+    """Check an answer from a phone (socket or form) and turn it into the row the writer stores."""
+    vote_id = clean_vote_id(vote_id)
+    value, moderation, flagged = answers.check_answer(live=live, question_id=question_id, answer=answer)
+    return new_vote_row(live=live, device=device, choices=value, vote_id=vote_id, moderation=moderation, flagged=flagged)
 

@@ -11,6 +11,8 @@ from fastapi import WebSocket
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.domain import questions as q_domain
+from app.domain import results as r_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError
 from app.domain.questions import LiveQuestion
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "events"
 PRESENCE_EVERY_S = 2.0  # each instance repeats its phone count this often, while it has any room
 PRESENCE_TTL_S = 6.0  # an instance not heard from for this long no longer counts
+TIMER_CHECK_S = 0.5  # how often countdowns that ran out are closed
 SEND_BACKLOG_MAX = 64
 
 
@@ -119,6 +122,10 @@ async def _finish(coro, waiting_on) -> None:
         coro.close()
 
 
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 async def _close_quietly(ws: WebSocket, code: int) -> None:
     try:
         await ws.close(code=code)
@@ -137,6 +144,8 @@ class Room:
     loaded: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     live: LiveQuestion | None = None
+    question: dict[str, Any] | None = None  # the current question as phones and projector see it
+    phase: str = "join"
     version: int = 0
     # The state as each role may see it, built once per change and shared by every socket.
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -166,6 +175,7 @@ class Hub:
         self.rooms: dict[int, Room] = {}
         self.writer = VoteWriter(engine, self._votes_committed, batch_ms=batch_ms, batch_max=batch_max)
         self._ticker: asyncio.Task | None = None
+        self._timers: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -176,10 +186,13 @@ class Hub:
         self.bus.subscribe(CHANNEL, self._on_bus)
         self.writer.start()
         self._ticker = asyncio.create_task(self._tick_forever(), name="tally-ticker")
+        self._timers = asyncio.create_task(self._close_expired_forever(), name="countdowns")
 
     async def stop(self) -> None:
         if self._ticker:
             self._ticker.cancel()
+        if self._timers:
+            self._timers.cancel()
         await self.writer.stop()
         for room in list(self.rooms.values()):
             for conn in room.attendees | room.projectors | room.moderators:
@@ -195,6 +208,10 @@ class Hub:
         Without a state, every instance reloads the event from the database.
         """
         await self.bus.publish(CHANNEL, {"kind": "state", "event_id": event_id, "state": state})
+
+    async def results_changed(self, event_id: int, question_id: int) -> None:
+        """A moderator changed what a result contains (a hidden term, an approved answer): recompute it."""
+        await self.bus.publish(CHANNEL, {"kind": "votes", "event_id": event_id, "question_ids": [question_id]})
 
     def _votes_committed(self, rows: list[v_domain.VoteRow]) -> None:
         by_event: dict[int, set[int]] = {}
@@ -272,6 +289,8 @@ class Hub:
     def _apply(self, room: Room, state: dict[str, Any]) -> None:
         room.version = state["version"]
         room.live = live_of(state)
+        room.question = state["question"]
+        room.phase = state["phase"]
         room.state = role_views(state)
         room.tally = state["results"]
         room.results_shown = bool(state["question"] and state["question"]["results_shown"])
@@ -285,14 +304,26 @@ class Hub:
             return None if event is None else snapshot(session=session, event=event)
 
     def _tally_texts(self, room: Room) -> dict[str, str]:
-        msg = {"type": protocol.TALLY, **room.tally, "connected": self.connected(room)}
-        full = protocol.dumps(msg)
-        return {"moderator": full, "projector": full if room.results_shown else protocol.dumps({**msg, "counts": None})}
+        """The tally as each role may see it, serialised once; phones get one only while they see results."""
+        connected = self.connected(room)
+        now = _now_ms()
+        texts = {
+            "moderator": protocol.dumps({"type": protocol.TALLY, **room.tally, "connected": connected, "now": now}),
+            "projector": protocol.dumps(
+                {"type": protocol.TALLY, **r_domain.for_projector(room.question, room.tally), "connected": connected, "now": now}
+            ),
+        }
+        phones = r_domain.for_phones(room.question, room.phase, room.tally)
+        if phones is not None:
+            texts["attendee"] = protocol.dumps({"type": protocol.TALLY, **phones, "now": now})
+        return texts
 
     def _state_text(self, room: Room, role: str, **extra: Any) -> str:
         payload = room.state.get(role) or {"type": protocol.STATE, "phase": "gone", "event": None, "question": None}
         if role != "attendee":
             extra["connected"] = self.connected(room)
+        # The server's clock, so a countdown shows the same time left on every screen.
+        extra["now"] = _now_ms()
         return protocol.dumps({**payload, **extra})
 
     def _broadcast_state(self, room: Room) -> None:
@@ -330,7 +361,7 @@ class Hub:
             if room.dirty and room.live is not None:
                 room.dirty = False
                 live = room.live
-                tally = await asyncio.to_thread(self._tally_sync, live)
+                tally = await asyncio.to_thread(self._tally_sync, room.question)
                 if room.live is live and tally != room.tally:
                     room.tally = tally
                     changed = True
@@ -340,6 +371,11 @@ class Hub:
                 for role in ("projector", "moderator"):
                     for conn in room.members(role):
                         conn.push(room.tally_text[role])
+                phones_text = room.tally_text.get("attendee")
+                if changed and phones_text is not None and room.attendees:
+                    frame = text_frame(phones_text)  # framed once for every phone
+                    for conn in room.attendees:
+                        conn.push(phones_text, frame)
                 room.connected_sent = connected
             elif room.tally is None and room.connected_sent != connected:
                 text = protocol.dumps({"type": protocol.PRESENCE, "connected": connected})
@@ -352,9 +388,26 @@ class Hub:
         message = {"kind": "presence", "event_id": room.event_id, "instance": self.bus.instance, "count": count}
         self._spawn(self.bus.publish(CHANNEL, message))
 
-    def _tally_sync(self, live: LiveQuestion) -> dict[str, Any]:
+    def _tally_sync(self, question: dict[str, Any]) -> dict[str, Any]:
         with Session(self.engine) as session:
-            return v_domain.tally(session=session, question_id=live.id, option_ids=sorted(live.option_ids))
+            return r_domain.compute(session, question)
+
+    # ---- countdowns ------------------------------------------------------------------------------
+
+    async def _close_expired_forever(self) -> None:
+        """Close questions whose countdown ran out, on whichever instance gets there first."""
+        while True:
+            await asyncio.sleep(TIMER_CHECK_S)
+            try:
+                for event_id, state in await asyncio.to_thread(self._close_expired_sync):
+                    await self.state_changed(event_id, state)
+            except Exception:
+                log.exception("closing expired countdowns failed")
+
+    def _close_expired_sync(self) -> list[tuple[int, dict[str, Any]]]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            changed = q_domain.close_expired(session=session)
+            return [(event_id, snapshot(session=session, event=session.get(Event, event_id))) for event_id in changed]
 
     # ---- sockets ---------------------------------------------------------------------------
 
@@ -367,20 +420,20 @@ class Hub:
             my_vote = None
             if role == "attendee" and room.live is not None:
                 live = room.live
-                my_vote = await asyncio.to_thread(self._my_vote_sync, live.id, device)
+                my_vote = await asyncio.to_thread(self._my_vote_sync, live.id, device, live.round)
                 if room.live is not live:
                     my_vote = None
             conn.push(self._state_text(room, role, **({"my_vote": my_vote} if role == "attendee" else {})))
-            if role != "attendee" and room.tally_text:
+            if room.tally_text and role in room.tally_text:
                 conn.push(room.tally_text[role])
             await self._receive_loop(conn, room)
         finally:
             room.members(role).discard(conn)
             conn.stop()
 
-    def _my_vote_sync(self, question_id: int, device: str) -> list[int] | None:
+    def _my_vote_sync(self, question_id: int, device: str, round: int) -> Any:
         with Session(self.engine) as session:
-            return v_domain.device_choices(session=session, question_id=question_id, device=device)
+            return v_domain.device_choices(session=session, question_id=question_id, device=device, round=round)
 
     async def _receive_loop(self, conn: Connection, room: Room) -> None:
         ws = conn.ws
@@ -404,9 +457,9 @@ class Hub:
                 conn.push(protocol.error(exc.code, translate(exc.message, conn.locale, **exc.params), **extra))
 
     def _take_vote(self, conn: Connection, room: Room, msg: dict[str, Any]) -> None:
-        vote_id = v_domain.clean_vote_id(msg.get("vote_id"))
-        choices = v_domain.check_vote(live=room.live, question_id=msg.get("question_id"), choices=msg.get("choices"))
-        row = v_domain.new_vote_row(live=room.live, device=conn.device, choices=choices, vote_id=vote_id)
+        row = v_domain.take_answer(
+            live=room.live, device=conn.device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id")
+        )
         future = self.writer.submit(row)
         future.add_done_callback(lambda f: self._acked(conn, row, f))
 
@@ -415,15 +468,22 @@ class Hub:
             text = translate("Ihre Stimme konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", conn.locale)
             conn.push(protocol.error("not_stored", text, vote_id=row.vote_id))
             return
-        conn.push(protocol.dumps({"type": protocol.ACK, "vote_id": row.vote_id, "question_id": row.question_id, "choices": list(row.choices)}))
+        answer = list(row.choices) if isinstance(row.choices, tuple) else row.choices
+        conn.push(
+            protocol.dumps(
+                {"type": protocol.ACK, "vote_id": row.vote_id, "question_id": row.question_id, "round": row.round, "answer": answer}
+            )
+        )
 
     # ---- the plain HTML form path ------------------------------------------------------------
 
-    async def cast_form_vote(self, *, event_id: int, device: str, question_id: int, choices: list[int]) -> tuple[int, ...]:
-        """Validate and store a vote from the no-JavaScript form; returns once it is durable."""
+    async def cast_form_vote(self, *, event_id: int, device: str, question_id: int, answer: dict[str, Any]) -> Any:
+        """Validate and store an answer from the no-JavaScript form; returns once it is durable.
+
+        `answer` holds the field of the question's kind, as in a socket message (domain.answers).
+        """
         room = await self.room(event_id)
-        picked = v_domain.check_vote(live=room.live, question_id=question_id, choices=choices)
-        row = v_domain.new_vote_row(live=room.live, device=device, choices=picked, vote_id=v_domain.clean_vote_id(None))
+        row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None)
         await self.writer.submit(row)
-        return picked
+        return row.choices
 

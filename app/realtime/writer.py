@@ -79,9 +79,9 @@ class VoteWriter:
 
     def _write(self, batch: list[tuple[VoteRow, asyncio.Future]]) -> None:
         # The last vote of a device wins inside a batch, as it would across batches.
-        latest: dict[tuple[int, str], VoteRow] = {}
+        latest: dict[tuple[int, int, str], VoteRow] = {}
         for row, _future in batch:
-            latest[(row.question_id, row.device_hash)] = row
+            latest[(row.question_id, row.round, row.device_hash)] = row
         try:
             with self._engine.begin() as conn:
                 upsert_votes(conn, list(latest.values()))

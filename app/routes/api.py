@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from fastapi import APIRouter, Request
+from typing import Literal
+
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -10,6 +12,7 @@ from app import auth
 from app.db import SessionDep
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
+from app.domain import templates as t_domain
 from app.domain.errors import NotFound
 from app.domain.snapshot import snapshot
 from app.models import EventPublic
@@ -27,11 +30,47 @@ class TopicIn(BaseModel):
     title: str = Field(max_length=200)
 
 
+Kind = Literal["single", "multiple", "yesno", "scale", "wordcloud", "text", "ranking", "points"]
+
+
 class QuestionIn(BaseModel):
     text: str = Field(max_length=500)
-    kind: str = Field(default="single", max_length=20)
-    options: list[str] = Field(min_length=1, max_length=50)
-    max_choices: int | None = Field(default=None, ge=1, le=10)
+    kind: Kind = "single"
+    options: list[str] = Field(default_factory=list, max_length=50, description="2–10 (ranking: 3–8); none for yesno, scale, wordcloud, text")
+    max_choices: int | None = Field(default=None, ge=1, le=10, description="multiple: how many may be chosen; wordcloud: terms per person (1–3)")
+    scale_min: int | None = Field(default=None, ge=0, le=1)
+    scale_max: int | None = Field(default=None, ge=2, le=10)
+    scale_label_min: str = Field(default="", max_length=60)
+    scale_label_max: str = Field(default="", max_length=60)
+    time_limit_s: int | None = Field(default=None, ge=10, le=3600, description="countdown started when the question opens")
+    phone_results: Literal["hidden", "after_close", "live"] = "after_close"
+    results_shown: bool = True
+
+
+class ActionIn(BaseModel):
+    """Parameters of some actions: timer (seconds), phone-results (mode), hide-term/show-term (term),
+    approve/reject/requeue (answer_id)."""
+
+    seconds: int | None = Field(default=None, ge=0, le=3600)
+    mode: Literal["hidden", "after_close", "live"] | None = None
+    term: str | None = Field(default=None, max_length=200)
+    answer_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class ProjectorIn(BaseModel):
+    mode: Literal["question", "topic", "join"]
+    topic_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class TemplateIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class FromTemplateIn(BaseModel):
+    template_id: int = Field(ge=1, le=2**62)
+    title: str = Field(max_length=200)
+    place: str = Field(default="", max_length=200)
+    date: dt.date | None = None
 
 
 def _question_out(session, question) -> dict:
@@ -88,23 +127,60 @@ async def add_topic(request: Request, event_id: int, body: TopicIn, user: auth.A
 async def add_question(request: Request, event_id: int, topic_id: int, body: QuestionIn, user: auth.ApiUser, session: SessionDep):
     def work():
         topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
-        question = q_domain.create_question(
-            session=session, topic=topic, text=body.text, kind=body.kind, options=body.options, max_choices=body.max_choices
-        )
+        question = q_domain.create_question(session=session, topic=topic, **body.model_dump())
         return _question_out(session, question)
 
     return await run_in_threadpool(work)
 
 
 @router.post("/events/{event_id}/questions/{question_id}/{action}")
-async def question_action(request: Request, event_id: int, question_id: int, action: str, user: auth.ApiUser, session: SessionDep):
-    """Actions: open, close, show, show-results, hide-results, move-up, move-down, delete."""
+async def question_action(
+    request: Request, event_id: int, question_id: int, action: str, user: auth.ApiUser, session: SessionDep,
+    body: ActionIn | None = Body(default=None),
+):
+    """Actions: open, close, new-round, show, show-results, hide-results, phone-results (mode),
+    compare-rounds, single-round, timer (seconds; 0 stops it), hide-term / show-term (term),
+    approve / reject / requeue (answer_id), move-up, move-down, delete."""
     run = q_domain.QUESTION_ACTIONS.get(action)
     if run is None:
         raise NotFound("unknown_action", "Unbekannte Aktion.")
+    params = (body or ActionIn()).model_dump(exclude_none=True)
     return await _drive(
-        request, session, event_id, lambda _event: run(session, q_domain.get_question(session=session, question_id=question_id, event_id=event_id))
+        request, session, event_id,
+        lambda _event: run(session, q_domain.get_question(session=session, question_id=question_id, event_id=event_id), params),
     )
+
+
+@router.post("/events/{event_id}/projector")
+async def projector_mode(request: Request, event_id: int, body: ProjectorIn, user: auth.ApiUser, session: SessionDep):
+    """What the projector shows: the current question, a topic roll-up (topic_id) or the join screen."""
+    return await _drive(
+        request, session, event_id, lambda event: q_domain.set_projector(session=session, event=event, mode=body.mode, topic_id=body.topic_id)
+    )
+
+
+@router.post("/events/{event_id}/template", status_code=201)
+def save_template(event_id: int, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
+    """Save the event's topics and questions as a template of its series."""
+    event = e_domain.get_event(session=session, event_id=event_id)
+    template = t_domain.save_template(session=session, event=event, title=body.title, owner_id=user.id)
+    return {"id": template.id, "title": template.title, "series_id": template.series_id, **t_domain.template_summary(template)}
+
+
+@router.post("/events/from-template", response_model=EventPublic, status_code=201)
+def event_from_template(body: FromTemplateIn, user: auth.ApiUser, session: SessionDep):
+    """A new event of the template's series, with its topics and linked questions."""
+    template = t_domain.get_template(session=session, template_id=body.template_id)
+    return t_domain.event_from_template(
+        session=session, template=template, owner_id=user.id, title=body.title, place=body.place, date=body.date
+    )
+
+
+@router.post("/events/{event_id}/duplicate", response_model=EventPublic, status_code=201)
+def duplicate_event(event_id: int, user: auth.ApiUser, session: SessionDep, body: TemplateIn | None = Body(default=None)):
+    """A copy of the event's agenda without votes, in the same series (same question keys)."""
+    event = e_domain.get_event(session=session, event_id=event_id)
+    return t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=body.title if body else None)
 
 
 @router.post("/events/{event_id}/next")

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import settings
 from app.db import new_session
+from app.domain import answers as a_domain
 from app.domain import events as e_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
@@ -57,7 +58,10 @@ def _phone_view(event: Event, device: str | None) -> dict:
         my_vote = None
         if state["question"] is not None and device:
             my_vote = v_domain.device_choices(
-                session=session, question_id=state["question"]["id"], device=v_domain.device_hash(device, settings.secret_key)
+                session=session,
+                question_id=state["question"]["id"],
+                device=v_domain.device_hash(device, settings.secret_key),
+                round=state["question"]["round"],
             )
     return {**state, "my_vote": my_vote}
 
@@ -82,18 +86,23 @@ def phone_page(request: Request, code: str, voted: int | None = None):
         device, cookie = new_device_cookie()
     view = _phone_view(event, device)
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
-    response = render(request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"] or [], just_voted=just_voted)
+    response = render(
+        request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
+        limits=LIMITS,
+    )
     return _with_device(request, response, device, cookie)
 
 
+# What the phone page's inputs allow, the same numbers the server checks.
+LIMITS = {"text_max": a_domain.TEXT_MAX, "term_max": a_domain.TERM_MAX, "points_total": a_domain.POINTS_TOTAL}
+
+
 @router.post("/j/{code}/vote")
-async def phone_form_vote(
-    request: Request,
-    code: str,
-    question_id: Annotated[str, Form()] = "",
-    choice: Annotated[list[str] | None, Form()] = None,
-):
-    """The vote without JavaScript: the same rules and the same writer as the socket."""
+async def phone_form_vote(request: Request, code: str, question_id: Annotated[str, Form()] = ""):
+    """The vote without JavaScript: the same rules and the same writer as the socket.
+
+    The answer's fields depend on the question's kind (see domain.answers.answer_from_form).
+    """
     try:
         event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
@@ -105,27 +114,47 @@ async def phone_form_vote(
         # Cookies were blocked or expired: nothing is stored, and the page explains why.
         device, cookie = new_device_cookie()
         error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte wählen Sie Ihre Antwort noch einmal.")
-    selected: list[int] = []
+    selected = None
+    view = await run_in_threadpool(_phone_view, event, device)
     try:
         qid = int(question_id)
-        selected = [int(c) for c in (choice or [])]
     except ValueError:
+        qid = None
         error = error or _("Die Auswahl ist ungültig.")
     if error is None:
         try:
+            kind = view["question"]["kind"] if view["question"] and view["question"]["id"] == qid else "single"
+            answer = a_domain.answer_from_form(kind, await request.form())
+            selected = _as_stored(answer)
             await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
                 device=v_domain.device_hash(device, settings.secret_key),
                 question_id=qid,
-                choices=selected,
+                answer=answer,
             )
             return RedirectResponse(f"/j/{event.join_code}?voted={qid}#status", status_code=303)
         except DomainError as exc:
             error = _(exc.message, **exc.params)
-    view = await run_in_threadpool(_phone_view, event, device)
     status = 409 if view["phase"] != "open" else 422
-    response = render(request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False)
+    response = render(
+        request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False,
+        limits=LIMITS,
+    )
     return _with_device(request, response, device, cookie)
+
+
+def _as_stored(answer: dict):
+    """What was typed, in the shape of a stored answer, so the form shows it again after an error."""
+    for key in ("choices", "ranking", "terms"):
+        if key in answer:
+            return answer[key] if isinstance(answer[key], list) else None
+    if "value" in answer:
+        return [answer["value"]]
+    if "points" in answer:
+        return answer["points"]
+    if "text" in answer:
+        return answer["text"][:2000]
+    return None
 
 
 async def phone_socket(scope, receive, send, hub) -> None:

@@ -13,9 +13,10 @@ from app import auth
 from app.db import SessionDep, new_session
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
+from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.snapshot import snapshot
-from app.models import Event, Question, QuestionKind, User
+from app.models import Event, PhoneResults, Question, QuestionKind, User
 from app.i18n import N_
 from app.web import _, flash, public_base, render
 
@@ -54,6 +55,15 @@ def publish_state(request: Request, session, event_id: int) -> None:
     from_thread.run(request.app.state.hub.state_changed, event_id, state)
 
 
+def publish_question_change(request: Request, session, event_id: int, question: Question, action: str) -> None:
+    """A hidden term or a reviewed answer of the current question only changes its tally: recompute that."""
+    event = e_domain.get_event(session=session, event_id=event_id)
+    if action in q_domain.TALLY_ACTIONS and event.current_question_id == question.id and event.projector_mode != "topic":
+        from_thread.run(request.app.state.hub.results_changed, event_id, question.id)
+    else:
+        publish_state(request, session, event_id)
+
+
 def _event_url(event_id: int, anchor: str = "") -> str:
     return f"/moderator/events/{event_id}" + (f"#{anchor}" if anchor else "")
 
@@ -89,10 +99,24 @@ def logout_submit(request: Request, csrf: Text = ""):
 # ---- events --------------------------------------------------------------------------------
 
 
+def _events_page(request, session, user, *, form=None, error=None, status_code=200):
+    templates = t_domain.list_templates(session=session)
+    return render(
+        request,
+        "moderator/events.html",
+        status_code=status_code,
+        user=user,
+        events=e_domain.list_events(session=session),
+        series={s.id: s for s in e_domain.list_series(session=session)},
+        templates=[(t, t_domain.template_summary(t)) for t in templates],
+        form=form or {},
+        error=error,
+    )
+
+
 @router.get("/moderator")
 def events_page(request: Request, user: auth.PageUser, session: SessionDep):
-    events = e_domain.list_events(session=session)
-    return render(request, "moderator/events.html", user=user, events=events, form={}, error=None)
+    return _events_page(request, session, user)
 
 
 @router.post("/moderator/events")
@@ -103,12 +127,38 @@ def create_event(
     try:
         event = e_domain.create_event(session=session, owner_id=user.id, title=title, place=place, date=parse_date(date))
     except DomainError as exc:
-        events = e_domain.list_events(session=session)
         form = {"title": title[:200], "place": place[:200], "date": date[:20]}
-        return render(
-            request, "moderator/events.html", status_code=exc.status, user=user, events=events, form=form, error=_(exc.message, **exc.params)
-        )
+        return _events_page(request, session, user, form=form, error=_(exc.message, **exc.params), status_code=exc.status)
     flash(request, _("Veranstaltung „{title}“ angelegt.", title=event.title), "success")
+    return RedirectResponse(_event_url(event.id), status_code=303)
+
+
+@router.post("/moderator/events/from-template")
+def create_event_from_template(
+    request: Request,
+    user: auth.PageUser,
+    session: SessionDep,
+    template_id: Text = "",
+    title: Text = "",
+    place: Text = "",
+    date: Text = "",
+    csrf: Text = "",
+):
+    """The next event of a series: the template's topics and questions, linked to the earlier ones."""
+    auth.check_csrf(request, csrf)
+    form = {"template_id": template_id[:12], "tpl_title": title[:200], "tpl_place": place[:200], "tpl_date": date[:20]}
+    try:
+        tid = parse_optional_int(template_id, field=_("Vorlage"))
+        if tid is None:
+            raise Invalid("no_template", "Bitte wählen Sie eine Vorlage.")
+        template = t_domain.get_template(session=session, template_id=tid)
+        event = t_domain.event_from_template(
+            session=session, template=template, owner_id=user.id, title=title, place=place, date=parse_date(date)
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _events_page(request, session, user, form=form, error=_(exc.message, **exc.params), status_code=exc.status)
+    flash(request, _("Veranstaltung „{title}“ aus der Vorlage angelegt.", title=event.title), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
 
 
@@ -128,6 +178,8 @@ def control_page(request: Request, event_id: int, user: auth.PageUser, session: 
         agenda=e_domain.agenda(session=session, event_id=event.id),
         votes=e_domain.vote_counts(session=session, event_id=event.id),
         state=snapshot(session=session, event=event),
+        series=t_domain.series_of(session=session, event=event),
+        phone_results_modes=list(PhoneResults),
         join_url=f"{base}/j/{event.join_code}",
         projector_url=f"{base}/p/{event.projector_token}",
     )
@@ -150,6 +202,44 @@ def edit_event(
     publish_state(request, session, event.id)
     flash(request, _("Angaben gespeichert."), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/save-template")
+def save_template(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    template = t_domain.save_template(session=session, event=event, title=title or event.title, owner_id=user.id)
+    flash(request, _("Vorlage „{title}“ gespeichert. Neue Veranstaltungen der Reihe legen Sie in der Übersicht daraus an.", title=template.title), "success")
+    return RedirectResponse(_event_url(event.id, "series"), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/duplicate")
+def duplicate_event(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    copy = t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=title)
+    flash(request, _("Veranstaltung dupliziert: „{title}“ (ohne Stimmen).", title=copy.title), "success")
+    return RedirectResponse(_event_url(copy.id), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/projector")
+def projector_mode(
+    request: Request, event_id: int, user: auth.PageUser, session: SessionDep, mode: Text = "", topic_id: Text = "", csrf: Text = ""
+):
+    """Switch the projector between the current question, a topic roll-up and the join screen."""
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id)
+    q_domain.set_projector(session=session, event=event, mode=mode, topic_id=parse_optional_int(topic_id, field=_("Thema")))
+    publish_state(request, session, event.id)
+    flash(request, _(PROJECTOR_MESSAGES.get(mode, "Beamer umgeschaltet.")), "success")
+    return RedirectResponse(_event_url(event.id, "live"), status_code=303)
+
+
+PROJECTOR_MESSAGES = {
+    "question": N_("Der Beamer zeigt die aktuelle Frage."),
+    "topic": N_("Der Beamer zeigt die Themenübersicht."),
+    "join": N_("Der Beamer zeigt den Beitrittscode; die Abstimmung läuft weiter."),
+}
 
 
 # ---- agenda topics --------------------------------------------------------------------------
@@ -212,7 +302,9 @@ def _question_form_page(request, *, user, event, session, form, error=None, ques
 @router.get("/moderator/events/{event_id}/questions/new")
 def new_question_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, topic_id: int | None = None):
     event = _load_event(session, event_id)
-    form = {"topic_id": topic_id, "kind": QuestionKind.single, "text": "", "options": "", "max_choices": ""}
+    form = {"topic_id": topic_id, "kind": QuestionKind.single, "text": "", "options": "", "max_choices": "",
+            "scale_min": "1", "scale_max": "5", "scale_label_min": "", "scale_label_max": "", "time_limit_s": "",
+            "phone_results": PhoneResults.after_close, "results_shown": "on"}
     return _question_form_page(request, user=user, event=event, session=session, form=form)
 
 
@@ -225,6 +317,13 @@ class QuestionForm:
     kind: Text = "single"
     options: Text = ""
     max_choices: Text = ""
+    scale_min: Text = ""
+    scale_max: Text = ""
+    scale_label_min: Text = ""
+    scale_label_max: Text = ""
+    time_limit_s: Text = ""
+    phone_results: Text = PhoneResults.after_close
+    results_shown: Text = ""
     csrf: Text = ""
 
     def values(self) -> dict:
@@ -234,6 +333,29 @@ class QuestionForm:
             "kind": self.kind[:20],
             "options": self.options[:4000],
             "max_choices": self.max_choices[:6],
+            "scale_min": self.scale_min[:4],
+            "scale_max": self.scale_max[:4],
+            "scale_label_min": self.scale_label_min[:80],
+            "scale_label_max": self.scale_label_max[:80],
+            "time_limit_s": self.time_limit_s[:6],
+            "phone_results": self.phone_results[:20],
+            "results_shown": self.results_shown[:4],
+        }
+
+    def fields(self) -> dict:
+        """The question's definition as the domain takes it (numbers parsed, with a message if they are not)."""
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "options": self.options.splitlines(),
+            "max_choices": parse_optional_int(self.max_choices, field=_("Höchstens wählbar")),
+            "scale_min": parse_optional_int(self.scale_min, field=_("Skala von")),
+            "scale_max": parse_optional_int(self.scale_max, field=_("Skala bis")),
+            "scale_label_min": self.scale_label_min,
+            "scale_label_max": self.scale_label_max,
+            "time_limit_s": parse_optional_int(self.time_limit_s, field=_("Zeitlimit")),
+            "phone_results": self.phone_results or PhoneResults.after_close,
+            "results_shown": bool(self.results_shown),
         }
 
 
@@ -245,12 +367,7 @@ def _save_question(request: Request, session, user: User, event: Event, form: Qu
         if tid is None and question is None:
             raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
         topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id) if tid else None
-        fields = {
-            "text": form.text,
-            "kind": form.kind,
-            "options": form.options.splitlines(),
-            "max_choices": parse_optional_int(form.max_choices, field=_("Höchstens wählbar")),
-        }
+        fields = form.fields()
         if question is None:
             question = q_domain.create_question(session=session, topic=topic, **fields)
         else:
@@ -291,7 +408,16 @@ def edit_question_page(request: Request, event_id: int, question_id: int, user: 
         "kind": question.kind,
         "options": "\n".join(o.label for o in q_domain.options_of(session=session, question_id=question.id)),
         "max_choices": question.max_choices or "",
+        "scale_min": "" if question.scale_min is None else question.scale_min,
+        "scale_max": "" if question.scale_max is None else question.scale_max,
+        "scale_label_min": question.scale_label_min,
+        "scale_label_max": question.scale_label_max,
+        "time_limit_s": question.time_limit_s or "",
+        "phone_results": question.phone_results,
+        "results_shown": "on" if question.results_shown else "",
     }
+    if question.kind == QuestionKind.yesno:
+        form["options"] = ""
     return _question_form_page(request, user=user, event=event, session=session, form=form, question=question)
 
 
@@ -315,24 +441,48 @@ ACTION_MESSAGES = {
     "show": N_("Frage wird angezeigt."),
     "show-results": N_("Ergebnis wird angezeigt."),
     "hide-results": N_("Ergebnis ist ausgeblendet."),
+    "phone-results": N_("Einstellung für die Handys gespeichert."),
+    "new-round": N_("Neue Runde gestartet. Die Stimmen der früheren Runden bleiben erhalten."),
+    "compare-rounds": N_("Der Beamer zeigt die Runden nebeneinander."),
+    "single-round": N_("Der Beamer zeigt nur die aktuelle Runde."),
+    "timer": N_("Countdown eingestellt."),
+    "hide-term": N_("Begriff ausgeblendet."),
+    "show-term": N_("Begriff wird angezeigt."),
+    "approve": N_("Antwort freigegeben."),
+    "reject": N_("Antwort abgelehnt."),
+    "requeue": N_("Antwort zurück in die Warteschlange gelegt."),
     "delete": N_("Frage gelöscht."),
 }
+LIVE_ACTIONS = {"open", "close", "new-round", "show", "show-results", "hide-results", "phone-results", "compare-rounds",
+                "single-round", "timer", "hide-term", "show-term", "approve", "reject", "requeue"}
 
 
 @router.post("/moderator/events/{event_id}/questions/{question_id}/{action}")
 def question_action(
-    request: Request, event_id: int, question_id: int, action: str, user: auth.PageUser, session: SessionDep, csrf: Text = ""
+    request: Request,
+    event_id: int,
+    question_id: int,
+    action: str,
+    user: auth.PageUser,
+    session: SessionDep,
+    csrf: Text = "",
+    seconds: Text = "",
+    mode: Text = "",
+    term: Text = "",
+    answer_id: Text = "",
 ):
     auth.check_csrf(request, csrf)
     run = q_domain.QUESTION_ACTIONS.get(action)
     if run is None:
         raise Invalid("unknown_action", "Unbekannte Aktion.")
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
-    run(session, question)
-    publish_state(request, session, event_id)
-    if action in ACTION_MESSAGES:
+    run(session, question, {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "answer_id": answer_id[:12]})
+    publish_question_change(request, session, event_id, question, action)
+    if action == "timer" and not seconds.strip("0 "):
+        flash(request, _("Countdown angehalten; die Abstimmung läuft ohne Zeitlimit weiter."), "success")
+    elif action in ACTION_MESSAGES:
         flash(request, _(ACTION_MESSAGES[action]), "success")
-    anchor = "live" if action in ("open", "close", "show", "show-results", "hide-results") else f"question-{question_id}"
+    anchor = "live" if action in LIVE_ACTIONS else f"question-{question_id}"
     return RedirectResponse(_event_url(event_id, "agenda" if action == "delete" else anchor), status_code=303)
 
 

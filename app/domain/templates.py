@@ -1,0 +1,149 @@
+"""Templates across a series: an event's agenda saved once, the next events of the series made from it.
+
+A question keeps its `key` through templates and duplicates, so the same question asked in Döbeln,
+Frankenberg and Freiberg can be found and compared later, even if its wording was touched up.
+"""
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.domain.errors import Invalid, NotFound
+from app.domain.events import _clean, add_topic, agenda, create_event, create_series
+from app.domain.questions import create_question
+from app.models import Event, Question, Series, Template
+
+BODY_VERSION = 1
+# The question columns a template carries (besides text, options and key).
+SETTINGS = ("max_choices", "scale_min", "scale_max", "scale_label_min", "scale_label_max", "time_limit_s",
+            "phone_results", "results_shown")
+
+
+def agenda_body(*, session: Session, event: Event) -> dict[str, Any]:
+    """The event's topics and questions as a template body (no votes, no state)."""
+    topics = []
+    for topic, questions in agenda(session=session, event_id=event.id):
+        topics.append(
+            {
+                "title": topic.title,
+                "questions": [
+                    {
+                        "key": q.key,
+                        "text": q.text,
+                        "kind": q.kind,
+                        "options": [o.label for o in opts] if q.kind != "yesno" else [],
+                        **{name: getattr(q, name) for name in SETTINGS},
+                    }
+                    for q, opts in questions
+                ],
+            }
+        )
+    return {"version": BODY_VERSION, "topics": topics}
+
+
+def save_template(*, session: Session, event: Event, title: str, owner_id: int | None) -> Template:
+    """Save the event's agenda as a template; the event (and the template) join a series.
+
+    An event without a series starts one named like the template, so its later events compare with it.
+    """
+    title = _clean(title, field="Name der Vorlage", max_len=200)
+    if event.series_id is None:
+        series = create_series(session=session, title=title)
+        event.series_id = series.id
+        session.add(event)
+    template = Template(
+        title=title,
+        series_id=event.series_id,
+        owner_id=owner_id,
+        body=json.dumps(agenda_body(session=session, event=event), ensure_ascii=False),
+    )
+    session.add(template)
+    session.commit()
+    return template
+
+
+def list_templates(*, session: Session) -> list[Template]:
+    return list(session.exec(select(Template).order_by(col(Template.created_at).desc(), col(Template.id).desc())))
+
+
+def get_template(*, session: Session, template_id: int) -> Template:
+    template = session.get(Template, template_id)
+    if template is None:
+        raise NotFound("template_not_found", "Diese Vorlage gibt es nicht.")
+    return template
+
+
+def template_summary(template: Template) -> dict[str, Any]:
+    body = json.loads(template.body)
+    return {
+        "topics": [t["title"] for t in body["topics"]],
+        "questions": sum(len(t["questions"]) for t in body["topics"]),
+    }
+
+
+def _fill(session: Session, event: Event, body: dict[str, Any]) -> None:
+    for topic_data in body.get("topics", []):
+        topic = add_topic(session=session, event_id=event.id, title=topic_data["title"])
+        for q in topic_data.get("questions", []):
+            create_question(
+                session=session,
+                topic=topic,
+                text=q["text"],
+                kind=q["kind"],
+                options=q.get("options", []),
+                key=q["key"],
+                **{name: q.get(name) for name in SETTINGS if name in q},
+            )
+
+
+def event_from_template(
+    *,
+    session: Session,
+    template: Template,
+    owner_id: int | None,
+    title: str,
+    place: str = "",
+    date: dt.date | None = None,
+) -> Event:
+    """A new event of the template's series with the template's topics and (linked) questions."""
+    event = create_event(
+        session=session, owner_id=owner_id, title=title, place=place, date=date, series_id=template.series_id
+    )
+    event.template_id = template.id
+    session.add(event)
+    _fill(session, event, json.loads(template.body))
+    session.commit()
+    return event
+
+
+def duplicate_event(*, session: Session, event: Event, owner_id: int | None, title: str | None = None) -> Event:
+    """A copy of an event's agenda, without votes, in the same series: the same questions, asked again."""
+    title = title if title and title.strip() else f"{event.title} (Kopie)"
+    copy = create_event(
+        session=session, owner_id=owner_id, title=title[:200], place=event.place, date=None, series_id=event.series_id
+    )
+    copy.template_id = event.template_id
+    session.add(copy)
+    _fill(session, copy, agenda_body(session=session, event=event))
+    session.commit()
+    return copy
+
+
+def linked_questions(*, session: Session, key: str) -> list[tuple[Event, Question]]:
+    """The same question (by key) at every event that asked it, oldest event first."""
+    if not key:
+        raise Invalid("no_key", "Ohne Schlüssel lässt sich keine Frage finden.")
+    rows = session.exec(
+        select(Event, Question)
+        .join(Question, col(Question.event_id) == Event.id)
+        .where(Question.key == key)
+        .order_by(col(Event.date), col(Event.id))
+    )
+    return list(rows)
+
+
+def series_of(*, session: Session, event: Event) -> Series | None:
+    return session.get(Series, event.series_id) if event.series_id else None
+
