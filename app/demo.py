@@ -65,6 +65,39 @@ AGENDA: list[tuple[str, list[tuple[str, str, list[str], int | None]]]] = [
 ]
 
 
+# The other question kinds, one or two per topic, after the choice questions above:
+# topic -> [(text, kind, options, settings)].
+MORE_KINDS: dict[str, list[tuple[str, str, list[str], dict]]] = {
+    "Digitalisierung": [
+        ("Was verbinden Sie mit Digitalisierung im Landkreis?", "wordcloud", [], {"max_choices": 3}),
+    ],
+    "Mobilität": [
+        ("Was ist Ihnen bei Bus und Bahn am wichtigsten? Bringen Sie es in eine Reihenfolge.", "ranking",
+         ["Pünktlichkeit", "Häufiger Takt", "Günstiger Preis", "Haltestelle in der Nähe"], {}),
+        ("Verteilen Sie 100 Punkte auf diese Vorhaben.", "points",
+         ["Radwege", "Rufbus", "Bahnhöfe sanieren", "Carsharing auf dem Land"], {}),
+    ],
+    "Nachhaltigkeit": [
+        ("Wie wichtig sind Ihnen Lebensmittel aus der Region?", "scale", [],
+         {"scale_min": 1, "scale_max": 5, "scale_label_min": "gar nicht wichtig", "scale_label_max": "sehr wichtig"}),
+    ],
+    "Ermöglichung": [
+        ("Was sollte der Landkreis als Erstes anpacken?", "text", [], {}),
+    ],
+    "Zum Format der Konferenz": [
+        ("Würden Sie wieder an einer Regionalkonferenz teilnehmen?", "yesno", [], {}),
+        ("Wie wahrscheinlich ist es, dass Sie die Regionalkonferenz weiterempfehlen?", "scale", [],
+         {"scale_min": 0, "scale_max": 10, "scale_label_min": "sehr unwahrscheinlich", "scale_label_max": "sehr wahrscheinlich"}),
+    ],
+}
+
+WORDS = ["Glasfaser", "Funklöcher", "Online-Termine", "Schule", "Datenschutz", "Ärzte per Video", "Ehrenamt", "Homeoffice",
+         "Bürgeramt", "Senioren", "Mobilfunk", "Förderung"]
+ANSWERS = ["Mehr Busse am Abend, damit junge Leute ohne Auto wegkommen.", "Ärzte auf dem Land halten.",
+           "Schnelles Internet in jedem Ort.", "Die Kreisstraßen sanieren.", "Bürgerbüros, die auch samstags offen haben.",
+           "Mehr Informationen in einfacher Sprache."]
+
+
 def seed(session: Session, *, with_votes: bool = False) -> Event:
     """Create the demo account, series and event unless they exist; return the event."""
     user = session.exec(select(User).where(User.username == DEMO_USER)).first()
@@ -87,6 +120,10 @@ def seed(session: Session, *, with_votes: bool = False) -> Event:
             )
             if with_votes:
                 _fake_votes(session, question)
+        for text, kind, options, settings in MORE_KINDS.get(title, []):
+            question = q_domain.create_question(session=session, topic=topic, text=text, kind=kind, options=options, **settings)
+            if with_votes:
+                _fake_votes(session, question)
     return event
 
 
@@ -96,15 +133,31 @@ def _fake_votes(session: Session, question) -> None:
     options = q_domain.options_of(session=session, question_id=question.id)
     weights = [rng.randint(1, 10) for _ in options]
     rows = []
-    for _ in range(rng.randint(40, 90)):
-        if question.kind == "single":
+    for i in range(rng.randint(40, 90)):
+        moderation = ""
+        if question.kind in ("single", "yesno"):
             picked = (rng.choices(options, weights)[0].id,)
-        else:
+        elif question.kind == "multiple":
             k = rng.randint(1, question.max_choices or len(options))
             picked = tuple(sorted({rng.choices(options, weights)[0].id for _ in range(k)}))
+        elif question.kind == "scale":
+            values = list(range(question.scale_min, question.scale_max + 1))
+            picked = (rng.choices(values, [v + 1 for v in range(len(values))])[0],)
+        elif question.kind == "ranking":
+            picked = tuple(o.id for o in sorted(options, key=lambda o: -weights[options.index(o)] * rng.random()))
+        elif question.kind == "points":
+            cuts = sorted(rng.sample(range(0, 101, 10), len(options) - 1))
+            shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100])]
+            picked = {str(o.id): n for o, n in zip(options, shares) if n}
+        elif question.kind == "wordcloud":
+            picked = tuple(dict.fromkeys(rng.choices(WORDS, [12 - k for k in range(len(WORDS))], k=rng.randint(1, 3))))
+        else:
+            if i >= len(ANSWERS):
+                break
+            picked, moderation = ANSWERS[i], ("approved" if i % 2 == 0 else "pending")
         rows.append(
             v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
-                             choices=picked, vote_id=uuid.uuid4().hex)
+                             choices=picked, vote_id=uuid.uuid4().hex, moderation=moderation)
         )
     v_domain.insert_votes_directly(session=session, rows=rows)
     question.status = "closed"

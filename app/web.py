@@ -171,8 +171,20 @@ JS_STRINGS = {
 }
 
 
+# Texts of the newer question kinds, one dict per script so each page's texts stay together.
+# results.js (charts of every kind, shared by phone, projector and control page):
+RESULTS_JS_STRINGS: dict[str, str] = {}
+# attendee.js (the phone):
+PHONE_JS_STRINGS: dict[str, str] = {}
+# projector.js:
+PROJECTOR_JS_STRINGS: dict[str, str] = {}
+# moderator.js (the control page):
+MODERATOR_JS_STRINGS: dict[str, str] = {}
+
+
 def js_strings() -> dict[str, str]:
-    return {key: _(text) for key, text in JS_STRINGS.items()}
+    texts = {**JS_STRINGS, **RESULTS_JS_STRINGS, **PHONE_JS_STRINGS, **PROJECTOR_JS_STRINGS, **MODERATOR_JS_STRINGS}
+    return {key: _(text) for key, text in texts.items()}
 
 
 templates.env.globals["js_strings"] = js_strings
