@@ -173,7 +173,49 @@ JS_STRINGS = {
 
 # Texts of the newer question kinds, one dict per script so each page's texts stay together.
 # results.js (charts of every kind, shared by phone, projector and control page):
-RESULTS_JS_STRINGS: dict[str, str] = {}
+RESULTS_JS_STRINGS: dict[str, str] = {
+    "result_hidden": N_("Das Ergebnis wird später gezeigt."),
+    "no_votes": N_("Noch keine Stimmen."),
+    "no_terms": N_("Noch keine Begriffe."),
+    "no_answers": N_("Noch keine freigegebenen Antworten."),
+    "people_1": N_("1 Person"),
+    "people_n": N_("{n} Personen"),
+    "points_1": N_("1 Punkt"),
+    "points_n": N_("{n} Punkte"),
+    "answers_1": N_("1 Antwort"),
+    "answers_n": N_("{n} Antworten"),
+    "scale_stats": N_("Mittelwert {mean} · Median {median}"),
+    "scale_item": N_("{value}: {votes}, {pct} %"),
+    "mean_mark": N_("Ø {mean}"),
+    "avg_rank": N_("Ø Platz {rank}"),
+    "avg_points": N_("Ø {n} Punkte"),
+    "mine_rank": N_("Ihr Platz: {n}"),
+    "mine_points": N_("Ihre Punkte: {n}"),
+    "mine_term": N_("Ihr Begriff"),
+    "ranking_note": N_("Punkte: Platz 1 bringt {n} Punkte, jeder Platz darunter einen weniger, der letzte keinen."),
+    "points_note": N_("Durchschnitt der 100 Punkte, die jede Person verteilt hat."),
+    "terms_more_1": N_("… und 1 weiterer Begriff"),
+    "terms_more_n": N_("… und {n} weitere Begriffe"),
+    "answers_more": N_("… und {n} weitere Antworten"),
+    "answers_count": N_("{received} eingegangen, {approved} freigegeben."),
+    "summary_scale": N_("Mittelwert {mean}, Median {median}, {votes}."),
+    "summary_ranking": N_("Platz 1: {names} (Ø Platz {rank})."),
+    "summary_points": N_("Vorne: {names} mit Ø {n} Punkten."),
+    "summary_terms": N_("Vorne: {items}."),
+    "ranking_item": N_("{place}. {name}, Ø Platz {rank}"),
+    "points_item": N_("{name}: Ø {n} Punkte"),
+    "th_answer": N_("Antwort"),
+    "th_votes": N_("Stimmen"),
+    "th_percent": N_("Prozent"),
+    "th_value": N_("Wert"),
+    "th_place": N_("Platz"),
+    "th_avg_rank": N_("Ø Platz"),
+    "th_points": N_("Punkte"),
+    "th_avg_points": N_("Ø Punkte"),
+    "th_total_points": N_("Punkte insgesamt"),
+    "th_term": N_("Begriff"),
+    "th_people": N_("Personen"),
+}
 # attendee.js (the phone):
 PHONE_JS_STRINGS: dict[str, str] = {}
 # projector.js:

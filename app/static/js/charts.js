@@ -5,56 +5,83 @@ export function percent(count, voters) {
   return voters ? Math.round((count * 100) / voters) : 0;
 }
 
+// Only touch the DOM when the text really changed: fewer mutations, nothing for a screen reader to re-read.
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function barRow(key) {
+  return h(
+    "li",
+    { "data-option-id": key },
+    h("div", { class: "bar-label" }, h("span", { class: "bar-name" }), h("span", { class: "bar-value" })),
+    h("div", { class: "bar-track", "aria-hidden": "true" }, h("div", { class: "bar-fill" })),
+  );
+}
+
+/* Rows of bars in the given order, updated in place (a row keeps its node, so its bar animates when it
+   grows or moves). Each row: {key, name, value (text, "" for none), pct (bar width 0–100, null: no bar),
+   mine (false or the words said to screen readers, e.g. "Ihre Antwort")}. */
+export function renderRows(list, rows) {
+  const existing = new Map([...list.children].map((li) => [li.dataset.optionId, li]));
+  const wanted = new Set();
+  rows.forEach((row, index) => {
+    const key = String(row.key);
+    wanted.add(key);
+    let li = existing.get(key);
+    if (!li) li = barRow(key);
+    if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
+    setText(li.querySelector(".bar-name"), row.name);
+    const value = li.querySelector(".bar-value");
+    // Your own answer: a tick for the eye (CSS), words for screen readers; not colour alone.
+    li.classList.toggle("mine", Boolean(row.mine));
+    let note = li.querySelector(".mine-note");
+    if (row.mine && !note) {
+      note = h("span", { class: "visually-hidden mine-note" });
+      value.before(note);
+    } else if (!row.mine && note) {
+      note.remove();
+      note = null;
+    }
+    if (note) setText(note, " (" + row.mine + ")");
+    setText(value, row.value || "");
+    const track = li.querySelector(".bar-track");
+    const fill = li.querySelector(".bar-fill");
+    if (row.pct === null || row.pct === undefined) {
+      fill.style.width = "0";
+      track.hidden = true;
+    } else {
+      fill.style.width = Math.max(0, Math.min(100, row.pct)) + "%";
+      track.hidden = false;
+    }
+  });
+  for (const [key, li] of existing) if (!wanted.has(key)) li.remove();
+  return list;
+}
+
 export function renderBars(list, question, results, strings, mine) {
   const counts = results && results.counts;
   const voters = results ? results.voters : 0;
-  const rows = new Map([...list.children].map((li) => [li.dataset.optionId, li]));
-  const wanted = new Set();
-  question.options.forEach((opt, index) => {
+  const rows = question.options.map((opt) => {
     const key = String(opt.id);
-    wanted.add(key);
-    let li = rows.get(key);
-    if (!li) {
-      li = h(
-        "li",
-        { "data-option-id": key },
-        h("div", { class: "bar-label" }, h("span", { class: "bar-name" }), h("span", { class: "bar-value" })),
-        h("div", { class: "bar-track", "aria-hidden": "true" }, h("div", { class: "bar-fill" })),
-      );
-    }
-    if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
-    li.querySelector(".bar-name").textContent = opt.label;
-    const value = li.querySelector(".bar-value");
-    const fill = li.querySelector(".bar-fill");
-    // Your own answer: a tick for the eye (CSS), words for screen readers; not colour alone.
-    const isMine = Boolean(mine && mine.includes(opt.id));
-    li.classList.toggle("mine", isMine);
-    const note = li.querySelector(".mine-note");
-    if (isMine && !note) {
-      value.before(h("span", { class: "visually-hidden mine-note", text: " (" + strings.mine + ")" }));
-    } else if (!isMine && note) {
-      note.remove();
-    }
+    const row = { key, name: opt.label, value: "", pct: null, mine: mine && mine.includes(opt.id) ? strings.mine : false };
     if (counts) {
       const n = counts[key] || 0;
-      const pct = percent(n, voters);
-      value.textContent = (n === 1 ? strings.votes_1 : fmt(strings.votes_n, { n })) + " · " + pct + " %";
-      fill.style.width = pct + "%";
-      li.querySelector(".bar-track").hidden = false;
-    } else {
-      value.textContent = "";
-      fill.style.width = "0";
-      li.querySelector(".bar-track").hidden = true;
+      row.pct = percent(n, voters);
+      row.value = (n === 1 ? strings.votes_1 : fmt(strings.votes_n, { n })) + " · " + row.pct + " %";
     }
+    return row;
   });
-  for (const [key, li] of rows) if (!wanted.has(key)) li.remove();
-  return list;
+  return renderRows(list, rows);
 }
 
 export function votersText(voters, strings) {
   return voters === 1 ? strings.voters_1 : fmt(strings.voters_n, { n: voters });
 }
 
+// Bars rendered by the server carry their width in data-pct (a style attribute would break the CSP).
 export function fillServerBars(root) {
   for (const fill of root.querySelectorAll(".bar-fill[data-pct]")) fill.style.width = fill.dataset.pct + "%";
+  for (const fill of root.querySelectorAll(".col-fill[data-pct]")) fill.style.height = fill.dataset.pct + "%";
+  for (const mark of root.querySelectorAll("[data-left]")) mark.style.left = mark.dataset.left + "%";
 }
