@@ -132,14 +132,14 @@ def duplicate_event(*, session: Session, event: Event, owner_id: int | None, tit
 
 
 def linked_questions(*, session: Session, key: str) -> list[tuple[Event, Question]]:
-    """The same question (by key) at every event that asked it, oldest event first."""
+    """The same question (by key) at every event of the series, by date (undated last)."""
     if not key:
         raise Invalid("no_key", "Ohne Schlüssel lässt sich keine Frage finden.")
     rows = session.exec(
         select(Event, Question)
         .join(Question, col(Question.event_id) == Event.id)
         .where(Question.key == key)
-        .order_by(col(Event.date), col(Event.id))
+        .order_by(col(Event.date).is_(None), col(Event.date), col(Event.id))  # undated events last, on every database
     )
     return list(rows)
 
