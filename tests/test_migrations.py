@@ -73,3 +73,38 @@ def test_migration_applies_to_postgresql_and_matches_models():
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
+
+
+def test_upgrade_keeps_existing_votes_and_gives_each_question_its_own_key(tmp_path):
+    """An installation from before the question kinds: its votes become round 1, its questions get keys."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.config import ROOT
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0001")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO event (id, title, place, join_code, projector_token, created_at) "
+                             "VALUES (1, 'Alt', '', '123456', 'tok', '2026-01-01 00:00:00')")
+        conn.exec_driver_sql("INSERT INTO topic (id, event_id, title, position) VALUES (1, 1, 'Mobilität', 1)")
+        for qid in (1, 2):
+            conn.exec_driver_sql("INSERT INTO question (id, event_id, topic_id, text, kind, position, status, results_shown) "
+                                 f"VALUES ({qid}, 1, 1, 'Frage {qid}', 'single', {qid}, 'closed', 1)")
+        conn.exec_driver_sql("INSERT INTO option (id, question_id, label, position) VALUES (1, 1, 'Ja', 1)")
+        conn.exec_driver_sql("INSERT INTO vote (question_id, device_hash, choices, vote_id, created_at, updated_at) "
+                             "VALUES (1, 'dev', '[1]', 'v1', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    migrate(url)
+    with engine.connect() as conn:
+        vote = conn.exec_driver_sql("SELECT round, choices, moderation, flagged FROM vote").one()
+        keys = [r[0] for r in conn.exec_driver_sql("SELECT key FROM question ORDER BY id")]
+        question = conn.exec_driver_sql("SELECT round, phone_results, hidden_terms FROM question WHERE id = 1").one()
+        mode = conn.exec_driver_sql("SELECT projector_mode FROM event").scalar()
+    assert tuple(vote) == (1, "[1]", "", 0)
+    assert len(set(keys)) == 2 and all(len(k) == 32 for k in keys)
+    assert tuple(question) == (1, "after_close", "[]") and mode == "question"
+    engine.dispose()
