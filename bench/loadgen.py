@@ -124,7 +124,8 @@ class AppDriver:
         if r.status_code != 303:
             raise RuntimeError(f"login failed: {r.status_code}")
         agenda = (await self.http.get(f"/api/events/{self.event_id}")).json()
-        return [q for t in agenda["topics"] for q in t["questions"]]
+        # The benchmark votes by option id: the demo's single-choice questions (as before the other kinds).
+        return [q for t in agenda["topics"] for q in t["questions"] if q["kind"] == "single"]
 
     async def open(self, question: dict) -> None:
         r = await self.http.post(f"/api/events/{self.event_id}/questions/{question['id']}/open")

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from typing import Any
 
+from app.domain import profanity
 from app.domain.errors import Conflict, Invalid
 from app.models import CHOICE_KINDS, Moderation, QuestionKind
 
@@ -212,8 +213,6 @@ def answer_from_form(kind: str, form: Any) -> dict[str, Any]:
 
 def check_answer(*, live, question_id: object, answer: dict[str, Any]) -> tuple[Any, str, bool]:
     """Validate an answer against the live question: (normalised answer, moderation state, flagged)."""
-    from app.domain import profanity
-
     if not _is_int(question_id):
         raise Invalid("bad_question", "Die Frage ist ungültig.")
     if live is None or live.id != question_id:
