@@ -1,5 +1,6 @@
 """The attendee's pages: start page, join by code, the phone page with its plain form, the phone socket."""
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -63,7 +64,8 @@ def _phone_view(event: Event, device: str | None) -> dict:
                 device=v_domain.device_hash(device, settings.secret_key),
                 round=state["question"]["round"],
             )
-    return {**state, "my_vote": my_vote}
+    # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
+    return {**state, "my_vote": my_vote, "now": int(time.time() * 1000)}
 
 
 def _with_device(request: Request, response: Response, device: str | None, cookie: str | None) -> Response:
@@ -114,7 +116,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         # Cookies were blocked or expired: nothing is stored, and the page explains why.
         device, cookie = new_device_cookie()
         error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte wählen Sie Ihre Antwort noch einmal.")
-    selected = None
+    selected = places = None
     view = await run_in_threadpool(_phone_view, event, device)
     try:
         qid = int(question_id)
@@ -122,9 +124,13 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         qid = None
         error = error or _("Die Auswahl ist ungültig.")
     if error is None:
+        kind = view["question"]["kind"] if view["question"] and view["question"]["id"] == qid else "single"
+        form = await request.form()
+        if kind == "ranking":
+            # The places as chosen, duplicates included, so the form shows them again after an error.
+            places = {name[5:]: str(value) for name, value in form.multi_items() if name.startswith("rank-")}
         try:
-            kind = view["question"]["kind"] if view["question"] and view["question"]["id"] == qid else "single"
-            answer = a_domain.answer_from_form(kind, await request.form())
+            answer = a_domain.answer_from_form(kind, form)
             selected = _as_stored(answer)
             await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
@@ -138,7 +144,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     status = 409 if view["phase"] != "open" else 422
     response = render(
         request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False,
-        limits=LIMITS,
+        limits=LIMITS, places=places,
     )
     return _with_device(request, response, device, cookie)
 

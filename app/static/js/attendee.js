@@ -1,5 +1,7 @@
 // The phone: enhances the plain form with the socket. A vote carries an id made here, is kept until
 // the server acknowledges it, and is sent again after a lost connection (the server counts it once).
+// Every question kind renders the same markup as attendee.html, so the page works before (and without)
+// this script; results of the kinds beyond the bars come from results.js, loaded only when shown.
 import { announce, connect, fmt, h, loadJSON, showStatus } from "./socket.js";
 import { fillServerBars, renderBars, votersText } from "./charts.js";
 
@@ -14,6 +16,14 @@ const connEl = document.getElementById("conn");
 const offlineNote = document.getElementById("offline-note");
 const PENDING_KEY = "saal-pending-" + code;
 const VOTES_KEY = "saal-votes-" + code;
+const VOTES_KEPT = 40;
+const LIMITS = {
+  text: Number(body.dataset.textMax) || 300,
+  term: Number(body.dataset.termMax) || 30,
+  points: Number(body.dataset.pointsTotal) || 100,
+};
+// Bars from charts.js (already loaded) for these; the other kinds' charts come from results.js.
+const BAR_KINDS = new Set(["single", "multiple", "yesno"]);
 
 function readStore(key, fallback) {
   try {
@@ -31,8 +41,35 @@ function writeStore(key, value) {
   }
 }
 
+// A pending vote: {message (as sent), round, answer (in the stored shape, to show it again)}.
 let pending = readStore(PENDING_KEY, null);
+if (pending && !pending.message) pending = null; // kept by an older version of this page
+// Own answers by question and round ("7:2"): a new round is a new question for the phone.
 const myVotes = readStore(VOTES_KEY, {});
+
+function voteKey(questionId, round) {
+  return questionId + ":" + (round || 1);
+}
+function isPendingFor(q) {
+  return Boolean(pending && q && pending.message.question_id === q.id && pending.round === q.round);
+}
+function mineFor(q) {
+  if (isPendingFor(q)) return pending.answer;
+  const mine = myVotes[voteKey(q.id, q.round)];
+  return mine === undefined ? null : mine;
+}
+function remember(questionId, round, answer) {
+  const key = voteKey(questionId, round);
+  delete myVotes[key];
+  if (answer !== null && answer !== undefined) myVotes[key] = answer;
+  const keys = Object.keys(myVotes);
+  for (const old of keys.slice(0, Math.max(0, keys.length - VOTES_KEPT))) delete myVotes[old];
+  writeStore(VOTES_KEY, myVotes);
+}
+function setPending(value) {
+  pending = value;
+  writeStore(PENDING_KEY, value);
+}
 
 function newVoteId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -40,12 +77,504 @@ function newVoteId() {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function mineFor(questionId) {
-  if (pending && pending.question_id === questionId) return pending.choices;
-  return myVotes[questionId] || null;
+function isShown(results) {
+  return Boolean(results && results.counts);
+}
+function isWords(kind) {
+  return kind === "wordcloud" || kind === "text";
+}
+function buttonText(kind, voted) {
+  if (isWords(kind)) return voted ? strings.ph_change_answer : strings.ph_send;
+  return voted ? strings.change : strings.vote;
+}
+function labelOf(q, id) {
+  const opt = q.options.find((o) => String(o.id) === String(id));
+  return opt ? opt.label : "";
+}
+function range(low, high) {
+  const values = [];
+  for (let v = low; v <= high; v++) values.push(v);
+  return values;
 }
 
-// ---- rendering (the same markup the server renders for the plain form) ----
+// ---- the answer fields of each kind (the same markup the server renders for the plain form) ----
+
+function hint(text) {
+  return h("p", { class: "hint", id: "choice-hint", text });
+}
+
+function choiceLabel(type, opt, mine, cls) {
+  const checked = Boolean(Array.isArray(mine) && mine.includes(opt.id));
+  return h(
+    "label",
+    { class: cls },
+    h("input", { type, name: "choice", value: String(opt.id), checked }),
+    h("span", { text: opt.label }),
+  );
+}
+
+function buildChoices(q, mine) {
+  const type = q.kind === "single" ? "radio" : "checkbox";
+  const text = q.kind === "single" ? strings.hint_single : fmt(strings.hint_multiple, { n: q.max_choices });
+  return [hint(text), q.options.map((opt) => choiceLabel(type, opt, mine, "choice"))];
+}
+
+function buildYesNo(q, mine) {
+  return [
+    hint(strings.hint_single),
+    h("div", { class: "yesno-grid" }, q.options.map((opt) => choiceLabel("radio", opt, mine, "choice tile"))),
+  ];
+}
+
+function buildScale(q, mine) {
+  const s = q.scale;
+  const picked = Array.isArray(mine) ? Number(mine[0]) : null;
+  const values = range(s.min, s.max);
+  const end = (v) => {
+    const label = v === s.min ? s.label_min : v === s.max ? s.label_max : "";
+    return label ? h("span", { class: "visually-hidden", text: " (" + label + ")" }) : null;
+  };
+  const parts = [
+    hint(fmt(strings.ph_hint_scale, { min: s.min, max: s.max })),
+    h(
+      "div",
+      { class: "scale-pick n" + values.length },
+      values.map((v) =>
+        h(
+          "label",
+          { class: "scale-value" },
+          h("input", { type: "radio", name: "value", value: String(v), checked: picked === v }),
+          h("span", { class: "scale-num" }, String(v), end(v)),
+        ),
+      ),
+    ),
+  ];
+  if (s.label_min || s.label_max) {
+    const side = (v, label) => h("span", { text: label ? fmt(strings.ph_scale_end, { value: v, label }) : "" });
+    parts.push(
+      h("p", { class: "scale-pick-ends", id: "scale-ends", "aria-hidden": "true" }, side(s.min, s.label_min), side(s.max, s.label_max)),
+    );
+  }
+  return parts;
+}
+
+function buildTerms(q, mine) {
+  const n = q.max_choices;
+  const terms = Array.isArray(mine) ? mine : [];
+  const parts = [hint(n === 1 ? fmt(strings.ph_hint_terms_1, { max: LIMITS.term }) : fmt(strings.ph_hint_terms_n, { n, max: LIMITS.term }))];
+  for (let i = 1; i <= n; i++) {
+    parts.push(h("label", { for: "term-" + i, class: "term-label", text: n === 1 ? strings.ph_term_1 : fmt(strings.ph_term_n, { n: i }) }));
+    parts.push(
+      h("input", {
+        type: "text", id: "term-" + i, name: "term", class: "term-input", maxlength: String(LIMITS.term),
+        autocomplete: "off", enterkeyhint: "send", value: terms[i - 1] || "",
+      }),
+    );
+  }
+  return parts;
+}
+
+function buildText(q, mine) {
+  return [
+    hint(strings.ph_hint_text),
+    h("label", { for: "answer-text", text: strings.ph_text_label }),
+    h("textarea", {
+      id: "answer-text", name: "text", maxlength: String(LIMITS.text), rows: 5, "aria-describedby": "text-count",
+      value: typeof mine === "string" ? mine : "",
+    }),
+    h("p", { class: "hint text-count", id: "text-count" }),
+  ];
+}
+
+function buildRanking(q, mine) {
+  const ids = q.options.map((o) => o.id);
+  const complete = Array.isArray(mine) && mine.length === ids.length && ids.every((id) => mine.includes(id));
+  const order = complete ? mine : ids;
+  return [
+    hint(strings.ph_hint_ranking),
+    h(
+      "ol",
+      { class: "rank-order", id: "rank-order" },
+      order.map((id, i) =>
+        h(
+          "li",
+          { class: "rank-entry", "data-option-id": String(id) },
+          h("span", { class: "rank-place", "aria-hidden": "true", text: String(i + 1) }),
+          h("span", { class: "rank-name", text: labelOf(q, id) }),
+        ),
+      ),
+    ),
+  ];
+}
+
+function buildPoints(q, mine) {
+  const given = mine && typeof mine === "object" && !Array.isArray(mine) ? mine : {};
+  return [
+    hint(fmt(strings.ph_hint_points, { total: LIMITS.points })),
+    h(
+      "ul",
+      { class: "points-list" },
+      q.options.map((opt) =>
+        h(
+          "li",
+          { class: "points-entry" },
+          h("label", { class: "points-name", for: "points-" + opt.id, text: opt.label }),
+          h(
+            "span",
+            { class: "points-controls" },
+            h("input", {
+              type: "number", id: "points-" + opt.id, name: "points-" + opt.id, class: "points-input", min: "0",
+              max: String(LIMITS.points), step: "1", inputmode: "numeric", value: String(given[String(opt.id)] || 0),
+            }),
+            h("span", { class: "points-unit", "aria-hidden": "true", text: strings.ph_points_unit }),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+function pointsSumBox() {
+  return h(
+    "div",
+    { class: "points-sum", id: "points-sum" },
+    h("p", { class: "points-sum-text", id: "points-sum-text" }),
+    h("div", { class: "points-meter", "aria-hidden": "true" }, h("div", { class: "points-meter-fill" })),
+    h("p", { class: "hint", id: "points-reason", text: fmt(strings.ph_points_reason, { total: LIMITS.points }) }),
+  );
+}
+
+// ---- reading an answer: {value} in the vote message's field, or {error} to show ----
+
+function readChoices(form) {
+  const choices = [...form.querySelectorAll("input[name=choice]:checked")].map((el) => Number(el.value));
+  return choices.length ? { value: choices } : { error: strings.choose_one };
+}
+function readScale(form) {
+  const el = form.querySelector("input[name=value]:checked");
+  return el ? { value: Number(el.value) } : { error: strings.ph_no_value };
+}
+function readTerms(form) {
+  const terms = [...form.querySelectorAll("input[name=term]")].map((el) => el.value.trim()).filter(Boolean);
+  return terms.length ? { value: terms } : { error: strings.ph_no_term };
+}
+function readText(form) {
+  const text = form.querySelector("textarea[name=text]").value;
+  return text.trim() ? { value: text } : { error: strings.ph_no_text };
+}
+function readRanking(form) {
+  return { value: [...form.querySelectorAll(".rank-order > li")].map((li) => Number(li.dataset.optionId)) };
+}
+function readPoints(form) {
+  const state = pointsState(form);
+  if (state.bad || state.sum !== LIMITS.points) return { error: pointsText(state) };
+  const points = {};
+  for (const entry of state.entries) points[entry.id] = entry.value;
+  return { value: points };
+}
+
+// The answer as the server stores it (docs/protocol.md), to mark it before the acknowledgement comes.
+function storedShape(kind, value) {
+  switch (kind) {
+    case "scale":
+      return [value];
+    case "points": {
+      const kept = {};
+      for (const key of Object.keys(value).sort((a, b) => a - b)) if (value[key]) kept[key] = value[key];
+      return kept;
+    }
+    case "text":
+      return value.trim();
+    case "ranking":
+    case "wordcloud":
+      return value;
+    default:
+      return [...value].sort((a, b) => a - b);
+  }
+}
+
+// ---- what the script adds to each kind's form ----
+
+function enhanceText(form) {
+  const area = form.querySelector("textarea[name=text]");
+  const counter = document.getElementById("text-count");
+  if (!area || !counter) return;
+  const max = area.maxLength > 0 ? area.maxLength : LIMITS.text;
+  // Screen readers hear the count when they reach the field (aria-describedby) and when it runs low, not
+  // on every key.
+  const band = (left) => (left > 50 ? 3 : left > 20 ? 2 : left > 0 ? 1 : 0);
+  let lastBand = null;
+  const update = () => {
+    const left = max - area.value.length;
+    let text;
+    if (left < 0) text = fmt(strings.ph_chars_over, { n: -left });
+    else if (left === 0) text = fmt(strings.ph_chars_none, { max });
+    else text = left === 1 ? strings.ph_chars_left_1 : fmt(strings.ph_chars_left_n, { n: left });
+    counter.textContent = text;
+    counter.classList.toggle("low", left <= 20);
+    const now = band(left);
+    if (lastBand !== null && now < lastBand && now < 3) announce(text);
+    lastBand = now;
+  };
+  area.addEventListener("input", update);
+  update();
+}
+
+function rankButton(q, li, dir) {
+  const label = labelOf(q, li.dataset.optionId);
+  return h(
+    "button",
+    { type: "button", class: "secondary rank-move", "data-move": String(dir) },
+    h("span", { class: "rank-arrow " + (dir < 0 ? "up" : "down"), "aria-hidden": "true" }),
+    h("span", { class: "visually-hidden", text: fmt(dir < 0 ? strings.ph_rank_up : strings.ph_rank_down, { label }) }),
+  );
+}
+
+function updateRanking(list) {
+  const items = [...list.children];
+  items.forEach((li, i) => {
+    li.querySelector(".rank-place").textContent = String(i + 1);
+    const select = li.querySelector("select");
+    if (select) select.value = String(i + 1);
+    li.querySelector("[data-move='-1']").setAttribute("aria-disabled", String(i === 0));
+    li.querySelector("[data-move='1']").setAttribute("aria-disabled", String(i === items.length - 1));
+  });
+}
+
+function enhanceRanking(form, q) {
+  const list = form.querySelector(".rank-order");
+  if (!list) return;
+  // The plain form's places (kept after an error) decide the starting order.
+  const items = [...list.children];
+  if (items.some((li) => li.querySelector("select"))) {
+    items
+      .map((li, i) => ({ li, key: Number(li.querySelector("select").value) * 100 + i }))
+      .sort((a, b) => a.key - b.key)
+      .forEach(({ li }) => list.append(li));
+  }
+  const hintEl = document.getElementById("choice-hint");
+  if (hintEl) hintEl.textContent = strings.ph_hint_ranking;
+  for (const li of list.children) {
+    li.append(h("span", { class: "rank-moves" }, rankButton(q, li, -1), rankButton(q, li, 1)));
+  }
+  updateRanking(list);
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-move]");
+    if (!button) return;
+    const li = button.closest("li");
+    const label = labelOf(q, li.dataset.optionId);
+    // The neighbour moves, not this item: the pressed button keeps the focus and goes with its item.
+    if (button.dataset.move === "-1") {
+      const prev = li.previousElementSibling;
+      if (!prev) return announce(fmt(strings.ph_rank_top, { label }));
+      list.insertBefore(prev, li.nextElementSibling);
+    } else {
+      const next = li.nextElementSibling;
+      if (!next) return announce(fmt(strings.ph_rank_bottom, { label }));
+      list.insertBefore(next, li);
+    }
+    updateRanking(list);
+    if (document.activeElement !== button) button.focus();
+    li.scrollIntoView({ block: "nearest" });
+    li.classList.remove("moved");
+    void li.offsetWidth; // restart the highlight
+    li.classList.add("moved");
+    announce(fmt(strings.ph_rank_moved, { label, n: [...list.children].indexOf(li) + 1 }));
+  });
+}
+
+function pointsValue(input) {
+  const raw = input.value.trim();
+  if (input.validity && input.validity.badInput) return NaN;
+  if (raw === "") return 0;
+  return /^\d+$/.test(raw) ? Number(raw) : NaN;
+}
+
+function pointsState(form) {
+  const entries = [...form.querySelectorAll(".points-input")].map((input) => ({
+    id: input.name.slice("points-".length), input, value: pointsValue(input),
+  }));
+  const bad = entries.some((e) => !Number.isInteger(e.value) || e.value < 0 || e.value > LIMITS.points);
+  const sum = entries.reduce((total, e) => total + (Number.isInteger(e.value) ? e.value : 0), 0);
+  return { entries, bad, sum };
+}
+
+function pointsText(state) {
+  const total = LIMITS.points;
+  if (state.bad) return fmt(strings.ph_points_bad, { total });
+  if (state.sum === total) return fmt(strings.ph_points_done, { total });
+  if (state.sum > total) {
+    const n = state.sum - total;
+    return fmt(n === 1 ? strings.ph_points_over_1 : strings.ph_points_over_n, { n, sum: state.sum, total });
+  }
+  return fmt(strings.ph_points_left, { n: total - state.sum, total });
+}
+
+let pointsSpeech = null;
+
+function updatePoints(form, speak) {
+  const state = pointsState(form);
+  const box = document.getElementById("points-sum");
+  const text = pointsText(state);
+  if (box) {
+    box.querySelector(".points-sum-text").textContent = text;
+    box.classList.toggle("done", !state.bad && state.sum === LIMITS.points);
+    box.classList.toggle("over", state.bad || state.sum > LIMITS.points);
+    box.querySelector(".points-meter-fill").style.width = Math.min(100, (state.sum * 100) / LIMITS.points) + "%";
+  }
+  for (const entry of state.entries) {
+    const controls = entry.input.parentNode;
+    const value = Number.isInteger(entry.value) ? entry.value : 0;
+    const minus = controls.querySelector("[data-step='-10']");
+    const plus = controls.querySelector("[data-step='10']");
+    if (minus) minus.setAttribute("aria-disabled", String(value <= 0));
+    if (plus) plus.setAttribute("aria-disabled", String(state.bad || state.sum >= LIMITS.points || value >= LIMITS.points));
+    entry.input.setAttribute("aria-invalid", String(!Number.isInteger(entry.value) || entry.value > LIMITS.points));
+  }
+  updateSendable();
+  if (speak) {
+    // Once the tapping or typing pauses, not on every change.
+    clearTimeout(pointsSpeech);
+    pointsSpeech = setTimeout(() => announce(typeof speak === "string" ? speak + " " + text : text), 700);
+  }
+}
+
+function enhancePoints(form, q) {
+  for (const input of form.querySelectorAll(".points-input")) {
+    const label = labelOf(q, input.name.slice("points-".length));
+    const step = (n) =>
+      h(
+        "button",
+        { type: "button", class: "secondary points-step", "data-step": String(n) },
+        h("span", { text: n < 0 ? "−10" : "+10" }),
+        h("span", { class: "visually-hidden", text: " " + fmt(strings.ph_points_for, { label }) }),
+      );
+    input.before(step(-10));
+    input.parentNode.append(step(10));
+    input.addEventListener("focus", () => {
+      try {
+        input.select();
+      } catch (err) {
+        /* some browsers cannot select in a number field */
+      }
+    });
+  }
+  form.addEventListener("input", (event) => {
+    if (event.target.classList.contains("points-input")) updatePoints(form, true);
+  });
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-step]");
+    if (!button) return;
+    const input = button.parentNode.querySelector(".points-input");
+    const label = labelOf(q, input.name.slice("points-".length));
+    const state = pointsState(form);
+    const value = Number.isInteger(pointsValue(input)) ? pointsValue(input) : 0;
+    let next = value;
+    if (Number(button.dataset.step) > 0) {
+      if (!state.bad) next = value + Math.max(0, Math.min(10, LIMITS.points - state.sum, LIMITS.points - value));
+    } else {
+      next = value - Math.min(10, value);
+    }
+    if (next === value) return updatePoints(form, fmt(strings.ph_points_now, { label, n: value }));
+    input.value = String(next);
+    updatePoints(form, fmt(strings.ph_points_now, { label, n: next }));
+  });
+  updatePoints(form, false);
+}
+
+const KINDS = {
+  single: { field: "choices", build: buildChoices, read: readChoices },
+  multiple: { field: "choices", build: buildChoices, read: readChoices },
+  yesno: { field: "choices", build: buildYesNo, read: readChoices },
+  scale: { field: "value", build: buildScale, read: readScale },
+  wordcloud: { field: "terms", build: buildTerms, read: readTerms },
+  text: { field: "text", build: buildText, read: readText, enhance: enhanceText },
+  ranking: { field: "ranking", build: buildRanking, read: readRanking, enhance: enhanceRanking },
+  points: { field: "points", build: buildPoints, read: readPoints, enhance: enhancePoints },
+};
+
+function kindOf(q) {
+  const kind = KINDS[q.kind];
+  if (!kind) throw new Error("Saalumfrage: unknown question kind " + q.kind);
+  return kind;
+}
+
+// ---- countdown: the server's clock (msg.now) plus the time elapsed here, never the phone's own clock ----
+
+const clock = { server: Date.now(), at: performance.now(), closesAt: null, last: null, timer: null, expired: false };
+
+function syncClock(msg) {
+  if (msg && typeof msg.now === "number") {
+    clock.server = msg.now;
+    clock.at = performance.now();
+  }
+}
+
+function setCountdown(closesAt) {
+  closesAt = closesAt || null;
+  if (closesAt !== clock.closesAt) {
+    clock.closesAt = closesAt;
+    clock.last = null;
+  }
+  clearInterval(clock.timer);
+  clock.timer = null;
+  if (closesAt) {
+    clock.timer = setInterval(tick, 250);
+    tick();
+  } else {
+    const el = document.getElementById("countdown");
+    if (el) el.hidden = true;
+    setExpired(false);
+  }
+}
+
+function tick() {
+  if (!clock.closesAt) return;
+  const now = clock.server + (performance.now() - clock.at);
+  const left = Math.max(0, Math.ceil((clock.closesAt - now) / 1000));
+  const el = document.getElementById("countdown");
+  if (el) {
+    el.hidden = false;
+    const time = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    const text = left > 0 ? fmt(strings.ph_time_left, { time }) : strings.ph_time_up;
+    if (el.textContent !== text) el.textContent = text;
+    el.classList.toggle("soon", left > 0 && left <= 10);
+    el.classList.toggle("over", left === 0);
+  }
+  const before = clock.last;
+  clock.last = left;
+  if (before !== null && left !== before) {
+    if (before > 30 && left <= 30 && left > 10) announce(strings.ph_time_30);
+    else if (before > 10 && left <= 10 && left > 0) announce(strings.ph_time_10);
+  }
+  setExpired(left === 0);
+}
+
+function setExpired(expired) {
+  if (clock.expired === expired) return;
+  clock.expired = expired;
+  updateSendable();
+}
+
+// The vote button is off while the time is up or the points do not add up; the reason is on screen.
+function updateSendable() {
+  const button = document.getElementById("vote-button");
+  const form = document.getElementById("vote-form");
+  if (!button || !form) return;
+  let reason = null;
+  if (clock.expired) reason = "countdown";
+  else if (form.dataset.kind === "points") {
+    const state = pointsState(form);
+    if (state.bad || state.sum !== LIMITS.points) reason = "points-sum-text points-reason";
+  }
+  button.disabled = Boolean(reason);
+  if (reason) button.setAttribute("aria-describedby", reason);
+  else button.removeAttribute("aria-describedby");
+  const why = document.getElementById("points-reason");
+  if (why) why.hidden = reason !== "points-sum-text points-reason";
+}
+
+// ---- rendering ----
 
 function keepFocus(render) {
   const hadFocus = phone.contains(document.activeElement);
@@ -57,6 +586,15 @@ function keepFocus(render) {
       heading.focus();
     }
   }
+}
+
+function meta(q) {
+  return h(
+    "p",
+    { class: "topic-label" },
+    q.topic,
+    q.round > 1 ? [" ", h("span", { class: "round-badge", id: "round", text: fmt(strings.ph_round, { n: q.round }) })] : null,
+  );
 }
 
 function renderWaiting() {
@@ -73,52 +611,102 @@ function renderWaiting() {
 }
 
 function renderOpen(q) {
-  const mine = mineFor(q.id);
-  const type = q.kind === "single" ? "radio" : "checkbox";
-  const choices = q.options.map((opt) =>
-    h(
-      "label",
-      { class: "choice" },
-      h("input", { type, name: "choice", value: String(opt.id), checked: Boolean(mine && mine.includes(opt.id)) }),
-      h("span", { text: opt.label }),
-    ),
-  );
-  const hint = q.kind === "single" ? strings.hint_single : fmt(strings.hint_multiple, { n: q.max_choices });
+  const mine = mineFor(q);
+  const kind = kindOf(q);
+  const described = q.kind === "scale" && (q.scale.label_min || q.scale.label_max) ? "choice-hint scale-ends" : "choice-hint";
   const form = h(
     "form",
-    { method: "post", action: "/j/" + code + "/vote", id: "vote-form", "data-question-id": String(q.id) },
+    {
+      method: "post", action: "/j/" + code + "/vote#vote-error", id: "vote-form", class: "vote-form kind-" + q.kind,
+      "data-question-id": String(q.id), "data-kind": q.kind, noValidate: true,
+    },
     h("input", { type: "hidden", name: "question_id", value: String(q.id) }),
     h(
       "fieldset",
-      { class: "choices", "aria-describedby": "choice-hint" },
+      { class: "choices", "aria-describedby": described },
       h("legend", { id: "phone-heading", text: q.text }),
-      h("p", { class: "hint", id: "choice-hint", text: hint }),
-      choices,
+      kind.build(q, mine),
     ),
+    q.kind === "points" ? pointsSumBox() : null,
     h("p", { id: "status", class: "vote-status", role: "status" }),
-    h("button", { type: "submit", class: "block", id: "vote-button", text: mine ? strings.change : strings.vote }),
+    h("button", { type: "submit", class: "block", id: "vote-button", text: buttonText(q.kind, mine !== null) }),
   );
-  phone.replaceChildren(h("p", { class: "topic-label", text: q.topic }), form);
+  phone.replaceChildren(meta(q), h("p", { class: "countdown", id: "countdown", role: "timer", hidden: true }), form);
   bindForm();
-  if (pending && pending.question_id === q.id) setStatus("info", strings.sending);
-  else if (mine) setStatus("muted", strings.already);
+  if (isPendingFor(q)) setStatus("info", strings.sending);
+  else if (mine !== null) setStatus("muted", strings.already);
 }
 
 function renderClosed(q, results) {
-  const parts = [
-    h("p", { class: "topic-label", text: q.topic }),
-    h("h1", { id: "phone-heading", text: q.text }),
-    h("p", { class: "notice info", text: strings.closed }),
-  ];
-  if (results && results.counts) {
-    parts.push(h("h2", { text: strings.result }));
-    parts.push(renderBars(h("ol", { class: "bars", id: "bars" }), q, results, strings, mineFor(q.id)));
-    if (q.kind === "multiple") parts.push(h("p", { class: "hint", text: strings.multi_note }));
-    parts.push(h("p", { class: "muted", id: "voters", text: votersText(results.voters, strings) }));
+  const parts = [meta(q), h("h1", { id: "phone-heading", text: q.text }), h("p", { class: "notice info", text: strings.closed })];
+  if (isShown(results)) {
+    const container = h("div", { id: "results", class: "phone-results" });
+    parts.push(h("h2", { id: "results-heading", text: strings.result }), container);
+    phone.replaceChildren(...parts);
+    drawResults(container, q, results);
   } else {
-    parts.push(h("p", { text: strings.result_soon }));
+    parts.push(h("p", { id: "result-soon", text: strings.result_soon }));
+    phone.replaceChildren(...parts);
   }
-  phone.replaceChildren(...parts);
+}
+
+// While voting, with phone_results = live: the interim result under the form.
+function showLiveResults(q, results) {
+  let section = document.getElementById("live-results");
+  if (!isShown(results)) {
+    if (section) section.remove();
+    return;
+  }
+  if (!section) {
+    section = h(
+      "section",
+      { id: "live-results", class: "phone-results-live", "aria-labelledby": "live-results-heading" },
+      h("h2", { id: "live-results-heading", text: strings.ph_live_results }),
+      h("div", { id: "results", class: "phone-results" }),
+    );
+    phone.append(section);
+  }
+  drawResults(document.getElementById("results"), q, results);
+}
+
+let resultsModule = null;
+
+function drawResults(container, q, results) {
+  const mine = mineFor(q);
+  if (BAR_KINDS.has(q.kind)) {
+    drawBars(container, q, results, mine);
+    return;
+  }
+  // Loaded on first use only: most phones never need it, and a slow link pays for it once.
+  resultsModule = resultsModule || import("./results.js");
+  resultsModule
+    .then((mod) => {
+      if (!container.isConnected) return;
+      mod.renderResults(container, q, results, strings, { mine, compact: true, barsId: "bars", votersId: "voters" });
+    })
+    .catch((err) => {
+      resultsModule = null;
+      console.error("Saalumfrage: results.js", err);
+    });
+}
+
+// The same markup as results.js and _results.html make for the choice kinds, with charts.js alone.
+function drawBars(container, q, results, mine) {
+  let box = container.querySelector(":scope > .results-view");
+  if (!box || box.dataset.questionId !== String(q.id) || box.dataset.kind !== q.kind || box.dataset.state !== "shown") {
+    box = h("div", { class: "results-view compact", "data-kind": q.kind, "data-question-id": String(q.id), "data-state": "shown" });
+    container.replaceChildren(box);
+  }
+  let bars = box.querySelector(":scope > .bars");
+  if (!bars) box.append((bars = h("ol", { class: "bars", id: "bars" })));
+  renderBars(bars, q, results, strings, Array.isArray(mine) ? mine : null);
+  if (q.kind === "multiple" && !box.querySelector(":scope > .multi-note")) {
+    box.append(h("p", { class: "multi-note hint", text: strings.multi_note }));
+  }
+  let voters = box.querySelector(":scope > .results-voters");
+  if (!voters) box.append((voters = h("p", { class: "results-voters muted", id: "voters" })));
+  const text = votersText(results.voters, strings);
+  if (voters.textContent !== text) voters.textContent = text;
 }
 
 function setStatus(kind, text) {
@@ -127,29 +715,36 @@ function setStatus(kind, text) {
   status.replaceChildren(text ? h("span", { class: kind === "muted" ? "muted" : "notice " + kind, text }) : "");
 }
 
+function questionKey(q) {
+  return q ? q.id + ":" + q.round : null;
+}
+
 function render(next, previous) {
   const q = next.question;
-  const sameQuestion = previous && previous.question && q && previous.question.id === q.id;
-  const samePhase = previous && previous.phase === next.phase;
+  const same = Boolean(previous && q && questionKey(previous.question) === questionKey(q) && previous.phase === next.phase);
   if (next.phase === "join" || !q) {
     if (!previous || previous.phase !== "join") {
       keepFocus(renderWaiting);
       if (previous) announce(strings.announce_waiting);
     }
   } else if (next.phase === "open") {
-    if (!(sameQuestion && samePhase && document.getElementById("vote-form"))) {
+    if (!(same && document.getElementById("vote-form"))) {
       keepFocus(() => renderOpen(q));
-      announce(fmt(strings.new_question, { text: q.text }));
+      announce(q.round > 1 ? fmt(strings.ph_new_round, { n: q.round, text: q.text }) : fmt(strings.new_question, { text: q.text }));
     }
+    showLiveResults(q, next.results);
   } else {
-    const hadResults = previous && previous.results && previous.results.counts;
-    if (!(sameQuestion && samePhase) || Boolean(hadResults) !== Boolean(next.results && next.results.counts)) {
+    const shown = isShown(next.results);
+    const wasShown = Boolean(previous && isShown(previous.results));
+    const container = document.getElementById("results");
+    if (!(same && document.getElementById("phone-heading")) || shown !== wasShown || (shown && !container)) {
       keepFocus(() => renderClosed(q, next.results));
-      announce(next.results && next.results.counts ? strings.announce_results : strings.announce_closed);
-    } else if (next.results && next.results.counts) {
-      renderBars(document.getElementById("bars"), q, next.results, strings, mineFor(q.id));
+      announce(shown ? strings.announce_results : strings.announce_closed);
+    } else if (shown && next.results !== previous.results) {
+      drawResults(container, q, next.results);
     }
   }
+  setCountdown(next.phase === "open" && q ? q.closes_at : null);
 }
 
 // ---- voting ----
@@ -159,9 +754,12 @@ function bindForm() {
   if (!form || form.dataset.bound) return;
   form.dataset.bound = "1";
   const q = view.question;
+  if (!q || String(q.id) !== form.dataset.questionId) return;
+  const kind = kindOf(q);
+  if (kind.enhance) kind.enhance(form, q);
   form.addEventListener("change", (event) => {
     // Multiple choice: stop at the maximum instead of failing on send.
-    if (q && q.kind === "multiple" && event.target.checked) {
+    if (q.kind === "multiple" && event.target.checked) {
       const checked = form.querySelectorAll("input[name=choice]:checked");
       if (checked.length > q.max_choices) {
         event.target.checked = false;
@@ -171,77 +769,87 @@ function bindForm() {
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const choices = [...form.querySelectorAll("input[name=choice]:checked")].map((el) => Number(el.value));
-    if (!choices.length) {
-      setStatus("error", strings.choose_one);
+    const current = view.question;
+    if (clock.expired || !current || current.id !== q.id || current.round !== q.round) return;
+    const answer = kind.read(form, q);
+    if (answer.error) {
+      setStatus("error", answer.error);
       return;
     }
-    pending = { type: "vote", vote_id: newVoteId(), question_id: Number(form.dataset.questionId), choices };
-    writeStore(PENDING_KEY, pending);
+    const message = { type: "vote", vote_id: newVoteId(), question_id: q.id, [kind.field]: answer.value };
+    setPending({ message, round: q.round, answer: storedShape(q.kind, answer.value) });
     setStatus("info", strings.sending);
     flushPending();
   });
+  updateSendable();
 }
 
 let ackTimer = null;
 
 function flushPending() {
   if (!pending) return;
-  if (!view.question || view.question.id !== pending.question_id || view.phase !== "open") return;
-  if (!socket.send(pending)) {
+  if (!isPendingFor(view.question) || view.phase !== "open") return;
+  if (!socket.send(pending.message)) {
     offlineNote.textContent = strings.offline_pending;
     offlineNote.hidden = false;
     return;
   }
   // No acknowledgement within a few seconds: the connection is probably dead without saying so.
   clearTimeout(ackTimer);
-  const voteId = pending.vote_id;
+  const voteId = pending.message.vote_id;
   ackTimer = setTimeout(() => {
-    if (pending && pending.vote_id === voteId) socket.reconnect();
+    if (pending && pending.message.vote_id === voteId) socket.reconnect();
   }, 6000);
 }
 
 function onAck(msg) {
-  if (pending && pending.vote_id === msg.vote_id) {
-    pending = null;
-    writeStore(PENDING_KEY, null);
-  }
-  myVotes[msg.question_id] = msg.choices;
-  writeStore(VOTES_KEY, myVotes);
-  if (view.question && view.question.id === msg.question_id) {
+  if (pending && pending.message.vote_id === msg.vote_id) setPending(null);
+  remember(msg.question_id, msg.round, msg.answer);
+  const q = view.question;
+  if (q && q.id === msg.question_id && q.round === msg.round) {
     setStatus("success", strings.voted);
     const button = document.getElementById("vote-button");
-    if (button) button.textContent = strings.change;
+    if (button) button.textContent = buttonText(q.kind, true);
+    if (view.phase === "open") showLiveResults(q, view.results); // marks the own answer
   }
 }
 
 function onError(msg) {
-  if (msg.vote_id && pending && pending.vote_id === msg.vote_id) {
-    pending = null;
-    writeStore(PENDING_KEY, null);
-  }
+  if (msg.vote_id && pending && pending.message.vote_id === msg.vote_id) setPending(null);
   if (document.getElementById("status")) setStatus("error", msg.message);
   else announce(msg.message);
 }
 
 function onState(msg) {
   const previous = view;
+  syncClock(msg);
   if (msg.phase === "gone") {
+    setCountdown(null);
     phone.replaceChildren(h("p", { class: "notice error", text: strings.gone }));
     return;
   }
-  if (msg.question && Array.isArray(msg.my_vote)) {
-    myVotes[msg.question.id] = msg.my_vote;
-    writeStore(VOTES_KEY, myVotes);
-  }
+  // Sent on connect only: the server's word on this device's answer, also when it has none.
+  if (msg.question && "my_vote" in msg) remember(msg.question.id, msg.question.round, msg.my_vote);
   view = msg;
   render(msg, previous);
-  if (pending && (!msg.question || msg.question.id !== pending.question_id || msg.phase !== "open")) {
+  if (pending && (!isPendingFor(msg.question) || msg.phase !== "open")) {
     // The question moved on before the vote got through: it cannot count any more.
-    pending = null;
-    writeStore(PENDING_KEY, null);
+    setPending(null);
   }
   flushPending();
+}
+
+function onTally(msg) {
+  syncClock(msg);
+  const q = view.question;
+  if (!q || msg.question_id !== q.id || msg.round !== q.round) return;
+  const results = { ...msg };
+  delete results.type;
+  delete results.now;
+  delete results.connected;
+  const previous = view;
+  view = { ...view, results };
+  render(view, previous);
 }
 
 const socket = connect("/ws/j/" + encodeURIComponent(code), {
@@ -259,6 +867,9 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
       case "state":
         onState(msg);
         break;
+      case "tally":
+        onTally(msg);
+        break;
       case "ack":
         onAck(msg);
         break;
@@ -271,5 +882,12 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
   },
 });
 
+// The page as the server rendered it: bars and marks drawn, the form enhanced, the clock started.
+syncClock(view);
 fillServerBars(document);
 bindForm();
+if (view.question && view.phase === "open") {
+  if (isPendingFor(view.question)) setStatus("info", strings.sending);
+  showLiveResults(view.question, view.results);
+}
+setCountdown(view.question && view.phase === "open" ? view.question.closes_at : null);
