@@ -260,7 +260,31 @@ PHONE_JS_STRINGS: dict[str, str] = {
     "ph_points_reason": N_("Abstimmen geht, sobald genau {total} Punkte verteilt sind."),
 }
 # projector.js:
-PROJECTOR_JS_STRINGS: dict[str, str] = {}
+PROJECTOR_JS_STRINGS: dict[str, str] = {
+    "count_answers_1": N_("1 Antwort eingegangen"),
+    "count_answers_n": N_("{n} Antworten eingegangen"),
+    "hint_scale": N_("Bitte wählen Sie einen Wert von {min} bis {max}."),
+    "hint_ranking": N_("Bringen Sie die Antworten in Ihre Reihenfolge."),
+    "hint_points": N_("Verteilen Sie 100 Punkte auf die Antworten."),
+    "hint_terms_1": N_("Ein Begriff pro Person."),
+    "hint_terms_n": N_("Bis zu {n} Begriffe pro Person."),
+    "hint_text": N_("Antworten erscheinen hier, sobald die Moderation sie freigibt."),
+    "time_left": N_("Noch"),
+    "time_up": N_("Zeit abgelaufen"),
+    "time_left_say": N_("Noch {time} zum Abstimmen."),
+    "minutes_1": N_("1 Minute"),
+    "minutes_n": N_("{n} Minuten"),
+    "seconds_1": N_("1 Sekunde"),
+    "seconds_n": N_("{n} Sekunden"),
+    "round_n": N_("Runde {n}"),
+    "round_current": N_("jetzt"),
+    "round_started": N_("Runde {n} beginnt."),
+    "rounds_compared": N_("Die Runden werden nebeneinander gezeigt."),
+    "topic_not_asked": N_("Noch nicht gestellt"),
+    "topic_count": N_("{asked} von {n} Fragen gestellt"),
+    "topic_overview": N_("Überblick: {topic}, {n} Fragen."),
+    "join_live": N_("Gerade läuft: {text}"),
+}
 # moderator.js (the control page):
 MODERATOR_JS_STRINGS: dict[str, str] = {}
 

@@ -1,7 +1,9 @@
-// The projector: join screen while nothing is on, otherwise the question with live bars, the same numbers as a
-// table for screen readers, and spoken updates that never come more often than every ANNOUNCE_EVERY_MS.
+// The projector: the join screen, the current question with its live result (any kind, earlier rounds beside
+// it when compared, a countdown when one runs), or the roll-up of one topic. The numbers are also a table for
+// screen readers, and spoken updates never come more often than every ANNOUNCE_EVERY_MS.
 import { announce, connect, fmt, h, loadJSON, showStatus } from "./socket.js";
-import { percent, renderBars } from "./charts.js";
+import { percent, renderBars, setText } from "./charts.js";
+import { CHOICE_KINDS, OPTION_KINDS, isShown, renderResultTable, renderResults, resultSummary, resultText } from "./results.js";
 
 document.documentElement.classList.add("js");
 const strings = loadJSON("strings");
@@ -9,10 +11,14 @@ const token = document.body.dataset.token;
 const el = (id) => document.getElementById(id);
 const captionText = el("p-table-caption").textContent;
 const ANNOUNCE_EVERY_MS = 10000;
+const COUNTDOWN_SAY_AT = [60, 30, 10]; // seconds left that are said aloud
 let current = null;
 
 function countText(voters) {
   return voters === 1 ? strings.count_votes_1 : fmt(strings.count_votes_n, { n: voters });
+}
+function answersText(n) {
+  return n === 1 ? strings.count_answers_1 : fmt(strings.count_answers_n, { n });
 }
 function phonesText(n) {
   return n === 1 ? strings.phones_1 : fmt(strings.phones_n, { n });
@@ -20,31 +26,49 @@ function phonesText(n) {
 function votesText(n) {
   return n === 1 ? strings.votes_1 : fmt(strings.votes_n, { n });
 }
+function givenText(question, voters) {
+  return question && question.kind === "text" ? answersText(voters) : countText(voters);
+}
+function setPhones(n) {
+  el("p-phones").textContent = phonesText(n);
+  el("p-topic-phones").textContent = phonesText(n);
+}
+
+// A tally carries the result plus its envelope; the result is the rest.
+function resultOf(msg) {
+  const { type, connected, now, ...results } = msg; // eslint-disable-line no-unused-vars
+  return results;
+}
 
 // ---- the numbers as a table ----
 
-function rowsOf(question, results) {
-  const counts = (results && results.counts) || {};
-  const voters = results ? results.voters : 0;
-  return question.options.map((opt) => {
-    const n = counts[String(opt.id)] || 0;
-    return { label: opt.label, n, pct: percent(n, voters) };
-  });
+function renderTable(question, results) {
+  const shown = isShown(results) && renderResultTable(el("p-table"), question, results, strings);
+  el("p-table-wrap").hidden = !shown;
+  // While the table has the numbers, screen readers read it instead of the chart (which says the same).
+  for (const node of [el("p-results"), el("p-bars")]) {
+    if (!node) continue;
+    if (shown) node.setAttribute("aria-hidden", "true");
+    else node.removeAttribute("aria-hidden");
+  }
+  if (!shown) return;
+  let caption = captionText;
+  if (question.kind === "multiple") caption += " (" + strings.multi_note + ")";
+  if (question.kind === "scale" && results.voters) {
+    caption += " (" + fmt(strings.scale_stats, { mean: formatNumber(results.mean), median: formatNumber(results.median) }) + ")";
+  }
+  setText(el("p-table-caption"), caption);
 }
 
-function renderTable(question, results) {
-  const shown = Boolean(results && results.counts);
-  el("p-table-wrap").hidden = !shown;
-  // While the table has the numbers, screen readers read it instead of the bar list (which says the same).
-  if (shown) el("p-bars").setAttribute("aria-hidden", "true");
-  else el("p-bars").removeAttribute("aria-hidden");
-  if (!shown) return;
-  el("p-table-caption").textContent = question.kind === "multiple" ? captionText + " (" + strings.multi_note + ")" : captionText;
-  el("p-table-body").replaceChildren(
-    ...rowsOf(question, results).map((row) =>
-      h("tr", {}, h("th", { scope: "row", text: row.label }), h("td", { text: String(row.n) }), h("td", { text: row.pct + " %" })),
-    ),
-  );
+const numberFormat = (() => {
+  try {
+    return new Intl.NumberFormat(document.documentElement.lang || "de", { maximumFractionDigits: 1 });
+  } catch (err) {
+    return { format: (v) => String(v) };
+  }
+})();
+function formatNumber(value) {
+  return value === null || value === undefined ? "–" : numberFormat.format(value);
 }
 
 // ---- what a screen reader says ----
@@ -65,22 +89,35 @@ function say(text) {
   announce(text);
 }
 
+function choiceRows(question, results) {
+  const counts = (results && results.counts) || {};
+  const voters = results ? results.voters : 0;
+  return question.options.map((opt) => {
+    const n = counts[String(opt.id)] || 0;
+    return { label: opt.label, n, pct: percent(n, voters) };
+  });
+}
+
+// The whole result (on closing, on showing it).
 function resultList(question, results) {
-  const items = rowsOf(question, results).map((row) =>
+  if (!CHOICE_KINDS.has(question.kind)) return resultText(question, results, strings);
+  const items = choiceRows(question, results).map((row) =>
     fmt(strings.result_item, { name: row.label, votes: votesText(row.n), pct: row.pct }),
   );
   return fmt(strings.result_list, { items: items.join("; ") }) + " " + countText(results.voters) + ".";
 }
 
 function interimText(question, results) {
-  const rows = rowsOf(question, results);
+  const head = fmt(strings.interim, { votes: givenText(question, results.voters) });
+  if (!CHOICE_KINDS.has(question.kind)) return head + " " + resultSummary(question, results, strings);
+  const rows = choiceRows(question, results);
   const top = Math.max(...rows.map((row) => row.n));
   const leaders = rows.filter((row) => row.n === top);
   const lead =
     leaders.length === 1
       ? fmt(strings.leader_1, { name: leaders[0].label, pct: leaders[0].pct })
       : fmt(strings.leader_n, { names: listFormat.format(leaders.map((row) => row.label)), pct: leaders[0].pct });
-  return fmt(strings.interim, { votes: countText(results.voters) }) + " " + lead;
+  return head + " " + lead;
 }
 
 // Results of an open question changed: say the interim result, but at most every ANNOUNCE_EVERY_MS.
@@ -90,7 +127,7 @@ function resultsChanged() {
   interimTimer = setTimeout(() => {
     interimTimer = null;
     const r = current && current.results;
-    if (!current || current.phase !== "open" || !r || !r.counts || !r.voters) return;
+    if (!current || current.screen === "topic" || current.phase !== "open" || !isShown(r) || !r.voters) return;
     const key = JSON.stringify([r.voters, r.counts]);
     if (key === spokenResults) return;
     spokenResults = key;
@@ -98,79 +135,401 @@ function resultsChanged() {
   }, wait);
 }
 
+// ---- the countdown ----
+
+// The server's clock, read from the newest message plus the time since it arrived on this computer's
+// monotonic clock: the device's own wall clock never enters.
+let clock = null; // {server: ms, local: performance.now()}
+let countdownTimer = null;
+let countdownFor = null; // "question id/closes_at" the countdown runs for
+let countdownSaid = new Set();
+
+function syncClock(msg) {
+  if (typeof msg.now === "number") clock = { server: msg.now, local: performance.now() };
+}
+
+function serverNow() {
+  return clock ? clock.server + (performance.now() - clock.local) : Date.now();
+}
+
+function clockText(seconds) {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return m + ":" + String(s).padStart(2, "0");
+}
+
+function timeWords(seconds) {
+  if (seconds >= 60 && seconds % 60 === 0) {
+    const m = seconds / 60;
+    return m === 1 ? strings.minutes_1 : fmt(strings.minutes_n, { n: m });
+  }
+  return seconds === 1 ? strings.seconds_1 : fmt(strings.seconds_n, { n: seconds });
+}
+
+function tickCountdown() {
+  const q = current && current.question;
+  const box = el("p-countdown");
+  if (!q || !q.closes_at || current.phase !== "open") {
+    if (!box.hidden) {
+      box.hidden = true;
+      fitToScreen();
+    }
+    clearInterval(countdownTimer);
+    countdownTimer = null;
+    return;
+  }
+  const left = Math.max(0, Math.ceil((q.closes_at - serverNow()) / 1000));
+  const appearing = box.hidden;
+  box.hidden = false;
+  box.dataset.urgent = String(left <= 10);
+  box.classList.toggle("over", left === 0);
+  setText(el("p-countdown-time"), clockText(left));
+  setText(box.querySelector(".p-countdown-label"), left === 0 ? strings.time_up : strings.time_left);
+  for (const at of COUNTDOWN_SAY_AT) {
+    if (left <= at && !countdownSaid.has(at)) {
+      countdownSaid.add(at);
+      // Only the moment it passes is said; a page opened with 45 s left does not say "60".
+      if (left > at - 2 && left > 0) say(fmt(strings.time_left_say, { time: timeWords(at) }));
+    }
+  }
+  if (left === 0 && !countdownSaid.has(0)) {
+    countdownSaid.add(0);
+    say(strings.time_up);
+  }
+  if (appearing) fitToScreen();
+}
+
+// Returns {started: seconds left} when a countdown has just begun (or become known), else null.
+function updateCountdown() {
+  const q = current && current.question;
+  const key = q && q.closes_at && current.phase === "open" ? q.id + "/" + q.closes_at : null;
+  let started = null;
+  if (key !== countdownFor) {
+    countdownFor = key;
+    countdownSaid = new Set();
+    if (key) {
+      started = Math.max(0, Math.ceil((q.closes_at - serverNow()) / 1000));
+      // The start is said with the time left; thresholds already reached are not said again.
+      for (const at of COUNTDOWN_SAY_AT) if (started <= at) countdownSaid.add(at);
+    }
+  }
+  if (key && !countdownTimer) countdownTimer = setInterval(tickCountdown, 250);
+  tickCountdown();
+  return started === null ? null : { started };
+}
+
 // ---- layout ----
 
-// A long question with many options may not fit the screen: shrink it a little (never below 60 %). Only on
-// projector-sized windows; zoomed-in or small windows scroll instead, as text there must not get smaller.
+// A long question with many options, a big word cloud or many answers may not fit the screen: shrink it a
+// little (down to 60 %; 75 % for the word cloud and the open answers, which then show fewer items, oldest
+// and rarest first to go). Only on projector-sized windows; zoomed-in or small windows scroll instead, as
+// text there must not get smaller.
+const MAX_ITEMS = 60;
+const MAX_LISTED = 10;
+let itemLimit = MAX_ITEMS; // terms in the cloud, open answers on the wall
+let listLimit = MAX_LISTED; // terms in the visible list beside the cloud
+
+function overflowing() {
+  return document.documentElement.scrollHeight > window.innerHeight + 1;
+}
+
+// The largest --fit in [lowest, highest] (in steps of 0.05) at which nothing overflows; lowest if none.
+function shrink(screen, lowest, highest = 1) {
+  const set = (fit) => screen.style.setProperty("--fit", fit.toFixed(2));
+  set(highest);
+  if (!overflowing()) return;
+  let lo = Math.round(lowest * 20);
+  let hi = Math.round(highest * 20) - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    set(mid / 20);
+    if (overflowing()) hi = mid - 1;
+    else lo = mid;
+  }
+  set(lo / 20);
+}
+
+let fitting = false;
 function fitToScreen() {
-  const screen = el("question-screen");
-  screen.style.removeProperty("--fit");
-  if (screen.hidden || window.innerWidth < 1000) return;
-  const root = document.documentElement;
-  for (let fit = 0.95; root.scrollHeight > window.innerHeight && fit >= 0.6; fit -= 0.05) {
-    screen.style.setProperty("--fit", fit.toFixed(2));
+  if (fitting) return;
+  fitting = true;
+  try {
+    for (const screen of [el("question-screen"), el("topic-screen")]) {
+      screen.style.removeProperty("--fit");
+      if (screen.hidden || window.innerWidth < 1000) continue;
+      const kind = current && current.question && current.question.kind;
+      const trims = screen.id === "question-screen" && (kind === "wordcloud" || kind === "text") && isShown(current.results);
+      if (!trims) {
+        // A topic with few questions grows to fill the screen: the cards are read from the back of the hall.
+        shrink(screen, 0.6, screen.id === "topic-screen" ? 1.5 : 1);
+        continue;
+      }
+      if (itemLimit !== MAX_ITEMS || listLimit !== MAX_LISTED) {
+        itemLimit = MAX_ITEMS;
+        listLimit = MAX_LISTED;
+        showResults(current.question, current.results, current.rounds);
+      }
+      shrink(screen, 0.75);
+      while (overflowing() && (itemLimit > 3 || listLimit > 3)) {
+        // Whichever is taller gives way: the list beside the cloud, or the cloud (or the wall) itself.
+        const list = screen.querySelector("#p-results .term-box");
+        const cloud = screen.querySelector("#p-results .cloud");
+        if (list && cloud && listLimit > 3 && (list.offsetHeight > cloud.offsetHeight || itemLimit <= 3)) listLimit -= 1;
+        else if (itemLimit > 3) itemLimit = Math.max(3, Math.floor(itemLimit * 0.8));
+        else break;
+        showResults(current.question, current.results, current.rounds);
+      }
+      shrink(screen, 0.75); // with fewer items the text may be larger again
+    }
+  } finally {
+    fitting = false;
   }
 }
 window.addEventListener("resize", () => fitToScreen());
 
-function showResults(question, results) {
-  const hidden = !results || !results.counts;
-  el("p-hidden").hidden = !hidden;
-  const bars = el("p-bars");
-  bars.dataset.count = String(question.options.length);
-  bars.classList.toggle("no-counts", hidden);
-  renderBars(bars, question, results, strings, null);
-  renderTable(question, results);
-  el("p-votes").textContent = countText(results ? results.voters : 0);
+// ---- the question screen ----
+
+function hintText(q) {
+  switch (q.kind) {
+    case "multiple":
+      return fmt(strings.hint_multiple, { n: q.max_choices });
+    case "scale":
+      return fmt(strings.hint_scale, { min: q.scale ? q.scale.min : 1, max: q.scale ? q.scale.max : 5 });
+    case "ranking":
+      return strings.hint_ranking;
+    case "points":
+      return strings.hint_points;
+    case "wordcloud":
+      return q.max_choices === 1 ? strings.hint_terms_1 : fmt(strings.hint_terms_n, { n: q.max_choices });
+    case "text":
+      return strings.hint_text;
+    default:
+      return strings.hint_single;
+  }
 }
+
+function renderOptions(container, barsId, question) {
+  // Hidden numbers: the answers to choose from are still listed, without values.
+  let view = container.querySelector(":scope > .results-view");
+  if (!view || view.dataset.state !== "names" || view.dataset.questionId !== String(question.id)) {
+    view = h("div", { class: "results-view", "data-kind": question.kind, "data-question-id": String(question.id), "data-state": "names" });
+    container.replaceChildren(view);
+  }
+  let list = view.querySelector(":scope > .bars");
+  if (!list) list = view.appendChild(h("ol", { class: "bars", id: barsId || null }));
+  renderBars(list, question, null, strings, null);
+}
+
+function renderInto(container, question, results, barsId) {
+  if (isShown(results)) {
+    renderResults(container, question, results, strings, { barsId, listLimit, cloudLimit: itemLimit, answersLimit: itemLimit });
+  } else if (OPTION_KINDS.has(question.kind)) {
+    renderOptions(container, barsId, question);
+  } else {
+    container.replaceChildren();
+  }
+  const bars = container.querySelector(".bars");
+  if (bars) {
+    bars.classList.add("p-bars");
+    bars.dataset.count = String(question.options.length);
+    bars.classList.toggle("no-counts", !isShown(results));
+  }
+}
+
+function showRounds(question, rounds) {
+  const box = el("p-rounds");
+  const comparing = Boolean(rounds && rounds.length);
+  el("p-stage").classList.toggle("comparing", comparing);
+  el("p-stage").dataset.rounds = String(comparing ? rounds.length + 1 : 1);
+  const title = el("p-current-title");
+  title.hidden = !comparing;
+  setText(title, fmt(strings.round_n, { n: question.round }) + (comparing ? " · " + strings.round_current : ""));
+  if (!comparing) {
+    box.replaceChildren();
+    return;
+  }
+  const sections = new Map([...box.children].map((s) => [s.dataset.round, s]));
+  rounds.forEach((item, index) => {
+    const key = question.id + "/" + item.round;
+    let section = sections.get(key);
+    if (!section) {
+      const id = "p-round-" + item.round;
+      section = h(
+        "section",
+        { class: "p-round", "data-round": key, "aria-labelledby": id + "-title" },
+        h("h2", { class: "p-round-title", id: id + "-title" }),
+        h("div", { class: "p-results" }),
+      );
+    }
+    sections.delete(key);
+    if (box.children[index] !== section) box.insertBefore(section, box.children[index] || null);
+    const r = item.results;
+    setText(
+      section.querySelector(".p-round-title"),
+      fmt(strings.round_n, { n: item.round }) + " · " + givenText(question, r ? r.voters : 0),
+    );
+    renderInto(section.querySelector(".p-results"), question, r, null);
+  });
+  for (const section of sections.values()) section.remove();
+}
+
+function showResults(question, results, rounds) {
+  const hidden = !isShown(results);
+  el("p-hidden").hidden = !hidden;
+  renderInto(el("p-results"), question, results, "p-bars");
+  showRounds(question, rounds);
+  renderTable(question, results);
+  el("p-votes").textContent = givenText(question, results ? results.voters : 0);
+}
+
+// ---- the topic roll-up ----
+
+function statusText(q, phase, currentId) {
+  if (q.status === "draft") return strings.topic_not_asked;
+  if (q.id === currentId && phase === "open") return strings.proj_open;
+  return strings.proj_closed;
+}
+
+function showTopic(msg) {
+  const view = msg.topic_view;
+  setText(el("p-topic-title"), view.topic.title);
+  const grid = el("p-topic-grid");
+  grid.dataset.count = String(view.items.length);
+  const currentId = msg.question ? msg.question.id : null;
+  const cards = new Map([...grid.children].map((li) => [li.dataset.questionId, li]));
+  let asked = 0;
+  view.items.forEach((item, index) => {
+    const q = item.question;
+    const key = String(q.id);
+    let card = cards.get(key);
+    if (!card) {
+      card = h(
+        "li",
+        { class: "topic-card", "data-question-id": key },
+        h("h2", { class: "topic-card-question" }),
+        h("p", { class: "topic-card-status" }),
+        h("div", { class: "topic-card-results" }),
+      );
+    }
+    cards.delete(key);
+    if (grid.children[index] !== card) grid.insertBefore(card, grid.children[index] || null);
+    setText(card.querySelector(".topic-card-question"), q.text);
+    const status = card.querySelector(".topic-card-status");
+    const draft = q.status === "draft" || !item.results;
+    if (!draft) asked += 1;
+    status.dataset.phase = draft ? "draft" : q.id === currentId && msg.phase === "open" ? "open" : "closed";
+    setText(status, statusText(q, msg.phase, currentId));
+    card.classList.toggle("draft", draft);
+    card.classList.toggle("current", q.id === currentId);
+    const box = card.querySelector(".topic-card-results");
+    if (draft) box.replaceChildren();
+    else renderResults(box, q, item.results, strings, { compact: true, listLimit: 5, cloudLimit: 20, answersLimit: 3 });
+  });
+  for (const card of cards.values()) card.remove();
+  setText(el("p-topic-count"), fmt(strings.topic_count, { asked, n: view.items.length }));
+}
+
+// ---- messages ----
 
 function onState(msg) {
   const previous = current;
   current = msg;
+  syncClock(msg);
   const q = msg.question;
-  const joinScreen = msg.phase === "join" || !q;
+  const screen = msg.screen || (msg.phase === "join" || !q ? "join" : "question");
+  const topicScreen = screen === "topic" && Boolean(msg.topic_view);
+  const joinScreen = !topicScreen && (screen === "join" || !q);
+  const previousScreen = previous ? previous.screenShown : null;
+  msg.screenShown = topicScreen ? "topic" : joinScreen ? "join" : "question";
   el("join-screen").hidden = !joinScreen;
-  el("question-screen").hidden = joinScreen;
-  if (typeof msg.connected === "number") el("p-phones").textContent = phonesText(msg.connected);
+  el("question-screen").hidden = joinScreen || topicScreen;
+  el("topic-screen").hidden = !topicScreen;
+  if (typeof msg.connected === "number") setPhones(msg.connected);
+  // On the join screen while a question is open, late-comers see what they can still answer.
+  const live = el("join-live");
+  live.hidden = !(joinScreen && q && msg.phase === "open");
+  if (!live.hidden) setText(live, fmt(strings.join_live, { text: q.text }));
+
   if (joinScreen) {
-    if (previous && previous.phase !== "join") say(el("join-title").textContent);
+    updateCountdown();
+    if (previousScreen && previousScreen !== "join") say(el("join-title").textContent);
     return;
   }
-  const newQuestion = !previous || !previous.question || previous.question.id !== q.id;
+  if (topicScreen) {
+    updateCountdown();
+    showTopic(msg);
+    fitToScreen();
+    const topicChanged = !previous || previousScreen !== "topic" || !previous.topic_view || previous.topic_view.topic.id !== msg.topic_view.topic.id;
+    if (topicChanged) say(fmt(strings.topic_overview, { topic: msg.topic_view.topic.title, n: msg.topic_view.items.length }));
+    return;
+  }
+
+  const newQuestion = !previous || !previous.question || previous.question.id !== q.id || previousScreen !== "question";
+  const newRound = !newQuestion && previous.question.round !== q.round;
   el("question-screen").dataset.count = String(q.options.length);
+  el("question-screen").dataset.kind = q.kind;
   el("p-topic").textContent = q.topic;
   el("p-question").textContent = q.text;
-  el("p-hint").textContent = q.kind === "multiple" ? fmt(strings.hint_multiple, { n: q.max_choices }) : strings.hint_single;
+  el("p-hint").textContent = hintText(q);
   const phase = el("p-phase");
   phase.dataset.phase = msg.phase;
   phase.textContent = msg.phase === "open" ? strings.proj_open : strings.proj_closed;
-  if (newQuestion) el("p-bars").replaceChildren();
-  showResults(q, msg.results);
+  if (newQuestion || newRound) {
+    el("p-results").replaceChildren();
+    itemLimit = MAX_ITEMS;
+    listLimit = MAX_LISTED;
+  }
+  showResults(q, msg.results, msg.rounds);
+  const countdown = updateCountdown();
   fitToScreen();
 
-  const shown = Boolean(msg.results && msg.results.counts);
-  const wasShown = Boolean(previous && previous.results && previous.results.counts);
+  const shown = isShown(msg.results);
+  const wasShown = Boolean(previous && isShown(previous.results));
+  const samePlace = previous && previous.question && !newQuestion;
   if (newQuestion) {
     spokenResults = "";
     let text = fmt(strings.new_question, { text: q.text });
     if (msg.phase !== "open") text += " " + strings.proj_closed + "." + (shown ? " " + resultList(q, msg.results) : "");
+    else if (countdown) text += " " + fmt(strings.time_left_say, { time: timeWords(countdown.started) });
     say(text);
+  } else if (newRound) {
+    spokenResults = "";
+    say(fmt(strings.round_started, { n: q.round }) + (msg.phase === "open" ? " " + strings.proj_open : ""));
   } else if (previous.phase !== msg.phase) {
     // Closing says the whole result at once; opening again just says so.
     if (msg.phase === "open") say(strings.proj_open);
     else say(strings.proj_closed + ". " + (shown ? resultList(q, msg.results) : strings.proj_hidden));
   } else if (shown !== wasShown) {
     say(shown ? resultList(q, msg.results) : strings.proj_hidden);
+  } else if (countdown && samePlace) {
+    say(fmt(strings.time_left_say, { time: timeWords(countdown.started) }));
+  } else if (Boolean(msg.rounds && msg.rounds.length) !== Boolean(previous.rounds && previous.rounds.length)) {
+    say(msg.rounds && msg.rounds.length ? strings.rounds_compared : fmt(strings.round_n, { n: q.round }));
   } else if (msg.phase === "open" && shown) {
     resultsChanged();
   }
 }
 
 function onTally(msg) {
-  if (typeof msg.connected === "number") el("p-phones").textContent = phonesText(msg.connected);
-  if (!current || !current.question || current.question.id !== msg.question_id) return;
-  current.results = { question_id: msg.question_id, voters: msg.voters, counts: msg.counts };
-  showResults(current.question, current.results);
+  syncClock(msg);
+  if (typeof msg.connected === "number") setPhones(msg.connected);
+  if (!current) return;
+  const results = resultOf(msg);
+  if (current.topic_view) {
+    const item = current.topic_view.items.find((i) => i.question.id === msg.question_id);
+    if (item && (msg.round === undefined || msg.round === item.question.round)) item.results = results;
+  }
+  if (current.screenShown === "topic") {
+    showTopic(current);
+    fitToScreen();
+    return;
+  }
+  if (!current.question || current.question.id !== msg.question_id) return;
+  if (msg.round !== undefined && msg.round !== current.question.round) return;
+  current.results = results;
+  if (current.screenShown !== "question") return;
+  showResults(current.question, current.results, current.rounds);
+  fitToScreen();
   if (current.phase === "open" && msg.counts) resultsChanged();
 }
 
@@ -185,7 +544,7 @@ connect("/ws/p/" + encodeURIComponent(token), {
         onTally(msg);
         break;
       case "presence":
-        el("p-phones").textContent = phonesText(msg.connected);
+        setPhones(msg.connected);
         break;
       case "error":
         announce(msg.message);

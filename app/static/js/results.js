@@ -170,9 +170,13 @@ function renderScale(view, question, results, strings, options) {
         "li",
         { "data-value": key },
         h("span", { class: "visually-hidden col-sr" }),
-        h("span", { class: "col-num", "aria-hidden": "true" }),
-        h("span", { class: "col-pct", "aria-hidden": "true" }),
-        h("span", { class: "col-track", "aria-hidden": "true" }, h("span", { class: "col-fill" })),
+        h(
+          "span",
+          { class: "col-track", "aria-hidden": "true" },
+          h("span", { class: "col-num" }),
+          h("span", { class: "col-pct" }),
+          h("span", { class: "col-fill" }),
+        ),
         h("span", { class: "col-label", "aria-hidden": "true" }),
       );
     }
@@ -265,10 +269,10 @@ function renderPoints(view, question, results, strings, options) {
   votersLine(view, votersText(results.voters, strings), options.votersId);
 }
 
-// Six sizes, by the square root of the share of the most frequent term: a term half as frequent is
-// still clearly readable.
-function sizeStep(n, top) {
-  return Math.max(1, Math.min(6, Math.ceil(6 * Math.sqrt(n / top))));
+// Six sizes, spread linearly between the rarest and the most frequent term drawn.
+function sizeStep(n, low, top) {
+  if (top <= low) return 4;
+  return 1 + Math.round((5 * (n - low)) / (top - low));
 }
 
 function renderWordcloud(view, question, results, strings, options) {
@@ -277,20 +281,22 @@ function renderWordcloud(view, question, results, strings, options) {
   const cloudLimit = options.cloudLimit || (compact ? 20 : 60);
   const listLimit = options.listLimit || (compact ? 5 : 10);
   const mineKeys = new Set((Array.isArray(options.mine) ? options.mine : []).map(termKey));
-  const top = terms.length ? terms[0].n : 1;
   const box = part(view, "cloud-box", () => h("div"));
   box.classList.toggle("empty", !terms.length);
 
   // The cloud, for the eye only (the list below says the same): a flowing line of words, stable order.
   const cloud = part(box, "cloud", () => h("p", { "aria-hidden": "true" }));
-  const drawn = terms.slice(0, cloudLimit).sort((a, b) => hash(a.key) - hash(b.key) || (a.key < b.key ? -1 : 1));
+  const drawn = terms.slice(0, cloudLimit);
+  const top = drawn.length ? drawn[0].n : 1;
+  const low = drawn.length ? drawn[drawn.length - 1].n : 1;
+  drawn.sort((a, b) => hash(a.key) - hash(b.key) || (a.key < b.key ? -1 : 1));
   const words = new Map([...cloud.children].map((span) => [span.dataset.key, span]));
   drawn.forEach((term, index) => {
     let span = words.get(term.key);
     if (!span) span = h("span", { class: "term", "data-key": term.key });
     words.delete(term.key);
     if (cloud.children[index] !== span) cloud.insertBefore(span, cloud.children[index] || null);
-    span.className = "term s" + sizeStep(term.n, top) + " c" + (hash(term.key) % 4) + (mineKeys.has(term.key) ? " mine" : "");
+    span.className = "term s" + sizeStep(term.n, low, top) + " c" + (hash(term.key) % 4) + (mineKeys.has(term.key) ? " mine" : "");
     setText(span, term.label);
   });
   for (const span of words.values()) span.remove();
