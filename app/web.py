@@ -286,7 +286,28 @@ PROJECTOR_JS_STRINGS: dict[str, str] = {
     "join_live": N_("Gerade läuft: {text}"),
 }
 # moderator.js (the control page):
-MODERATOR_JS_STRINGS: dict[str, str] = {}
+MODERATOR_JS_STRINGS: dict[str, str] = {
+    "mod_time_up": N_("Die Zeit ist um: Die Abstimmung wurde geschlossen."),
+    "mod_countdown_10": N_("Noch 10 Sekunden."),
+    "mod_countdown_over": N_("Zeit abgelaufen – die Abstimmung wird geschlossen …"),
+    "mod_countdown_closed": N_("Zeit abgelaufen – die Abstimmung ist geschlossen."),
+    "mod_action_failed": N_("Das ging nicht. Bitte versuchen Sie es noch einmal."),
+    "mod_offline": N_("Keine Verbindung zum Server. Bitte versuchen Sie es gleich noch einmal."),
+    "mod_status_pending": N_("wartet"),
+    "mod_status_approved": N_("freigegeben"),
+    "mod_status_rejected": N_("abgelehnt"),
+    "mod_flagged": N_("Verdacht auf beleidigende Sprache"),
+    "mod_approve": N_("Freigeben"),
+    "mod_reject": N_("Ablehnen"),
+    "mod_requeue": N_("Zurück in die Warteschlange"),
+    "mod_waiting_1": N_("1 Antwort wartet auf Prüfung."),
+    "mod_waiting_n": N_("{n} Antworten warten auf Prüfung."),
+    "mod_hide_term": N_("Ausblenden"),
+    "mod_show_term": N_("Einblenden"),
+    "mod_term_hidden": N_("ausgeblendet"),
+    "mod_term_flagged_hidden": N_("ausgeblendet, bis Sie den Begriff einblenden"),
+    "mod_terms_summary": N_("{n} Begriffe, davon {hidden} ausgeblendet. Ausgeblendete Begriffe sehen weder Beamer noch Handys."),
+}
 
 
 def js_strings() -> dict[str, str]:

@@ -1,12 +1,13 @@
 """Moderator pages: login, events, agenda editing and the control page that drives an event."""
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Form, Request, WebSocket
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
@@ -182,6 +183,7 @@ def control_page(request: Request, event_id: int, user: auth.PageUser, session: 
         phone_results_modes=list(PhoneResults),
         join_url=f"{base}/j/{event.join_code}",
         projector_url=f"{base}/p/{event.projector_token}",
+        now_ms=int(time.time() * 1000),  # the server's clock, for the countdown's first paint
     )
 
 
@@ -479,9 +481,14 @@ def question_action(
     run(session, question, {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "answer_id": answer_id[:12]})
     publish_question_change(request, session, event_id, question, action)
     if action == "timer" and not seconds.strip("0 "):
-        flash(request, _("Countdown angehalten; die Abstimmung läuft ohne Zeitlimit weiter."), "success")
-    elif action in ACTION_MESSAGES:
-        flash(request, _(ACTION_MESSAGES[action]), "success")
+        message = _("Countdown angehalten; die Abstimmung läuft ohne Zeitlimit weiter.")
+    else:
+        message = _(ACTION_MESSAGES[action]) if action in ACTION_MESSAGES else ""
+    if "application/json" in request.headers.get("accept", ""):
+        # The control page's script (review queue, word-cloud terms): no reload, the socket brings the change.
+        return JSONResponse({"ok": True, "action": action, "message": message})
+    if message:
+        flash(request, message, "success")
     anchor = "live" if action in LIVE_ACTIONS else f"question-{question_id}"
     return RedirectResponse(_event_url(event_id, "agenda" if action == "delete" else anchor), status_code=303)
 

@@ -1,12 +1,18 @@
-// The control page: live tally and connected phones; actions stay plain forms (they work without script).
-import { connect, loadJSON, showStatus } from "./socket.js";
-import { fillServerBars, renderBars, votersText } from "./charts.js";
+// The control page: live results of every kind, connected phones, the countdown, the open-text queue and the
+// word-cloud terms. Every action is a plain form (it works without script); the review actions are sent with
+// fetch, so the page stays where it is and the socket brings the change.
+import { announce, connect, fmt, h, loadJSON, showStatus } from "./socket.js";
+import { fillServerBars } from "./charts.js";
+import { renderResults } from "./results.js";
 
 document.documentElement.classList.add("js");
 const strings = loadJSON("strings");
 const body = document.body;
 const el = (id) => document.getElementById(id);
-let question = null;
+const initial = loadJSON("control-state") || {};
+let question = initial.question || null;
+let results = initial.results || null;
+const RESULT_OPTIONS = { barsId: "live-bars", votersId: "live-voters-text" };
 
 for (const form of document.querySelectorAll("form[data-confirm]")) {
   form.addEventListener("submit", (event) => {
@@ -14,37 +20,362 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
   });
 }
 
-function showChanged() {
-  const note = el("changed-note");
-  if (!note.hidden) return;
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "small";
-  button.textContent = strings.reload;
-  button.addEventListener("click", () => location.reload());
-  note.replaceChildren(strings.changed + " ", button);
-  note.hidden = false;
+function plural(key, n) {
+  return n === 1 ? strings[key + "_1"] : fmt(strings[key + "_n"], { n });
 }
 
-function updateTally(results) {
-  if (!question || !results || results.question_id !== question.id || !el("live-bars")) return;
-  renderBars(el("live-bars"), question, results, strings, null);
-  if (el("live-voters")) el("live-voters").textContent = results.voters;
-  if (el("votes-" + results.question_id)) el("votes-" + results.question_id).textContent = results.voters;
-  if (el("live-voters-text")) el("live-voters-text").textContent = votersText(results.voters, strings);
+// ---- the page no longer matches the event (another window, or the countdown ran out) ----
+
+function showChanged(text) {
+  const note = el("changed-note");
+  const button = h("button", { type: "button", class: "small", text: strings.reload });
+  button.addEventListener("click", () => location.reload());
+  const wasHidden = note.hidden;
+  note.replaceChildren(text + " ", button);
+  note.hidden = false;
+  if (wasHidden) announce(text);
 }
+
+// What the page was rendered for; a state that differs in any of these needs the page's other buttons.
+function pageKey() {
+  const d = body.dataset;
+  return [d.currentId, d.phase, d.resultsShown, d.round, d.screen, d.topicView, d.phoneResults, d.compare, d.closesAt].join("|");
+}
+
+function stateKey(msg) {
+  const q = msg.question;
+  return [
+    q ? String(q.id) : "",
+    msg.phase,
+    q && q.results_shown ? "true" : "false",
+    q ? String(q.round) : "",
+    msg.screen || "",
+    msg.topic_view ? String(msg.topic_view.topic.id) : "",
+    q ? q.phone_results : "",
+    q && q.compare_rounds ? "true" : "false",
+    q && q.closes_at ? String(q.closes_at) : "",
+  ].join("|");
+}
+
+// ---- live results ----
+
+function setPhones(n) {
+  if (typeof n === "number") el("live-phones").textContent = n;
+}
+
+function updateResults(next) {
+  if (!question || !next || next.question_id !== question.id) return;
+  if (next.round !== undefined && next.round !== question.round) return;
+  results = next;
+  const container = el("live-results");
+  if (container) renderResults(container, question, results, strings, RESULT_OPTIONS);
+  if (el("live-voters")) el("live-voters").textContent = results.voters;
+  const agendaCount = el("votes-" + results.question_id);
+  if (agendaCount) agendaCount.textContent = results.voters;
+  if (question.kind === "text") renderQueue();
+  if (question.kind === "wordcloud") renderTerms();
+}
+
+// ---- countdown: closes_at − the server's now, plus the time passed here since that message ----
+
+const clock = { closesAt: null, serverNow: 0, at: 0, warned: false, over: false };
+let ticker = null;
+
+function syncClock(now) {
+  if (typeof now !== "number") return;
+  clock.serverNow = now;
+  clock.at = performance.now();
+}
+
+function timeLeft() {
+  return clock.closesAt - (clock.serverNow + (performance.now() - clock.at));
+}
+
+function tick() {
+  const box = el("countdown");
+  if (!box || clock.closesAt === null) return;
+  const ms = timeLeft();
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  const text = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  const time = el("countdown-time");
+  if (time.textContent !== text) time.textContent = text;
+  if (seconds <= 10 && seconds > 0 && !clock.warned) {
+    clock.warned = true;
+    announce(strings.mod_countdown_10);
+  }
+  if (seconds === 0 && !clock.over) {
+    clock.over = true;
+    box.dataset.state = "over";
+    el("countdown-label").textContent = strings.mod_countdown_over;
+  }
+}
+
+function startClock() {
+  const box = el("countdown");
+  if (!box) return;
+  clock.closesAt = Number(box.dataset.closesAt);
+  clock.serverNow = Number(body.dataset.now) || Date.now();
+  clock.at = performance.now();
+  // The first paint came from the server a moment ago; the socket's first message corrects it.
+  clock.warned = timeLeft() <= 10000;
+  tick();
+  ticker = setInterval(tick, 250);
+}
+
+// ---- review actions without a reload ----
+
+function actionUrl(action) {
+  return body.dataset.base + "/questions/" + question.id + "/" + action;
+}
+
+function showError(box, text) {
+  box.textContent = text;
+  box.hidden = false;
+}
+
+async function send(form) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch (err) {
+    /* not JSON: the status says enough */
+  }
+  if (!response.ok) throw new Error(data.detail || strings.mod_action_failed);
+  return data;
+}
+
+// A form in the queue or the term list: post it with fetch; without script (or if fetch is missing) it
+// is an ordinary form post.
+function enhance(container, errorBox, onDone) {
+  container.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!window.fetch || !(form instanceof HTMLFormElement)) return;
+    event.preventDefault();
+    const item = form.closest("li");
+    if (item) item.classList.add("busy");
+    errorBox.hidden = true;
+    try {
+      const data = await send(form);
+      onDone(form, item);
+      if (data.message) announce(data.message);
+    } catch (err) {
+      showError(errorBox, err.message === "Failed to fetch" ? strings.mod_offline : err.message);
+      if (item) item.classList.remove("busy");
+    }
+  });
+}
+
+function actionForm(action, label, cls, suffix, fields) {
+  return h(
+    "form",
+    { method: "post", action: actionUrl(action), class: "inline" },
+    h("input", { type: "hidden", name: "csrf", value: body.dataset.csrf }),
+    ...Object.entries(fields).map(([name, value]) => h("input", { type: "hidden", name, value: String(value) })),
+    h("button", { type: "submit", class: cls }, label, h("span", { class: "visually-hidden", text: ": " + suffix })),
+  );
+}
+
+function short(text) {
+  return text.length <= 60 ? text : text.slice(0, 57) + "…";
+}
+
+// ---- the open-text queue ----
+
+const GROUPS = ["pending", "approved", "rejected"];
+const STATUS_TEXT = { pending: "mod_status_pending", approved: "mod_status_approved", rejected: "mod_status_rejected" };
+let focusAfter = null; // {id} of the answer whose first button gets focus after the next render
+let pendingSeen = null;
+let pendingTimer = null;
+
+function queueItem(answer) {
+  const id = String(answer.id);
+  let li = el("answer-" + id);
+  const key = answer.status + "|" + (answer.flagged ? 1 : 0) + "|" + answer.text;
+  if (li && li.dataset.key === key && !li.classList.contains("busy")) return li;
+  const meta = h("p", { class: "answer-meta" }, h("span", { class: "status-pill " + answer.status, text: strings[STATUS_TEXT[answer.status]] }));
+  if (answer.flagged) {
+    meta.append(" ", h("span", { class: "flag" }, h("span", { class: "icon", "aria-hidden": "true", text: "⚠" }), " " + strings.mod_flagged));
+  }
+  const buttons = h("div", { class: "row" });
+  const suffix = short(String(answer.text));
+  if (answer.status !== "approved") buttons.append(actionForm("approve", strings.mod_approve, "small", suffix, { answer_id: id }));
+  if (answer.status !== "rejected") buttons.append(actionForm("reject", strings.mod_reject, "danger small", suffix, { answer_id: id }));
+  if (answer.status !== "pending") buttons.append(actionForm("requeue", strings.mod_requeue, "secondary small", suffix, { answer_id: id }));
+  const fresh = h(
+    "li",
+    { class: "queue-item" + (answer.flagged ? " flagged" : ""), id: "answer-" + id, "data-answer-id": id, "data-status": answer.status },
+    h("p", { class: "answer-text", text: String(answer.text) }),
+    h("div", { class: "answer-foot" }, meta, buttons),
+  );
+  fresh.dataset.key = key;
+  if (li) li.replaceWith(fresh);
+  return fresh;
+}
+
+function renderQueue() {
+  const queue = el("queue");
+  if (!queue || !results) return;
+  const answers = results.answers || [];
+  const groups = { pending: [], approved: [], rejected: [] };
+  for (const a of answers) (groups[a.status] || groups.pending).push(a);
+  groups.pending.reverse(); // a queue: the oldest waiting answer first, new ones join at the end
+  const active = document.activeElement;
+  const hadFocus = active && queue.contains(active) && active.closest("li");
+  for (const group of GROUPS) {
+    const list = el("queue-" + group);
+    const items = groups[group].map(queueItem);
+    items.forEach((li, index) => {
+      if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
+    });
+    while (list.children.length > items.length) list.lastElementChild.remove();
+    el("queue-" + group + "-empty").hidden = items.length > 0;
+    el("queue-" + group + "-title").querySelector(".queue-count").textContent = items.length;
+  }
+  for (const li of queue.querySelectorAll("li.queue-item")) {
+    if (!answers.some((a) => String(a.id) === li.dataset.answerId)) li.remove();
+  }
+  if (focusAfter !== null) {
+    const target = focusAfter.id && el("answer-" + focusAfter.id);
+    const button = target && target.querySelector("button");
+    (button || el("queue-title")).focus();
+    focusAfter = null;
+  } else if (hadFocus && !document.body.contains(hadFocus)) {
+    el("queue-title").focus();
+  }
+  announcePending(groups.pending.length);
+}
+
+// New answers waiting: said politely, at most every 10 s, only when the number grew.
+function announcePending(n) {
+  if (pendingSeen === null || n <= pendingSeen) {
+    pendingSeen = n;
+    return;
+  }
+  if (pendingTimer) return;
+  pendingTimer = setTimeout(() => {
+    pendingTimer = null;
+    const now = results && results.answers ? results.answers.filter((a) => a.status === "pending").length : 0;
+    if (now > pendingSeen) announce(plural("mod_waiting", now));
+    pendingSeen = now;
+  }, 2000);
+}
+
+function afterReview(form, item) {
+  // Focus goes to the next answer of the same list (or the one before), so a keyboard user carries on.
+  const next = item.nextElementSibling || item.previousElementSibling;
+  focusAfter = { id: next ? next.dataset.answerId : null };
+  const action = form.action.split("/").pop();
+  const status = { approve: "approved", reject: "rejected", requeue: "pending" }[action];
+  const id = Number(item.dataset.answerId);
+  const answer = (results.answers || []).find((a) => a.id === id);
+  if (answer && status) answer.status = status; // at once; the tally that follows says the same
+  item.classList.remove("busy");
+  renderQueue();
+}
+
+// ---- word-cloud terms ----
+
+function termItem(term) {
+  const list = el("term-review");
+  let li = [...list.children].find((node) => node.dataset.key === term.key);
+  const action = term.hidden ? "show-term" : "hide-term";
+  if (!li) {
+    li = h(
+      "li",
+      { class: "review-term", "data-key": term.key },
+      h("span", { class: "review-label" }),
+      h("span", { class: "review-n" }),
+      actionForm(action, "", "secondary small", "", { term: term.key }),
+    );
+  }
+  li.classList.toggle("hidden-term", Boolean(term.hidden));
+  li.classList.toggle("flagged", Boolean(term.flagged));
+  li.classList.remove("busy");
+  li.querySelector(".review-label").textContent = term.label;
+  li.querySelector(".review-n").textContent = plural("people", term.n);
+  // The same form and button stay in place (focus stays on them); only what they do changes.
+  const form = li.querySelector("form");
+  form.action = actionUrl(action);
+  const button = form.querySelector("button");
+  button.replaceChildren(term.hidden ? strings.mod_show_term : strings.mod_hide_term, h("span", { class: "visually-hidden", text: ": " + term.label }));
+  let state = li.querySelector(".review-state");
+  if (term.flagged || term.hidden) {
+    if (!state) {
+      state = h("p", { class: "review-state" });
+      li.append(state);
+    }
+    const parts = [];
+    if (term.flagged) {
+      parts.push(h("span", { class: "flag" }, h("span", { class: "icon", "aria-hidden": "true", text: "⚠" }), " " + strings.mod_flagged));
+      if (term.hidden) parts.push(" – " + strings.mod_term_flagged_hidden);
+    } else {
+      parts.push(strings.mod_term_hidden);
+    }
+    state.replaceChildren(...parts);
+  } else if (state) {
+    state.remove();
+  }
+  return li;
+}
+
+function renderTerms() {
+  const list = el("term-review");
+  if (!list || !results) return;
+  const terms = results.terms || [];
+  // Flagged terms still hidden come first: they wait for a decision.
+  const order = [
+    ...terms.filter((t) => t.flagged && t.hidden),
+    ...terms.filter((t) => !t.flagged),
+    ...terms.filter((t) => t.flagged && !t.hidden),
+  ];
+  const items = order.map(termItem);
+  const keep = new Set(items);
+  items.forEach((li, index) => {
+    if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
+  });
+  for (const li of [...list.children]) if (!keep.has(li)) li.remove();
+  el("terms-empty").hidden = terms.length > 0;
+  el("terms-summary").textContent = fmt(strings.mod_terms_summary, { n: terms.length, hidden: terms.filter((t) => t.hidden).length });
+}
+
+function afterTerm(form, item) {
+  const hide = form.action.endsWith("/hide-term");
+  const key = item.dataset.key;
+  const term = (results.terms || []).find((t) => t.key === key);
+  if (term) term.hidden = hide;
+  renderTerms();
+}
+
+// ---- the socket ----
 
 function onState(msg) {
-  const currentId = msg.question ? String(msg.question.id) : "";
-  const shown = msg.question && msg.question.results_shown ? "true" : "false";
-  if (currentId !== body.dataset.currentId || msg.phase !== body.dataset.phase || shown !== body.dataset.resultsShown) {
-    showChanged();
+  syncClock(msg.now);
+  setPhones(msg.connected);
+  if (stateKey(msg) !== pageKey()) {
+    const timeUp = body.dataset.phase === "open" && clock.closesAt !== null && timeLeft() < 2000 &&
+      msg.phase === "closed" && msg.question && String(msg.question.id) === body.dataset.currentId;
+    showChanged(timeUp ? strings.mod_time_up : strings.changed);
+    if (timeUp) {
+      clearInterval(ticker);
+      el("countdown-label").textContent = strings.mod_countdown_closed;
+    }
     return;
   }
   question = msg.question;
-  if (typeof msg.connected === "number") el("live-phones").textContent = msg.connected;
-  if (msg.results) updateTally(msg.results);
+  if (msg.results) updateResults(msg.results);
 }
+
+if (el("queue")) enhance(el("queue"), el("queue-error"), afterReview);
+if (el("terms")) enhance(el("terms"), el("terms-error"), afterTerm);
+startClock();
+fillServerBars(document);
+if (question && results && el("live-results")) renderResults(el("live-results"), question, results, strings, RESULT_OPTIONS);
 
 connect("/ws/moderator/" + body.dataset.eventId, {
   onStatus: (state) => showStatus(el("conn"), state, strings),
@@ -54,11 +385,12 @@ connect("/ws/moderator/" + body.dataset.eventId, {
         onState(msg);
         break;
       case "tally":
-        el("live-phones").textContent = msg.connected;
-        updateTally(msg);
+        syncClock(msg.now);
+        setPhones(msg.connected);
+        updateResults(msg);
         break;
       case "presence":
-        el("live-phones").textContent = msg.connected;
+        setPhones(msg.connected);
         break;
       case "error":
         console.warn(msg.message);
@@ -68,4 +400,3 @@ connect("/ws/moderator/" + body.dataset.eventId, {
     }
   },
 });
-fillServerBars(document);
