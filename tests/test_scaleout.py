@@ -189,8 +189,10 @@ def moderator(server: Server) -> httpx.Client:
     return client
 
 
-def questions(client: httpx.Client, event_id: int) -> list[dict]:
-    return [q for t in client.get(f"/api/events/{event_id}").json()["topics"] for q in t["questions"]]
+def questions(client: httpx.Client, event_id: int, kinds=("single", "multiple")) -> list[dict]:
+    """The demo's questions of these kinds, in agenda order (the tests vote by option id)."""
+    agenda = client.get(f"/api/events/{event_id}").json()["topics"]
+    return [q for t in agenda for q in t["questions"] if q["kind"] in kinds]
 
 
 def test_two_instances_share_one_event(servers, database):
@@ -222,6 +224,40 @@ def test_two_instances_share_one_event(servers, database):
         mod_a.post(f"/api/events/{database['event_id']}/questions/{second['id']}/open").raise_for_status()
         assert until(projector, "state", lambda m: m["question"] and m["question"]["id"] == second["id"])["phase"] == "open"
         assert until(p, "state", lambda m: m["question"] and m["question"]["id"] == second["id"])["phase"] == "open"
+
+
+def test_countdown_closes_once_for_every_instance(servers, database):
+    """Both instances sweep for countdowns that ran out; one closes the question, both rooms hear it."""
+    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    import psycopg
+
+    prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
+    a, b = servers(prefix=prefix), servers(prefix=prefix)
+    mod = moderator(a)
+    question = questions(mod, database["event_id"], kinds=("yesno",))[0]
+    event = database["event_id"]
+    with phone(a, database["code"]) as pa, phone(b, database["code"]) as pb, \
+            ws_connect(b.ws(f"/ws/p/{database['token']}")) as projector:
+        for ws in (pa, pb, projector):
+            until(ws, "state")
+        mod.post(f"/api/events/{event}/questions/{question['id']}/open").raise_for_status()
+        mod.post(f"/api/events/{event}/questions/{question['id']}/timer", json={"seconds": 10}).raise_for_status()
+        state = until(pb, "state", lambda m: m["question"] and m["question"]["id"] == question["id"] and m["question"]["closes_at"])
+        assert 8_000 < state["question"]["closes_at"] - state["now"] <= 10_000
+        # Ten seconds are long for a test: let the countdown run out now, as the database sees it.
+        with psycopg.connect(database["url"].replace("+psycopg", "")) as conn:
+            conn.execute("UPDATE question SET closes_at = now() - interval '1 second' WHERE id = %s", (question["id"],))
+        for ws in (pa, pb, projector):
+            closed = until(ws, "state", lambda m: m["phase"] == "closed", timeout=5)
+            assert closed["question"]["closes_at"] is None
+        pa.send(json.dumps({"type": "vote", "vote_id": "late", "question_id": question["id"], "choices": [question["options"][0]["id"]]}))
+        assert until(pa, "error")["code"] == "closed"
+    with psycopg.connect(database["url"].replace("+psycopg", "")) as conn:
+        status, votes = conn.execute(
+            "SELECT status, (SELECT count(*) FROM vote WHERE question_id = %s) FROM question WHERE id = %s",
+            (question["id"], question["id"]),
+        ).fetchone()
+    assert (status, votes) == ("closed", 0)
 
 
 def test_two_workers_share_one_event(servers, database):

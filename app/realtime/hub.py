@@ -396,13 +396,21 @@ class Hub:
 
     async def _close_expired_forever(self) -> None:
         """Close questions whose countdown ran out, on whichever instance gets there first."""
+        failing_since = None
         while True:
             await asyncio.sleep(TIMER_CHECK_S)
             try:
                 for event_id, state in await asyncio.to_thread(self._close_expired_sync):
                     await self.state_changed(event_id, state)
-            except Exception:
-                log.exception("closing expired countdowns failed")
+                if failing_since is not None:
+                    log.warning("Countdowns werden wieder geprüft.")
+                failing_since = None
+            except Exception as exc:
+                # While the database is away this fails twice a second: say so once a minute, not each time.
+                now = time.monotonic()
+                if failing_since is None or now - failing_since > 60:
+                    log.warning("Countdowns konnten nicht geprüft werden (%s); neuer Versuch läuft.", exc.__class__.__name__)
+                    failing_since = now
 
     def _close_expired_sync(self) -> list[tuple[int, dict[str, Any]]]:
         with Session(self.engine, expire_on_commit=False) as session:
