@@ -61,6 +61,10 @@ def cmd_demo(args) -> int:
     return 0
 
 
+# A frame larger than this closes the socket (1009) before it is read whole; messages are ≤ 4 KiB anyway.
+WS_MAX_SIZE = 64 * 1024
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -77,6 +81,7 @@ def cmd_serve(args) -> int:
         workers=args.workers,
         ws="websockets-sansio",
         ws_per_message_deflate=False,
+        ws_max_size=WS_MAX_SIZE,
         proxy_headers=True,
         log_level="info",
         access_log=False,  # no IP addresses in logs

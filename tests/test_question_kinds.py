@@ -165,6 +165,8 @@ def test_open_text_answers(session, event):
     message = refused(lq, "text_too_long", text="x" * 5000)
     assert "höchstens 300 Zeichen" in message and "5000" in message
     refused(lq, "no_text", text="   ")
+    # Lone surrogates, direction overrides and other invisible characters never reach the database.
+    assert check(lq, text="a\ud800b\u202ec\u0000")[0] == "abc"
     refused(lq, "bad_text", text=["a"])
     refused(lq, "bad_text")
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain import votes as v_domain
-from app.domain.errors import DomainError
+from app.domain.errors import Conflict, DomainError
 from app.domain.questions import LiveQuestion
 from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import translate
@@ -30,6 +30,13 @@ CHANNEL = "events"
 PRESENCE_EVERY_S = 2.0  # each instance repeats its phone count this often, while it has any room
 PRESENCE_TTL_S = 6.0  # an instance not heard from for this long no longer counts
 TIMER_CHECK_S = 0.5  # how often countdowns that ran out are closed
+# Abuse limits. Every phone of a hall may share one public IP address, so nothing here looks at addresses:
+# a socket is limited by what it sends, a device (its signed cookie) by how often it votes.
+MESSAGES_BURST, MESSAGES_PER_S = 20, 2.0  # per socket: a burst of 20, then 2 a second
+FLOOD_CLOSE_AFTER = 100  # refused messages in a row before the socket is closed (1008)
+VOTES_BURST, VOTES_PER_S = 10, 0.5  # per device, over all its sockets: 10 quick changes, then one every 2 s
+IDLE_TIMEOUT_S = 120.0  # pages ping every 20 s; a socket silent this long is closed
+IDLE_SWEEP_S = 10.0
 SEND_BACKLOG_MAX = 64
 
 
@@ -41,7 +48,8 @@ class Connection:
     reconnects and gets the full state, so it stalls nobody.
     """
 
-    __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send", "_write_frame")
+    __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send", "_write_frame",
+                 "last_seen", "tokens", "refused")
 
     def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str) -> None:
         self.ws = ws
@@ -54,6 +62,20 @@ class Connection:
         self.closed = False
         self._send = ws.send_text
         self._write_frame = getattr(ws, "write_frame", None)
+        self.last_seen = time.monotonic()
+        self.tokens = float(MESSAGES_BURST)
+        self.refused = 0
+
+    def allow_message(self, now: float) -> bool:
+        """Token bucket per socket: a burst, then a steady rate. Also notes that the socket is alive."""
+        self.tokens = min(MESSAGES_BURST, self.tokens + (now - self.last_seen) * MESSAGES_PER_S)
+        self.last_seen = now
+        if self.tokens < 1:
+            self.refused += 1
+            return False
+        self.tokens -= 1
+        self.refused = 0
+        return True
 
     def push(self, text: str, frame: bytes | None = None) -> None:
         """Send a message; `frame` is the same message framed once for a whole broadcast."""
@@ -177,6 +199,9 @@ class Hub:
         self._ticker: asyncio.Task | None = None
         self._timers: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
+        # Per device (keyed hash): vote tokens left and when they were counted.
+        self._vote_buckets: dict[str, tuple[float, float]] = {}
+        self._last_idle_sweep = time.monotonic()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -346,8 +371,29 @@ class Hub:
             except Exception:
                 log.exception("tally tick failed")
 
+    def _sweep_idle(self, now: float) -> None:
+        """Close sockets that sent nothing (not even a ping) for IDLE_TIMEOUT_S; forget full vote buckets."""
+        self._last_idle_sweep = now
+        for room in self.rooms.values():
+            for conn in [c for members in (room.attendees, room.projectors, room.moderators) for c in members]:
+                if not conn.closed and now - conn.last_seen > IDLE_TIMEOUT_S:
+                    conn.close(1001)
+        refill = VOTES_BURST / VOTES_PER_S
+        self._vote_buckets = {d: b for d, b in self._vote_buckets.items() if now - b[1] < refill}
+
+    def _allow_vote(self, device: str, now: float) -> bool:
+        tokens, at = self._vote_buckets.get(device, (float(VOTES_BURST), now))
+        tokens = min(VOTES_BURST, tokens + (now - at) * VOTES_PER_S)
+        if tokens < 1:
+            self._vote_buckets[device] = (tokens, now)
+            return False
+        self._vote_buckets[device] = (tokens - 1, now)
+        return True
+
     async def _tick(self) -> None:
         now = time.monotonic()
+        if now - self._last_idle_sweep > IDLE_SWEEP_S:
+            self._sweep_idle(now)
         for event_id, room in list(self.rooms.items()):
             if room.empty and room.loaded and not room.lock.locked():
                 if room.local_published:
@@ -453,6 +499,15 @@ class Hub:
             if message["type"] == "websocket.disconnect":
                 return
             msg: dict[str, Any] | None = None
+            if not conn.allow_message(time.monotonic()):
+                if conn.refused == 1:
+                    text = translate("Zu viele Nachrichten in kurzer Zeit. Bitte warten Sie einen Moment.", conn.locale)
+                    conn.push(protocol.error("too_fast", text))
+                elif conn.refused >= FLOOD_CLOSE_AFTER:
+                    log.info("closing a %s socket that flooded", conn.role)
+                    conn.close(1008)
+                    return
+                continue
             try:
                 msg = protocol.parse(message.get("text"), conn.role)
                 if msg["type"] == protocol.PING:
@@ -468,6 +523,9 @@ class Hub:
         row = v_domain.take_answer(
             live=room.live, device=conn.device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id")
         )
+        # Only valid votes reach the database, so only they use up the device's budget.
+        if not self._allow_vote(conn.device, time.monotonic()):
+            raise protocol.ProtocolError("too_many_votes", "Sie haben sehr oft hintereinander abgestimmt. Bitte warten Sie ein paar Sekunden.")
         future = self.writer.submit(row)
         future.add_done_callback(lambda f: self._acked(conn, row, f))
 
@@ -492,6 +550,8 @@ class Hub:
         """
         room = await self.room(event_id)
         row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None)
+        if not self._allow_vote(device, time.monotonic()):
+            raise Conflict("too_many_votes", "Sie haben sehr oft hintereinander abgestimmt. Bitte warten Sie ein paar Sekunden.")
         await self.writer.submit(row)
         return row.choices
 
