@@ -1,0 +1,178 @@
+"""Nothing acknowledged is lost: the server is killed with SIGKILL in the middle of a vote burst and started again.
+
+Every vote a phone got an `ack` for is in the database; the phones reconnect, learn their own vote from the
+state, send again what was not acknowledged (with the same vote id, as attendee.js does), and no vote is
+counted twice. Runs the real server (uvicorn, websockets-sansio) on SQLite in a subprocess.
+"""
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from itsdangerous import Signer
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "crash-secret-" + "c" * 32
+PHONES = 120
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db: Path, port: int, log: Path) -> None:
+        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
+        self.port, self.log_path = port, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start:\n" + self.log_path.read_text()[-3000:])
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    db = tmp_path / "crash.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
+    out = subprocess.run([sys.executable, "-m", "app.cli", "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    srv = Server(db, _free_port(), tmp_path / "server.log")
+    srv.db = db
+    srv.code = re.search(r"/j/(\d+)", out).group(1)
+    srv.event_id = int(re.search(r"/moderator/events/(\d+)", out).group(1))
+    srv.start()
+    yield srv
+    if srv.proc and srv.proc.poll() is None:
+        os.killpg(srv.proc.pid, signal.SIGTERM)
+        srv.proc.wait(10)
+
+
+def _open_first_single_question(base: str, event_id: int) -> dict:
+    from app.demo import DEMO_PASSWORD, DEMO_USER
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf": token})
+        agenda = client.get(f"/api/events/{event_id}").json()["topics"]
+        question = next(q for t in agenda for q in t["questions"] if q["kind"] == "single")
+        client.post(f"/api/events/{event_id}/questions/{question['id']}/open").raise_for_status()
+        return question
+
+
+class Phone:
+    """One phone as attendee.js behaves: a pending vote with its own id until the ack, resent after reconnect."""
+
+    def __init__(self, url: str, option: int, question_id: int) -> None:
+        self.cookie = "saal_device=" + Signer(SECRET, salt="saalumfrage.device").sign(uuid.uuid4().hex).decode()
+        self.url = url
+        self.vote = {"type": "vote", "vote_id": uuid.uuid4().hex, "question_id": question_id, "choices": [option]}
+        self.acked = False
+        self.state_after_restart: dict | None = None
+
+    async def run_until_killed(self, go: asyncio.Event) -> None:
+        try:
+            async with connect(self.url, additional_headers={"Cookie": self.cookie}, open_timeout=20) as ws:
+                await ws.recv()  # the state
+                await go.wait()
+                await ws.send(json.dumps(self.vote))
+                async for raw in ws:
+                    msg = json.loads(raw)
+                    if msg["type"] == "ack" and msg["vote_id"] == self.vote["vote_id"]:
+                        self.acked = True
+        except Exception:
+            pass  # the server died under us
+
+    async def reconnect_and_resend(self) -> None:
+        async with connect(self.url, additional_headers={"Cookie": self.cookie}, open_timeout=20) as ws:
+            self.state_after_restart = json.loads(await ws.recv())
+            if not self.acked:
+                await ws.send(json.dumps(self.vote))  # the same vote id: harmless if it did get through
+                while True:
+                    msg = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                    if msg["type"] == "ack":
+                        self.acked = True
+                        return
+
+
+async def _burst_then_kill(server: Server, phones: list[Phone]) -> int:
+    go = asyncio.Event()
+    tasks = [asyncio.create_task(p.run_until_killed(go)) for p in phones]
+    await asyncio.sleep(1.5)  # every phone connected
+    go.set()
+    # Kill as soon as part of the burst is acknowledged: the rest is in flight, queued or not yet read.
+    deadline = time.monotonic() + 20
+    while sum(p.acked for p in phones) < PHONES // 4 and time.monotonic() < deadline:
+        await asyncio.sleep(0.002)
+    server.kill()
+    acked_before = sum(p.acked for p in phones)
+    await asyncio.gather(*tasks)
+    return acked_before
+
+
+def _stored(db: Path, question_id: int) -> dict[str, str]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT vote_id, choices FROM vote WHERE question_id = ?", (question_id,)).fetchall())
+
+
+def test_sigkill_during_a_vote_burst_loses_no_acknowledged_vote(server):
+    base = f"http://127.0.0.1:{server.port}"
+    question = _open_first_single_question(base, server.event_id)
+    options = [o["id"] for o in question["options"]]
+    url = f"ws://127.0.0.1:{server.port}/ws/j/{server.code}"
+    phones = [Phone(url, options[i % len(options)], question["id"]) for i in range(PHONES)]
+
+    acked_before = asyncio.run(_burst_then_kill(server, phones))
+    acked_ids = {p.vote["vote_id"] for p in phones if p.acked}
+    assert 0 < acked_before < PHONES, "the kill should land in the middle of the burst"
+    stored = _stored(server.db, question["id"])
+    missing = acked_ids - set(stored)
+    assert not missing, f"{len(missing)} acknowledged votes lost"
+
+    server.start()
+
+    async def everyone_back() -> None:
+        await asyncio.gather(*(p.reconnect_and_resend() for p in phones))
+
+    asyncio.run(everyone_back())
+    stored = _stored(server.db, question["id"])
+    assert all(p.acked for p in phones)
+    assert len(stored) == PHONES  # one vote per phone: the resends were not counted twice
+    assert set(stored) == {p.vote["vote_id"] for p in phones}
+    for p in phones:
+        assert stored[p.vote["vote_id"]] == json.dumps(p.vote["choices"], separators=(",", ":"))
+        # The state after the restart tells a phone whose vote got through what it voted.
+        state = p.state_after_restart
+        assert state["phase"] == "open" and state["question"]["id"] == question["id"]
+        if p.vote["vote_id"] in acked_ids:
+            assert state["my_vote"] == p.vote["choices"]
