@@ -107,6 +107,32 @@ def cmd_create_admin(args) -> int:
     return 0
 
 
+def cmd_retention(args) -> int:
+    """Delete single answers and device ids of old events; their aggregated results stay (DSGVO)."""
+    from app.db import new_session
+    from app.domain.retention import apply_retention, old_events
+    from app.main import migrate
+
+    migrate(settings.database_url)
+    days = args.days if args.days is not None else settings.retention_days
+    if days < 1:
+        print("Fehler: --days muss mindestens 1 sein.", file=sys.stderr)
+        return 2
+    with new_session() as session:
+        if args.dry_run:
+            events = old_events(session=session, days=days)
+            print(f"Älter als {days} Tage: {len(events)} Veranstaltung(en). Nichts gelöscht (--dry-run).")
+            for event in events:
+                print(f"  – {event.title} ({(event.date or event.created_at.date()).strftime('%d.%m.%Y')})")
+            return 0
+        report = apply_retention(session=session, days=days)
+    print(
+        f"Aufbewahrungsfrist {days} Tage: {report.answers_deleted} Einzelantworten mit ihren Gerätekennungen gelöscht "
+        f"({report.questions} Fragen in {report.events} Veranstaltungen); die Gesamtergebnisse bleiben erhalten."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="saalumfrage", description="Live-Saalumfragen für Bürgerbeteiligung")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(func=cmd_create_admin)
 
     sub.add_parser("migrate", help="Datenbank-Migrationen anwenden").set_defaults(func=cmd_migrate)
+
+    retention = sub.add_parser(
+        "retention", help="Einzelantworten alter Veranstaltungen löschen, Gesamtergebnisse behalten (DSGVO)"
+    )
+    retention.add_argument("--days", type=int, default=None, help="Frist in Tagen (Standard: RETENTION_DAYS, 90)")
+    retention.add_argument("--dry-run", action="store_true", help="nur zeigen, welche Veranstaltungen betroffen wären")
+    retention.set_defaults(func=cmd_retention)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Where the operator publishes its accessibility statement (docs/accessibility.md is a draft); linked on every page.
     accessibility_url: str = ""
     default_locale: str = "de"
+    # DSGVO: `saalumfrage retention` deletes single answers and device ids of events older than this many
+    # days (by the event's date, else when it was created); the aggregated results stay.
+    retention_days: int = 90
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -191,3 +191,17 @@ class Template(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResultArchive(SQLModel, table=True):
+    """A question round's aggregated result, kept when the retention command deletes the single answers."""
+
+    __table_args__ = (UniqueConstraint("question_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    round: int = 1
+    # The moderator's full result (see domain.results) minus anything that could single out a person:
+    # open-text answers only if approved (they were shown publicly), no review state.
+    results: str = Field(sa_column=Column(Text, nullable=False))
+    archived_at: datetime = Field(default_factory=utcnow)

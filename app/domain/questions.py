@@ -258,7 +258,10 @@ def delete_question(*, session: Session, question: Question) -> None:
     if event is not None and event.current_question_id == question.id:
         event.current_question_id = None
         session.add(event)
+    from app.models import ResultArchive
+
     session.exec(delete(Vote).where(col(Vote.question_id) == question.id))
+    session.exec(delete(ResultArchive).where(col(ResultArchive.question_id) == question.id))
     session.exec(delete(Option).where(col(Option.question_id) == question.id))
     session.delete(question)
     session.commit()

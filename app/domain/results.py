@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from app.domain.answers import term_key
 from app.domain.questions import hidden_terms_of
-from app.models import CHOICE_KINDS, Moderation, PhoneResults, Question, QuestionKind, Vote
+from app.models import CHOICE_KINDS, Moderation, PhoneResults, Question, QuestionKind, ResultArchive, Vote
 from app.domain.votes import tally as choice_tally
 
 TERMS_SHOWN = 60  # the projector's cloud and list: the most frequent terms
@@ -146,8 +146,24 @@ def _text(db, q: dict, round: int) -> dict:
 
 
 def compute(db: Session | Connection, question: dict, round: int | None = None, hidden_terms: str | None = None) -> dict:
-    """Full results (the moderator's view) of a question, given as question_public() describes it."""
+    """Full results (the moderator's view) of a question, given as question_public() describes it.
+
+    After the retention command deleted the single answers, the archived result stands in for them.
+    """
     round = question["round"] if round is None else round
+    results = _compute(db, question, round, hidden_terms)
+    if results["voters"] == 0 and question["status"] != "draft":
+        archived = db.execute(
+            select(ResultArchive.__table__.c.results).where(
+                ResultArchive.__table__.c.question_id == question["id"], ResultArchive.__table__.c.round == round
+            )
+        ).scalar()
+        if archived:
+            return {**json.loads(archived), "archived": True}
+    return results
+
+
+def _compute(db: Session | Connection, question: dict, round: int, hidden_terms: str | None) -> dict:
     kind = question["kind"]
     base = {"question_id": question["id"], "round": round, "kind": kind}
     if kind in CHOICE_KINDS:
