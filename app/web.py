@@ -277,7 +277,7 @@ PROJECTOR_JS_STRINGS: dict[str, str] = {
     "seconds_1": N_("1 Sekunde"),
     "seconds_n": N_("{n} Sekunden"),
     "round_n": N_("Runde {n}"),
-    "round_current": N_("jetzt"),
+    "round_current": N_("aktuell"),
     "round_started": N_("Runde {n} beginnt."),
     "rounds_compared": N_("Die Runden werden nebeneinander gezeigt."),
     "topic_not_asked": N_("Noch nicht gestellt"),

@@ -51,7 +51,10 @@ function renderTable(question, results) {
     if (shown) node.setAttribute("aria-hidden", "true");
     else node.removeAttribute("aria-hidden");
   }
-  if (!shown) return;
+  if (!shown) {
+    setText(el("p-table-caption"), captionText);
+    return;
+  }
   let caption = captionText;
   if (question.kind === "multiple") caption += " (" + strings.multi_note + ")";
   if (question.kind === "scale" && results.voters) {
@@ -143,6 +146,7 @@ let clock = null; // {server: ms, local: performance.now()}
 let countdownTimer = null;
 let countdownFor = null; // "question id/closes_at" the countdown runs for
 let countdownSaid = new Set();
+let timeUpSaid = false; // "Zeit abgelaufen" was said for the countdown that just ended
 
 function syncClock(msg) {
   if (typeof msg.now === "number") clock = { server: msg.now, local: performance.now() };
@@ -194,6 +198,7 @@ function tickCountdown() {
   }
   if (left === 0 && !countdownSaid.has(0)) {
     countdownSaid.add(0);
+    timeUpSaid = true;
     say(strings.time_up);
   }
   if (appearing) fitToScreen();
@@ -208,6 +213,7 @@ function updateCountdown() {
     countdownFor = key;
     countdownSaid = new Set();
     if (key) {
+      timeUpSaid = false;
       started = Math.max(0, Math.ceil((q.closes_at - serverNow()) / 1000));
       // The start is said with the time left; thresholds already reached are not said again.
       for (const at of COUNTDOWN_SAY_AT) if (started <= at) countdownSaid.add(at);
@@ -494,11 +500,14 @@ function onState(msg) {
     say(text);
   } else if (newRound) {
     spokenResults = "";
-    say(fmt(strings.round_started, { n: q.round }) + (msg.phase === "open" ? " " + strings.proj_open : ""));
+    say(fmt(strings.round_started, { n: q.round }) + (msg.phase === "open" ? " " + strings.proj_open + "." : ""));
   } else if (previous.phase !== msg.phase) {
-    // Closing says the whole result at once; opening again just says so.
+    // Closing says the whole result at once; opening again just says so. A countdown that ran out says so
+    // first, unless the page already said it.
+    const ranOut = msg.phase !== "open" && previous.question.closes_at && serverNow() >= previous.question.closes_at - 1500;
+    const prefix = ranOut && !timeUpSaid ? strings.time_up + ". " : "";
     if (msg.phase === "open") say(strings.proj_open);
-    else say(strings.proj_closed + ". " + (shown ? resultList(q, msg.results) : strings.proj_hidden));
+    else say(prefix + strings.proj_closed + ". " + (shown ? resultList(q, msg.results) : strings.proj_hidden));
   } else if (shown !== wasShown) {
     say(shown ? resultList(q, msg.results) : strings.proj_hidden);
   } else if (countdown && samePlace) {

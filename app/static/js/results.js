@@ -6,7 +6,7 @@
 //   renderResults(container, question, results, strings, options)
 //     options.mine      this phone's stored answer (see docs/protocol.md, "Stored answers")
 //     options.compact   a small card (topic roll-up, phone)
-//     options.barsId, options.votersId   ids for the choice kinds' bar list and voters line
+//     options.barsId, options.votersId   ids for the bar list (choice kinds, ranking, points) and the voters line
 //     options.listLimit how many word-cloud terms the visible list shows (the rest only to screen readers)
 //     options.cloudLimit, options.answersLimit   how many terms / open answers are drawn
 //   resultSummary(question, results, strings)   one sentence for an announcement
@@ -98,14 +98,16 @@ function viewOf(container, question, results, options) {
   return view;
 }
 
-// The part with this class, made (and appended) if it is not there yet. Parts are always asked for in the
-// same order, so a new view gets them in that order.
+// The part with this class, made if it is not there yet. Parts are asked for in the order they appear; one
+// made later (the wall after "no answers yet") still goes before the voters line, which always comes last.
 function part(parent, cls, make) {
-  let node = parent.querySelector(":scope > ." + cls.split(" ")[0]);
+  const name = cls.split(" ")[0];
+  let node = parent.querySelector(":scope > ." + name);
   if (!node) {
     node = make();
     node.classList.add(...cls.split(" "));
-    parent.append(node);
+    const last = name === "results-voters" ? null : parent.querySelector(":scope > .results-voters");
+    parent.insertBefore(node, last);
   }
   return node;
 }
@@ -245,7 +247,7 @@ function renderRanking(view, question, results, strings, options) {
       mine: myPlace ? t(strings, "mine_rank", { n: myPlace }) : false,
     };
   });
-  renderRows(part(view, "bars rank-bars", () => h("ol")), rows);
+  renderRows(part(view, "bars rank-bars", () => h("ol", { id: options.barsId || null })), rows);
   setText(part(view, "rank-note hint", () => h("p")), t(strings, "ranking_note", { n: question.options.length - 1 }));
   votersLine(view, votersText(results.voters, strings), options.votersId);
 }
@@ -264,7 +266,7 @@ function renderPoints(view, question, results, strings, options) {
       mine: mine && my ? t(strings, "mine_points", { n: num(my) }) : false,
     };
   });
-  renderRows(part(view, "bars points-bars", () => h("ol")), rows);
+  renderRows(part(view, "bars points-bars", () => h("ol", { id: options.barsId || null })), rows);
   setText(part(view, "points-note hint", () => h("p")), t(strings, "points_note"));
   votersLine(view, votersText(results.voters, strings), options.votersId);
 }
