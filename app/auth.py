@@ -1,6 +1,7 @@
 """Moderator accounts: argon2 password hashes, the login session, CSRF tokens."""
 
 import hmac
+import time
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -42,15 +43,57 @@ def create_user(*, session: Session, username: str, password: str, is_admin: boo
     return user
 
 
+class TooManyAttempts(Exception):
+    def __init__(self, wait_s: int) -> None:
+        self.wait_s = wait_s
+
+
+# Failed logins per account name, in this process: a few tries, then a pause that grows. Counted by the
+# name, never by IP address (a whole hall, or a whole county office, may share one address).
+LOGIN_FREE_TRIES = 5
+LOGIN_LOCK_S = 60
+_failures: dict[str, tuple[int, float]] = {}
+
+
+def _login_key(username: str) -> str:
+    return username.strip().casefold()[:80]
+
+
+def _check_rate(username: str, now: float) -> None:
+    count, until = _failures.get(_login_key(username), (0, 0.0))
+    if count >= LOGIN_FREE_TRIES and now < until:
+        raise TooManyAttempts(int(until - now) + 1)
+
+
+def _note_failure(username: str, now: float) -> None:
+    count, _until = _failures.get(_login_key(username), (0, 0.0))
+    count += 1
+    # After the free tries: 1 minute, then 2, 4 … at most an hour.
+    lock = LOGIN_LOCK_S * 2 ** max(0, count - LOGIN_FREE_TRIES) if count >= LOGIN_FREE_TRIES else 0
+    _failures[_login_key(username)] = (count, now + min(lock, 3600))
+    if len(_failures) > 10_000:  # a spray of made-up names must not fill the memory
+        for key, (_c, until) in list(_failures.items()):
+            if until < now:
+                del _failures[key]
+
+
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The account for this name and password; None if wrong. Raises TooManyAttempts after repeated failures."""
+    now = time.monotonic()
+    _check_rate(username, now)
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None:
         _hasher.hash(password)  # same work either way, so timing does not reveal names
+        _note_failure(username, now)
         return None
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
+        _note_failure(username, now)
         return None
+    if not user.is_active:
+        return None
+    _failures.pop(_login_key(username), None)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
@@ -69,7 +112,8 @@ def logout(request: Request) -> None:
 
 def _user_from_session(request: Request, session: Session) -> User | None:
     uid = request.session.get("uid") if "session" in request.scope else None
-    return session.get(User, uid) if isinstance(uid, int) else None
+    user = session.get(User, uid) if isinstance(uid, int) else None
+    return user if user is not None and user.is_active else None  # a switched-off account is logged out
 
 
 def require_page_user(request: Request, session: SessionDep) -> User:

@@ -77,6 +77,8 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=80, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     is_admin: bool = False
+    # An admin can switch an account off (it can no longer log in) without losing what it did.
+    is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -205,3 +207,27 @@ class ResultArchive(SQLModel, table=True):
     # open-text answers only if approved (they were shown publicly), no review state.
     results: str = Field(sa_column=Column(Text, nullable=False))
     archived_at: datetime = Field(default_factory=utcnow)
+
+
+class EventModerator(SQLModel, table=True):
+    """A co-moderator: besides the owner (Event.owner_id) and admins, who may see and drive an event."""
+
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to an event, and when: opened, closed, reset, deleted, approved … (never attendees' data)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    # The name as it was then, so the log stays readable if the account is renamed or switched off.
+    username: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    detail: str = Field(default="", max_length=300)
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -82,7 +82,11 @@ def login_submit(
     request: Request, session: SessionDep, username: Text = "", password: Text = "", next: Text = "/moderator", csrf: Text = ""
 ):
     auth.check_csrf(request, csrf)
-    user = auth.authenticate(session=session, username=username[:80], password=password[:200])
+    try:
+        user = auth.authenticate(session=session, username=username[:80], password=password[:200])
+    except auth.TooManyAttempts as exc:
+        error = _("Zu viele Fehlversuche für dieses Konto. Bitte warten Sie {n} Sekunden und versuchen Sie es dann noch einmal.", n=exc.wait_s)
+        return render(request, "login.html", status_code=429, next=_safe_next(next), username=username[:80], error=error)
     if user is None:
         error = _("Benutzername oder Passwort ist falsch.")
         return render(request, "login.html", status_code=401, next=_safe_next(next), username=username[:80], error=error)
