@@ -22,6 +22,16 @@ CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_login_limits():
+    """Failed logins are counted per process; each test starts with none."""
+    from app import auth
+
+    auth._failures.clear()
+    yield
+    auth._failures.clear()
+
+
 @pytest.fixture
 def engine(tmp_path):
     if TEST_DATABASE_URL:

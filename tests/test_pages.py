@@ -8,6 +8,7 @@ from app.domain import questions as q_domain
 from app.models import Event, Question, Topic, Vote
 from tests.conftest import csrf_of, login
 from tests.factories import option_ids, questions_of
+from tests import factories
 
 
 @pytest.mark.parametrize("path", ["/moderator", "/moderator/events/1", "/moderator/events/1/questions/new"])
@@ -275,3 +276,34 @@ def test_inline_stylesheet_of_phone_page_is_exactly_what_the_csp_admits(client, 
     policy = response.headers["content-security-policy"]
     assert f"'sha256-{digest}'" in policy
     assert "'unsafe-inline'" not in policy and response.text.count("<style>") == 1
+
+
+def test_login_attempts_are_limited_per_account_not_per_address(client, session, moderator):
+    from app import auth
+
+    factories.make_moderator(session, username="zweite", password="auch-geheim-1")
+    token = csrf_of(client.get("/login").text)
+    for _ in range(auth.LOGIN_FREE_TRIES):
+        r = client.post("/login", data={"username": moderator.username, "password": "falsch-falsch", "csrf": token})
+        assert r.status_code == 401
+    r = client.post("/login", data={"username": moderator.username, "password": "falsch-falsch", "csrf": token})
+    assert r.status_code == 429 and "Zu viele Fehlversuche" in r.text and "Sekunden" in r.text
+    # Even the right password waits now; another account from the same address is not affected.
+    r = client.post("/login", data={"username": moderator.username, "password": factories.PASSWORD, "csrf": token})
+    assert r.status_code == 429
+    r = client.post("/login", data={"username": "zweite", "password": "auch-geheim-1", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_switched_off_account_cannot_log_in_and_is_logged_out(client, session, moderator):
+    from tests.conftest import login
+
+    login(client)
+    assert client.get("/moderator", follow_redirects=False).status_code == 200
+    moderator.is_active = False
+    session.add(moderator)
+    session.commit()
+    assert client.get("/moderator", follow_redirects=False).status_code == 303  # back to the login page
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"username": moderator.username, "password": factories.PASSWORD, "csrf": token})
+    assert r.status_code == 401
