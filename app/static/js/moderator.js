@@ -151,20 +151,24 @@ async function send(form) {
 }
 
 // A form in the queue or the term list: post it with fetch; without script (or if fetch is missing) it
-// is an ordinary form post.
-function enhance(container, errorBox, onDone) {
+// is an ordinary form post. `hooks.before(item)` runs before sending, `hooks.done(item, action)` after (the
+// action as sent: a tally may have changed the form meanwhile).
+function enhance(container, errorBox, hooks) {
   container.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!window.fetch || !(form instanceof HTMLFormElement)) return;
     event.preventDefault();
     const item = form.closest("li");
+    const action = form.action.split("/").pop();
     if (item) item.classList.add("busy");
     errorBox.hidden = true;
+    if (hooks.before) hooks.before(item);
     try {
       const data = await send(form);
-      onDone(form, item);
+      hooks.done(item, action);
       if (data.message) announce(data.message);
     } catch (err) {
+      if (hooks.failed) hooks.failed(item);
       showError(errorBox, err.message === "Failed to fetch" ? strings.mod_offline : err.message);
       if (item) item.classList.remove("busy");
     }
@@ -189,7 +193,9 @@ function short(text) {
 
 const GROUPS = ["pending", "approved", "rejected"];
 const STATUS_TEXT = { pending: "mod_status_pending", approved: "mod_status_approved", rejected: "mod_status_rejected" };
-let focusAfter = null; // {id} of the answer whose first button gets focus after the next render
+// After a review: {acted, from, next}; once answer `acted` has left status `from`, the first button of answer
+// `next` (or the queue's heading) gets the focus, so a keyboard user carries on where they were.
+let focusAfter = null;
 let pendingSeen = null;
 let pendingTimer = null;
 
@@ -197,7 +203,7 @@ function queueItem(answer) {
   const id = String(answer.id);
   let li = el("answer-" + id);
   const key = answer.status + "|" + (answer.flagged ? 1 : 0) + "|" + answer.text;
-  if (li && li.dataset.key === key && !li.classList.contains("busy")) return li;
+  if (li && li.dataset.key === key) return li;
   const meta = h("p", { class: "answer-meta" }, h("span", { class: "status-pill " + answer.status, text: strings[STATUS_TEXT[answer.status]] }));
   if (answer.flagged) {
     meta.append(" ", h("span", { class: "flag" }, h("span", { class: "icon", "aria-hidden": "true", text: "⚠" }), " " + strings.mod_flagged));
@@ -240,12 +246,13 @@ function renderQueue() {
   for (const li of queue.querySelectorAll("li.queue-item")) {
     if (!answers.some((a) => String(a.id) === li.dataset.answerId)) li.remove();
   }
-  if (focusAfter !== null) {
-    const target = focusAfter.id && el("answer-" + focusAfter.id);
+  const acted = focusAfter && answers.find((a) => String(a.id) === focusAfter.acted);
+  if (focusAfter && (!acted || acted.status !== focusAfter.from)) {
+    const target = focusAfter.next && el("answer-" + focusAfter.next);
     const button = target && target.querySelector("button");
     (button || el("queue-title")).focus();
     focusAfter = null;
-  } else if (hadFocus && !document.body.contains(hadFocus)) {
+  } else if (!focusAfter && hadFocus && !document.body.contains(hadFocus)) {
     el("queue-title").focus();
   }
   announcePending(groups.pending.length);
@@ -266,18 +273,23 @@ function announcePending(n) {
   }, 2000);
 }
 
-function afterReview(form, item) {
-  // Focus goes to the next answer of the same list (or the one before), so a keyboard user carries on.
-  const next = item.nextElementSibling || item.previousElementSibling;
-  focusAfter = { id: next ? next.dataset.answerId : null };
-  const action = form.action.split("/").pop();
-  const status = { approve: "approved", reject: "rejected", requeue: "pending" }[action];
-  const id = Number(item.dataset.answerId);
-  const answer = (results.answers || []).find((a) => a.id === id);
-  if (answer && status) answer.status = status; // at once; the tally that follows says the same
-  item.classList.remove("busy");
-  renderQueue();
-}
+const REVIEWED = { approve: "approved", reject: "rejected", requeue: "pending" };
+
+const review = {
+  before(item) {
+    const next = item.nextElementSibling || item.previousElementSibling;
+    focusAfter = { acted: item.dataset.answerId, from: item.dataset.status, next: next ? next.dataset.answerId : null };
+  },
+  done(item, action) {
+    const status = REVIEWED[action];
+    const answer = (results.answers || []).find((a) => String(a.id) === item.dataset.answerId);
+    if (answer && status) answer.status = status; // at once; the tally that follows says the same
+    renderQueue();
+  },
+  failed() {
+    focusAfter = null;
+  },
+};
 
 // ---- word-cloud terms ----
 
@@ -344,13 +356,13 @@ function renderTerms() {
   el("terms-summary").textContent = fmt(strings.mod_terms_summary, { n: terms.length, hidden: terms.filter((t) => t.hidden).length });
 }
 
-function afterTerm(form, item) {
-  const hide = form.action.endsWith("/hide-term");
-  const key = item.dataset.key;
-  const term = (results.terms || []).find((t) => t.key === key);
-  if (term) term.hidden = hide;
-  renderTerms();
-}
+const termReview = {
+  done(item, action) {
+    const term = (results.terms || []).find((t) => t.key === item.dataset.key);
+    if (term) term.hidden = action === "hide-term";
+    renderTerms();
+  },
+};
 
 // ---- the socket ----
 
@@ -371,8 +383,8 @@ function onState(msg) {
   if (msg.results) updateResults(msg.results);
 }
 
-if (el("queue")) enhance(el("queue"), el("queue-error"), afterReview);
-if (el("terms")) enhance(el("terms"), el("terms-error"), afterTerm);
+if (el("queue")) enhance(el("queue"), el("queue-error"), review);
+if (el("terms")) enhance(el("terms"), el("terms-error"), termReview);
 startClock();
 fillServerBars(document);
 if (question && results && el("live-results")) renderResults(el("live-results"), question, results, strings, RESULT_OPTIONS);
