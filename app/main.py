@@ -141,6 +141,19 @@ def create_app() -> FastAPI:
     app.include_router(projector.router)
     app.include_router(api.router)
 
+    def openapi_schema():
+        """FastAPI's schema, with its default validation-error shape replaced by the one the app answers with."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            schemas = schema.get("components", {}).get("schemas", {})
+            if "Problem" in schemas:
+                schemas["HTTPValidationError"] = schemas["Problem"]
+                schemas.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi_schema
+
     @app.get("/healthz", tags=["Betrieb"])
     def healthz():
         """The process is alive (for a load balancer's liveness check)."""

@@ -17,7 +17,20 @@ from app.domain.errors import NotFound
 from app.domain.snapshot import snapshot
 from app.models import EventPublic
 
-router = APIRouter(prefix="/api", tags=["Moderation"])
+class Problem(BaseModel):
+    """Every refused API call: a sentence for people (German first), a stable code for programs."""
+
+    detail: str
+    code: str | None = None
+    errors: list[dict[str, str]] | None = Field(default=None, description="for invalid input: field and problem")
+
+
+_problem = {"model": Problem}
+router = APIRouter(
+    prefix="/api",
+    tags=["Moderation"],
+    responses={400: _problem, 401: _problem, 403: _problem, 404: _problem, 409: _problem, 422: _problem},
+)
 
 
 class EventIn(BaseModel):
