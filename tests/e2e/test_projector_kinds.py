@@ -565,8 +565,14 @@ def test_topic_view_shows_every_question_of_the_topic_live(new_context, make_eve
     screenshot(page, "projector-topic", docs=True)
 
     expect_reflow(page)
+    # The join screen while a question is open tells late-comers what they can still answer.
+    projector_mode(event, "join")
+    expect(page.locator("#join-screen")).to_be_visible()
+    expect(page.locator("#join-live")).to_have_text(f"Gerade läuft: {cloud['text']}")
+    assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight"), "the join screen does not fit"
     projector_mode(event, "question")
     expect_question(page, cloud)
+    expect(page.locator("#join-live")).to_be_hidden()
 
 
 # ---- countdown --------------------------------------------------------------------------------------

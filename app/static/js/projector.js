@@ -239,9 +239,9 @@ function overflowing() {
   return document.documentElement.scrollHeight > window.innerHeight + 1;
 }
 
-// The largest --fit in [lowest, highest] (in steps of 0.05) at which nothing overflows; lowest if none.
-function shrink(screen, lowest, highest = 1) {
-  const set = (fit) => screen.style.setProperty("--fit", fit.toFixed(2));
+// The largest `name` (--fit) in [lowest, highest] (in steps of 0.05) at which nothing overflows; lowest if none.
+function shrink(screen, lowest, highest = 1, name = "--fit") {
+  const set = (fit) => screen.style.setProperty(name, fit.toFixed(2));
   set(highest);
   if (!overflowing()) return;
   let lo = Math.round(lowest * 20);
@@ -256,7 +256,11 @@ function shrink(screen, lowest, highest = 1) {
 }
 
 let fitting = false;
-function fitToScreen() {
+let fullFitAt = -Infinity;
+let fullFitTimer = null;
+// `full`: also try all items again (they may fit now); done at most every 2 s while tallies stream in, as it
+// takes several layouts.
+function fitToScreen(full = false) {
   if (fitting) return;
   fitting = true;
   try {
@@ -270,12 +274,38 @@ function fitToScreen() {
         shrink(screen, 0.6, screen.id === "topic-screen" ? 1.5 : 1);
         continue;
       }
-      if (itemLimit !== MAX_ITEMS || listLimit !== MAX_LISTED) {
+      const again = full || performance.now() - fullFitAt > 2000;
+      if (again) fullFitAt = performance.now();
+      else if (!fullFitTimer) {
+        fullFitTimer = setTimeout(() => {
+          fullFitTimer = null;
+          fitToScreen(true);
+        }, 2000 - (performance.now() - fullFitAt));
+      }
+      if (again && (itemLimit !== MAX_ITEMS || listLimit !== MAX_LISTED)) {
         itemLimit = MAX_ITEMS;
         listLimit = MAX_LISTED;
         showResults(current.question, current.results, current.rounds);
       }
+      const box = el("p-results");
+      if (again) box.style.removeProperty("--cloud");
+      box.style.removeProperty("--wall");
       shrink(screen, 0.75);
+      // A big cloud gets smaller as a whole (to half its size) before rare terms are left out.
+      if (overflowing() && kind === "wordcloud") shrink(box, 0.5, Number(box.style.getPropertyValue("--cloud") || 1), "--cloud");
+      if (overflowing() && kind === "text") {
+        // As many of the newest answers as fit (at least three).
+        let lo = 3;
+        let hi = Math.min(itemLimit, MAX_ITEMS) - 1;
+        while (lo < hi) {
+          itemLimit = Math.ceil((lo + hi) / 2);
+          showResults(current.question, current.results, current.rounds);
+          if (overflowing()) hi = itemLimit - 1;
+          else lo = itemLimit;
+        }
+        itemLimit = lo;
+        showResults(current.question, current.results, current.rounds);
+      }
       while (overflowing() && (itemLimit > 3 || listLimit > 3)) {
         // Whichever is taller gives way: the list beside the cloud, or the cloud (or the wall) itself.
         const list = screen.querySelector("#p-results .term-box");
@@ -286,12 +316,14 @@ function fitToScreen() {
         showResults(current.question, current.results, current.rounds);
       }
       shrink(screen, 0.75); // with fewer items the text may be larger again
+      // A few answers: larger cards, read from the back of the hall.
+      if (kind === "text" && !screen.style.getPropertyValue("--fit").startsWith("0")) shrink(box, 1, 1.6, "--wall");
     }
   } finally {
     fitting = false;
   }
 }
-window.addEventListener("resize", () => fitToScreen());
+window.addEventListener("resize", () => fitToScreen(true));
 
 // ---- the question screen ----
 
@@ -487,7 +519,7 @@ function onState(msg) {
   }
   showResults(q, msg.results, msg.rounds);
   const countdown = updateCountdown();
-  fitToScreen();
+  fitToScreen(newQuestion || newRound);
 
   const shown = isShown(msg.results);
   const wasShown = Boolean(previous && isShown(previous.results));

@@ -271,10 +271,11 @@ function renderPoints(view, question, results, strings, options) {
   votersLine(view, votersText(results.voters, strings), options.votersId);
 }
 
-// Six sizes, spread linearly between the rarest and the most frequent term drawn.
-function sizeStep(n, low, top) {
-  if (top <= low) return 4;
-  return 1 + Math.round((5 * (n - low)) / (top - low));
+// Six sizes, linear from one mention (smallest) to the most frequent term (largest); while every term has
+// been named once, all are middle-sized.
+function sizeStep(n, top) {
+  if (top <= 1) return 3;
+  return 1 + Math.round((5 * (n - 1)) / (top - 1));
 }
 
 function renderWordcloud(view, question, results, strings, options) {
@@ -290,7 +291,6 @@ function renderWordcloud(view, question, results, strings, options) {
   const cloud = part(box, "cloud", () => h("p", { "aria-hidden": "true" }));
   const drawn = terms.slice(0, cloudLimit);
   const top = drawn.length ? drawn[0].n : 1;
-  const low = drawn.length ? drawn[drawn.length - 1].n : 1;
   drawn.sort((a, b) => hash(a.key) - hash(b.key) || (a.key < b.key ? -1 : 1));
   const words = new Map([...cloud.children].map((span) => [span.dataset.key, span]));
   drawn.forEach((term, index) => {
@@ -298,7 +298,7 @@ function renderWordcloud(view, question, results, strings, options) {
     if (!span) span = h("span", { class: "term", "data-key": term.key });
     words.delete(term.key);
     if (cloud.children[index] !== span) cloud.insertBefore(span, cloud.children[index] || null);
-    span.className = "term s" + sizeStep(term.n, low, top) + " c" + (hash(term.key) % 4) + (mineKeys.has(term.key) ? " mine" : "");
+    span.className = "term s" + sizeStep(term.n, top) + " c" + (hash(term.key) % 4) + (mineKeys.has(term.key) ? " mine" : "");
     setText(span, term.label);
   });
   for (const span of words.values()) span.remove();
