@@ -234,6 +234,10 @@ class Hub:
         """
         await self.bus.publish(CHANNEL, {"kind": "state", "event_id": event_id, "state": state})
 
+    async def revoke_projectors(self, event_id: int) -> None:
+        """The projector link was renewed: every instance closes the projectors still on the old one."""
+        await self.bus.publish(CHANNEL, {"kind": "revoke", "event_id": event_id})
+
     async def results_changed(self, event_id: int, question_id: int) -> None:
         """A moderator changed what a result contains (a hidden term, an approved answer): recompute it."""
         await self.bus.publish(CHANNEL, {"kind": "votes", "event_id": event_id, "question_ids": [question_id]})
@@ -271,6 +275,11 @@ class Hub:
         if message.get("kind") == "presence":
             if message.get("instance") != self.bus.instance and isinstance(message.get("count"), int):
                 room.remote[message["instance"]] = (message["count"], time.monotonic())
+            return
+        if message.get("kind") == "revoke":
+            for conn in list(room.projectors):
+                conn.push(protocol.error("unknown_projector", translate("Dieser Beamer-Link ist ungültig.", conn.locale)))
+                conn.close(4404)  # the page stops retrying and says the link is no longer valid
             return
         if message.get("kind") == "state":
             state = message.get("state")

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import auth
 from app.db import SessionDep
+from app.domain import access
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
@@ -90,11 +91,17 @@ def _question_out(session, question) -> dict:
     return q_domain.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
 
 
-async def _drive(request: Request, session, event_id: int, change) -> dict:
-    """Run a change to the event in a worker thread, then publish and return the new state."""
+def _event(session, user, event_id: int):
+    """The event, if this moderator may drive it (owner, co-moderator, admin): else 404 or 403."""
+    return access.event_for(session=session, user=user, event_id=event_id)
+
+
+async def _drive(request: Request, session, user, event_id: int, change, action: str, detail=lambda: "") -> dict:
+    """Run a change to the event in a worker thread, log it, then publish and return the new state."""
 
     def work() -> dict:
-        change(e_domain.get_event(session=session, event_id=event_id))
+        change(_event(session, user, event_id))
+        access.record(session=session, event_id=event_id, user=user, action=action, detail=detail())
         return snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
 
     state = await run_in_threadpool(work)
@@ -104,18 +111,21 @@ async def _drive(request: Request, session, event_id: int, change) -> dict:
 
 @router.get("/events", response_model=list[EventPublic])
 def list_events(user: auth.ApiUser, session: SessionDep):
-    return e_domain.list_events(session=session)
+    """The events this moderator may drive (an admin: all)."""
+    return access.visible_events(session=session, user=user)
 
 
 @router.post("/events", response_model=EventPublic, status_code=201)
 def create_event(body: EventIn, user: auth.ApiUser, session: SessionDep):
-    return e_domain.create_event(session=session, owner_id=user.id, title=body.title, place=body.place, date=body.date)
+    event = e_domain.create_event(session=session, owner_id=user.id, title=body.title, place=body.place, date=body.date)
+    access.record(session=session, event_id=event.id, user=user, action="create-event", detail=event.title)
+    return event
 
 
 @router.get("/events/{event_id}")
 def get_event(event_id: int, user: auth.ApiUser, session: SessionDep):
     """The event with its agenda and the current state as the moderator sees it."""
-    event = e_domain.get_event(session=session, event_id=event_id)
+    event = _event(session, user, event_id)
     return {
         "event": EventPublic.model_validate(event, from_attributes=True).model_dump(mode="json"),
         "topics": [
@@ -129,8 +139,9 @@ def get_event(event_id: int, user: auth.ApiUser, session: SessionDep):
 @router.post("/events/{event_id}/topics", status_code=201)
 async def add_topic(request: Request, event_id: int, body: TopicIn, user: auth.ApiUser, session: SessionDep):
     def work():
-        e_domain.get_event(session=session, event_id=event_id)
+        _event(session, user, event_id)
         topic = e_domain.add_topic(session=session, event_id=event_id, title=body.title)
+        access.record(session=session, event_id=event_id, user=user, action="add-topic", detail=topic.title)
         return {"id": topic.id, "title": topic.title, "position": topic.position}
 
     return await run_in_threadpool(work)
@@ -139,8 +150,10 @@ async def add_topic(request: Request, event_id: int, body: TopicIn, user: auth.A
 @router.post("/events/{event_id}/topics/{topic_id}/questions", status_code=201)
 async def add_question(request: Request, event_id: int, topic_id: int, body: QuestionIn, user: auth.ApiUser, session: SessionDep):
     def work():
+        _event(session, user, event_id)
         topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
         question = q_domain.create_question(session=session, topic=topic, **body.model_dump())
+        access.record(session=session, event_id=event_id, user=user, action="add-question", detail=question.text)
         return _question_out(session, question)
 
     return await run_in_threadpool(work)
@@ -158,25 +171,47 @@ async def question_action(
     if run is None:
         raise NotFound("unknown_action", "Unbekannte Aktion.")
     params = (body or ActionIn()).model_dump(exclude_none=True)
-    return await _drive(
-        request, session, event_id,
-        lambda _event: run(session, q_domain.get_question(session=session, question_id=question_id, event_id=event_id), params),
-    )
+    text = []
+
+    def change(_e):
+        question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
+        text.append(question.text)
+        run(session, question, params)
+
+    detail = lambda: " · ".join([*text, *(f"{k}={v}" for k, v in params.items())])  # noqa: E731
+    return await _drive(request, session, user, event_id, change, action, detail)
 
 
 @router.post("/events/{event_id}/projector")
 async def projector_mode(request: Request, event_id: int, body: ProjectorIn, user: auth.ApiUser, session: SessionDep):
     """What the projector shows: the current question, a topic roll-up (topic_id) or the join screen."""
     return await _drive(
-        request, session, event_id, lambda event: q_domain.set_projector(session=session, event=event, mode=body.mode, topic_id=body.topic_id)
+        request, session, user, event_id,
+        lambda event: q_domain.set_projector(session=session, event=event, mode=body.mode, topic_id=body.topic_id),
+        "projector", lambda: body.mode,
     )
+
+
+@router.post("/events/{event_id}/projector-link")
+async def renew_projector_link(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
+    """Revoke the projector link: a new token replaces it, projectors on the old one are disconnected."""
+
+    def work():
+        event = access.renew_projector_token(session=session, event=_event(session, user, event_id))
+        access.record(session=session, event_id=event_id, user=user, action="renew-projector-link")
+        return event.projector_token
+
+    token = await run_in_threadpool(work)
+    await request.app.state.hub.revoke_projectors(event_id)
+    return {"projector_token": token}
 
 
 @router.post("/events/{event_id}/template", status_code=201)
 def save_template(event_id: int, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
     """Save the event's topics and questions as a template of its series."""
-    event = e_domain.get_event(session=session, event_id=event_id)
+    event = _event(session, user, event_id)
     template = t_domain.save_template(session=session, event=event, title=body.title, owner_id=user.id)
+    access.record(session=session, event_id=event.id, user=user, action="save-template", detail=template.title)
     return {"id": template.id, "title": template.title, "series_id": template.series_id, **t_domain.template_summary(template)}
 
 
@@ -184,25 +219,41 @@ def save_template(event_id: int, body: TemplateIn, user: auth.ApiUser, session: 
 def event_from_template(body: FromTemplateIn, user: auth.ApiUser, session: SessionDep):
     """A new event of the template's series, with its topics and linked questions."""
     template = t_domain.get_template(session=session, template_id=body.template_id)
-    return t_domain.event_from_template(
+    event = t_domain.event_from_template(
         session=session, template=template, owner_id=user.id, title=body.title, place=body.place, date=body.date
     )
+    access.record(session=session, event_id=event.id, user=user, action="create-event", detail=f"{event.title} ← {template.title}")
+    return event
 
 
 @router.post("/events/{event_id}/duplicate", response_model=EventPublic, status_code=201)
 def duplicate_event(event_id: int, user: auth.ApiUser, session: SessionDep, body: TemplateIn | None = Body(default=None)):
     """A copy of the event's agenda without votes, in the same series (same question keys)."""
-    event = e_domain.get_event(session=session, event_id=event_id)
-    return t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=body.title if body else None)
+    event = _event(session, user, event_id)
+    copy = t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=body.title if body else None)
+    access.record(session=session, event_id=copy.id, user=user, action="create-event", detail=f"{copy.title} ← {event.title}")
+    return copy
 
 
 @router.post("/events/{event_id}/next")
 async def next_question(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
     """Close the current question and open the next one in agenda order (at the end: the join screen)."""
-    return await _drive(request, session, event_id, lambda event: q_domain.next_question(session=session, event=event))
+    return await _drive(request, session, user, event_id, lambda event: q_domain.next_question(session=session, event=event), "next")
 
 
 @router.post("/events/{event_id}/join-screen")
 async def join_screen(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
     """Close whatever is open; projector and phones show the join code."""
-    return await _drive(request, session, event_id, lambda event: q_domain.show_join_screen(session=session, event=event))
+    return await _drive(
+        request, session, user, event_id, lambda event: q_domain.show_join_screen(session=session, event=event), "join-screen"
+    )
+
+
+@router.get("/events/{event_id}/audit")
+def audit_log(event_id: int, user: auth.ApiUser, session: SessionDep):
+    """Who did what to the event, newest first."""
+    _event(session, user, event_id)
+    return [
+        {"at": e.at.isoformat(), "user": e.username, "action": e.action, "detail": e.detail}
+        for e in access.audit_log(session=session, event_id=event_id)
+    ]
