@@ -524,3 +524,38 @@ def test_results_on_the_phone_live_and_after_closing(new_context, devices, make_
     a.page.reload()
     expect(a.page.locator("#results .results-view")).to_have_attribute("data-kind", "scale")
     expect(a.page.locator("#voters")).to_have_text("2 Personen haben abgestimmt.")
+
+
+LONG_KINDS = [
+    {"text": "Würden Sie die Bürgerbeteiligungsmöglichkeiten beim Kreisentwicklungskonzept wieder nutzen?", "kind": "yesno"},
+    {"text": "Wie zufrieden sind Sie mit der Breitbandausbauförderung?", "kind": "scale", "scale_min": 0, "scale_max": 10,
+     "scale_label_min": "überhaupt nicht zufriedenstellend", "scale_label_max": "außerordentlich zufriedenstellend"},
+    {"text": "Welche Begriffe verbinden Sie mit Daseinsvorsorgeeinrichtungen?", "kind": "wordcloud", "max_choices": 3},
+    {"text": "Was erwarten Sie von der Kreisentwicklungskonzeptfortschreibung?", "kind": "text"},
+    {"text": "Ordnen Sie die Infrastrukturmaßnahmen nach ihrer Dringlichkeit.", "kind": "ranking",
+     "options": ["Straßenunterhaltungsmaßnahmen", "Breitbandausbauförderung", "Schülerbeförderungsverbesserung",
+                 "Hochwasserschutzmaßnahmen", "Ärztliche Versorgung", "Barrierefreiheitsverbesserungen",
+                 "Radwegenetzerweiterung", "Kindertagesstättenplätze"]},
+    {"text": "Verteilen Sie 100 Punkte auf die Förderschwerpunkte.", "kind": "points",
+     "options": ["Energieeffizienzmaßnahmen", "Nahversorgungsstrukturen", "Gemeinschaftseinrichtungen",
+                 "Denkmalschutzförderung"]},
+]
+
+
+def test_every_kind_reflows_at_320_px(new_context, make_event, screenshot):
+    """Long German words in every kind's fields wrap at 320 CSS pixels: nothing scrolls sideways, nothing is cut off."""
+    from tests.e2e.test_reflow import LAYOUT_PROBLEMS, VIEWPORTS
+
+    own = make_event("Umbruch aller Fragetypen", {"Infrastruktur": LONG_KINDS})
+    context = new_context("reflow kinds 320px", **VIEWPORTS["320px"])
+    phone = Phone("320px", context, context.new_page())
+    phone.join(own.links.join_url)
+    problems = []
+    for question in own.questions:
+        own.act(question, "open")
+        expect(phone.page.locator("#vote-form legend")).to_have_text(question["text"])
+        expect(phone.page.locator("#vote-form[data-bound]")).to_have_count(1)
+        found = phone.page.evaluate(LAYOUT_PROBLEMS, 320)
+        problems += [f"{question['kind']}: {p}" for p in found]
+        screenshot(phone.page, f"reflow-320px-phone-{question['kind']}")
+    assert not problems, "\n".join(problems)

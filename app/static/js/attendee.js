@@ -456,6 +456,7 @@ function bindForm() {
   if (!q || String(q.id) !== form.dataset.questionId) return;
   const kind = kindOf(q);
   if (kind.enhance) kind.enhance(form, q);
+  form.classList.add("enhanced");
   form.addEventListener("input", () => {
     // A message about the answer goes once the answer changes.
     const status = document.getElementById("status");
