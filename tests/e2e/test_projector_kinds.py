@@ -606,7 +606,7 @@ def test_countdown_closes_the_question_whatever_the_projector_clock(new_context,
     no_page_errors(page)
 
 
-def test_countdown_from_a_time_limit_is_big_and_urgent_at_the_end(new_context, make_event, screenshot):
+def test_countdown_from_a_time_limit_is_big_and_urgent_at_the_end(new_context, make_event, audit, screenshot):
     event = make_event("Zeitlimit auf dem Beamer", {"Format": [Q_SINGLE | {"time_limit_s": 12}]})
     (q,) = event.questions
     page = open_projector(new_context, event)
@@ -618,6 +618,7 @@ def test_countdown_from_a_time_limit_is_big_and_urgent_at_the_end(new_context, m
     height = box.bounding_box()["height"]
     assert height >= 100, f"the countdown is {height}px high: too small for the back of the hall"
     screenshot(page, "projector-countdown", docs=True)
+    audit("projector-countdown", page)
     expect(box).to_have_attribute("data-urgent", "true", timeout=6_000)
     expect(page.locator("#p-phase")).to_have_text("Abstimmung beendet", timeout=12_000)
     no_page_errors(page)
@@ -626,7 +627,7 @@ def test_countdown_from_a_time_limit_is_big_and_urgent_at_the_end(new_context, m
 # ---- rounds -----------------------------------------------------------------------------------------
 
 
-def test_rounds_side_by_side(new_context, make_event, voters, screenshot):
+def test_rounds_side_by_side(new_context, make_event, voters, audit, screenshot):
     event = make_event("Runden auf dem Beamer", {"Format": [Q_SINGLE]})
     (q,) = event.questions
     labels = Q_SINGLE["options"]
@@ -662,6 +663,7 @@ def test_rounds_side_by_side(new_context, make_event, voters, screenshot):
     assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 2, (left, right)
     assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
     expect(page.locator("#announce")).to_have_text("Die Runden werden nebeneinander gezeigt.")
+    audit("projector-rounds", page)
     no_page_errors(page)
     screenshot(page, "projector-rounds", docs=True)
 
