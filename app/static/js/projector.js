@@ -36,7 +36,8 @@ function setPhones(n) {
 
 // A tally carries the result plus its envelope; the result is the rest.
 function resultOf(msg) {
-  const { type, connected, now, ...results } = msg; // eslint-disable-line no-unused-vars
+  const results = { ...msg };
+  for (const key of ["type", "connected", "now"]) delete results[key];
   return results;
 }
 
@@ -148,8 +149,12 @@ let countdownFor = null; // "question id/closes_at" the countdown runs for
 let countdownSaid = new Set();
 let timeUpSaid = false; // "Zeit abgelaufen" was said for the countdown that just ended
 
+// A state is stamped when it is sent; a tally may be an older one handed to a new connection, so it only moves
+// the clock forward.
 function syncClock(msg) {
-  if (typeof msg.now === "number") clock = { server: msg.now, local: performance.now() };
+  if (typeof msg.now !== "number") return;
+  const local = performance.now();
+  if (msg.type === "state" || !clock || msg.now > clock.server + (local - clock.local)) clock = { server: msg.now, local };
 }
 
 function serverNow() {
