@@ -376,6 +376,7 @@ def test_plain_form_ranking_and_points_keep_what_was_typed(new_context, devices,
     expect(place["Pünktlichkeit"]).to_have_value("2")
     expect(place["Häufiger Takt"]).to_have_value("2")
     expect(place["Günstiger Preis"]).to_have_value("3")
+    expect(page.locator("#vote-error")).to_be_focused()  # the page opens at the message
     screenshot(page, "nojs-ranking-duplicate")
     place["Häufiger Takt"].select_option("1")
     page.get_by_role("button", name="Abstimmen").click()

@@ -316,7 +316,7 @@ function renderOpen(q) {
   const form = h(
     "form",
     {
-      method: "post", action: "/j/" + code + "/vote#vote-error", id: "vote-form", class: "vote-form kind-" + q.kind,
+      method: "post", action: "/j/" + code + "/vote", id: "vote-form", class: "vote-form kind-" + q.kind,
       "data-question-id": String(q.id), "data-kind": q.kind, noValidate: true,
     },
     h("input", { type: "hidden", name: "question_id", value: String(q.id) }),
