@@ -310,8 +310,14 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
 }
 
 
-def js_strings() -> dict[str, str]:
-    texts = {**JS_STRINGS, **RESULTS_JS_STRINGS, **PHONE_JS_STRINGS, **PROJECTOR_JS_STRINGS, **MODERATOR_JS_STRINGS}
+PAGE_JS_STRINGS = {"attendee": PHONE_JS_STRINGS, "projector": PROJECTOR_JS_STRINGS, "moderator": MODERATOR_JS_STRINGS}
+
+
+def js_strings(page: str | None = None) -> dict[str, str]:
+    """The texts a page's script shows; a page gets only its own (the phone page is kept small)."""
+    own = PAGE_JS_STRINGS.get(page) if page else None
+    extra = own if own is not None else {**PHONE_JS_STRINGS, **PROJECTOR_JS_STRINGS, **MODERATOR_JS_STRINGS}
+    texts = {**JS_STRINGS, **RESULTS_JS_STRINGS, **extra}
     return {key: _(text) for key, text in texts.items()}
 
 

@@ -49,7 +49,7 @@ class Connection:
     """
 
     __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send", "_write_frame",
-                 "last_seen", "tokens", "refused")
+                 "last_seen", "tokens", "refused", "close_after_drain")
 
     def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str) -> None:
         self.ws = ws
@@ -65,6 +65,7 @@ class Connection:
         self.last_seen = time.monotonic()
         self.tokens = float(MESSAGES_BURST)
         self.refused = 0
+        self.close_after_drain: int | None = None
 
     def allow_message(self, now: float) -> bool:
         """Token bucket per socket: a burst, then a steady rate. Also notes that the socket is alive."""
@@ -115,9 +116,15 @@ class Connection:
         finally:
             self.backlog = None
             self.drainer = None
+            if self.close_after_drain is not None:
+                asyncio.ensure_future(_close_quietly(self.ws, self.close_after_drain))
 
-    def close(self, code: int = 1000) -> None:
+    def close(self, code: int = 1000, *, drain: bool = False) -> None:
+        """Close the socket; with `drain`, only after what is already queued went out (a last message)."""
         self.closed = True
+        if drain and self.drainer is not None and not self.drainer.done():
+            self.close_after_drain = code
+            return
         if self.drainer is not None:
             self.drainer.cancel()
         asyncio.ensure_future(_close_quietly(self.ws, code))
@@ -279,7 +286,7 @@ class Hub:
         if message.get("kind") == "revoke":
             for conn in list(room.projectors):
                 conn.push(protocol.error("unknown_projector", translate("Dieser Beamer-Link ist ungültig.", conn.locale)))
-                conn.close(4404)  # the page stops retrying and says the link is no longer valid
+                conn.close(4404, drain=True)  # the page stops retrying and says the link is no longer valid
             return
         if message.get("kind") == "state":
             state = message.get("state")
@@ -337,17 +344,18 @@ class Hub:
             event = session.get(Event, event_id)
             return None if event is None else snapshot(session=session, event=event)
 
-    def _tally_texts(self, room: Room) -> dict[str, str]:
+    def _tally_texts(self, room: Room, roles=("moderator", "projector", "attendee")) -> dict[str, str]:
         """The tally as each role may see it, serialised once; phones get one only while they see results."""
         connected = self.connected(room)
         now = _now_ms()
-        texts = {
-            "moderator": protocol.dumps({"type": protocol.TALLY, **room.tally, "connected": connected, "now": now}),
-            "projector": protocol.dumps(
+        texts = {}
+        if "moderator" in roles:
+            texts["moderator"] = protocol.dumps({"type": protocol.TALLY, **room.tally, "connected": connected, "now": now})
+        if "projector" in roles:
+            texts["projector"] = protocol.dumps(
                 {"type": protocol.TALLY, **r_domain.for_projector(room.question, room.tally), "connected": connected, "now": now}
-            ),
-        }
-        phones = r_domain.for_phones(room.question, room.phase, room.tally)
+            )
+        phones = r_domain.for_phones(room.question, room.phase, room.tally) if "attendee" in roles else None
         if phones is not None:
             texts["attendee"] = protocol.dumps({"type": protocol.TALLY, **phones, "now": now})
         return texts
@@ -487,8 +495,11 @@ class Hub:
                 if room.live is not live:
                     my_vote = None
             conn.push(self._state_text(room, role, **({"my_vote": my_vote} if role == "attendee" else {})))
-            if room.tally_text and role in room.tally_text:
-                conn.push(room.tally_text[role])
+            if room.tally is not None:
+                # Made afresh: a cached tally carries the clock (`now`) of when it was made.
+                fresh = self._tally_texts(room, roles=(role,))
+                if role in fresh:
+                    conn.push(fresh[role])
             await self._receive_loop(conn, room)
         finally:
             room.members(role).discard(conn)

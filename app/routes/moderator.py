@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import auth
 from app.db import SessionDep, new_session
+from app.domain import access
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
@@ -111,7 +112,7 @@ def _events_page(request, session, user, *, form=None, error=None, status_code=2
         "moderator/events.html",
         status_code=status_code,
         user=user,
-        events=e_domain.list_events(session=session),
+        events=access.visible_events(session=session, user=user),
         series={s.id: s for s in e_domain.list_series(session=session)},
         templates=[(t, t_domain.template_summary(t)) for t in templates],
         form=form or {},
@@ -134,6 +135,7 @@ def create_event(
     except DomainError as exc:
         form = {"title": title[:200], "place": place[:200], "date": date[:20]}
         return _events_page(request, session, user, form=form, error=_(exc.message, **exc.params), status_code=exc.status)
+    _log(session, event.id, user, "create-event", event.title)
     flash(request, _("Veranstaltung „{title}“ angelegt.", title=event.title), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
 
@@ -163,17 +165,23 @@ def create_event_from_template(
     except DomainError as exc:
         session.rollback()
         return _events_page(request, session, user, form=form, error=_(exc.message, **exc.params), status_code=exc.status)
+    _log(session, event.id, user, "create-event", f"{event.title} ← {template.title}")
     flash(request, _("Veranstaltung „{title}“ aus der Vorlage angelegt.", title=event.title), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
 
 
-def _load_event(session, event_id: int) -> Event:
-    return e_domain.get_event(session=session, event_id=event_id)
+def _load_event(session, event_id: int, user: User) -> Event:
+    """The event, if this moderator may drive it (owner, co-moderator, admin); else 404 or 403."""
+    return access.event_for(session=session, user=user, event_id=event_id)
+
+
+def _log(session, event_id: int, user: User, action: str, detail: str = "") -> None:
+    access.record(session=session, event_id=event_id, user=user, action=action, detail=detail)
 
 
 @router.get("/moderator/events/{event_id}")
 def control_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep):
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     base = public_base(request)
     return render(
         request,
@@ -184,6 +192,9 @@ def control_page(request: Request, event_id: int, user: auth.PageUser, session: 
         votes=e_domain.vote_counts(session=session, event_id=event.id),
         state=snapshot(session=session, event=event),
         series=t_domain.series_of(session=session, event=event),
+        co_moderators=access.co_moderators(session=session, event=event),
+        owner=session.get(User, event.owner_id) if event.owner_id else None,
+        may_share=user.is_admin or event.owner_id == user.id,
         phone_results_modes=list(PhoneResults),
         join_url=f"{base}/j/{event.join_code}",
         projector_url=f"{base}/p/{event.projector_token}",
@@ -203,8 +214,9 @@ def edit_event(
     csrf: Text = "",
 ):
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     e_domain.update_event(session=session, event=event, title=title, place=place, date=parse_date(date))
+    _log(session, event.id, user, "edit-event", event.title)
     publish_state(request, session, event.id)
     flash(request, _("Angaben gespeichert."), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
@@ -213,8 +225,9 @@ def edit_event(
 @router.post("/moderator/events/{event_id}/save-template")
 def save_template(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     template = t_domain.save_template(session=session, event=event, title=title or event.title, owner_id=user.id)
+    _log(session, event.id, user, "save-template", template.title)
     flash(request, _("Vorlage „{title}“ gespeichert. Neue Veranstaltungen der Reihe legen Sie in der Übersicht daraus an.", title=template.title), "success")
     return RedirectResponse(_event_url(event.id, "series"), status_code=303)
 
@@ -222,8 +235,9 @@ def save_template(request: Request, event_id: int, user: auth.PageUser, session:
 @router.post("/moderator/events/{event_id}/duplicate")
 def duplicate_event(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     copy = t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=title)
+    _log(session, copy.id, user, "create-event", f"{copy.title} ← {event.title}")
     flash(request, _("Veranstaltung dupliziert: „{title}“ (ohne Stimmen).", title=copy.title), "success")
     return RedirectResponse(_event_url(copy.id), status_code=303)
 
@@ -234,8 +248,9 @@ def projector_mode(
 ):
     """Switch the projector between the current question, a topic roll-up and the join screen."""
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     q_domain.set_projector(session=session, event=event, mode=mode, topic_id=parse_optional_int(topic_id, field=_("Thema")))
+    _log(session, event.id, user, "projector", mode)
     publish_state(request, session, event.id)
     flash(request, _(PROJECTOR_MESSAGES.get(mode, "Beamer umgeschaltet.")), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
@@ -254,8 +269,9 @@ PROJECTOR_MESSAGES = {
 @router.post("/moderator/events/{event_id}/topics")
 def add_topic(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     topic = e_domain.add_topic(session=session, event_id=event.id, title=title)
+    _log(session, event.id, user, "add-topic", topic.title)
     flash(request, _("Thema „{title}“ hinzugefügt.", title=topic.title), "success")
     return RedirectResponse(_event_url(event.id, f"topic-{topic.id}"), status_code=303)
 
@@ -272,7 +288,10 @@ def topic_action(
     csrf: Text = "",
 ):
     auth.check_csrf(request, csrf)
+    _load_event(session, event_id, user)
     topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
+    if action in ("rename", "delete", "move-up", "move-down"):
+        _log(session, event_id, user, f"topic-{action}", topic.title + (f" → {title.strip()[:200]}" if action == "rename" else ""))
     if action == "rename":
         e_domain.rename_topic(session=session, topic=topic, title=title)
     elif action == "delete":
@@ -307,7 +326,7 @@ def _question_form_page(request, *, user, event, session, form, error=None, ques
 
 @router.get("/moderator/events/{event_id}/questions/new")
 def new_question_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, topic_id: int | None = None):
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     form = {"topic_id": topic_id, "kind": QuestionKind.single, "text": "", "options": "", "max_choices": "",
             "scale_min": "1", "scale_max": "5", "scale_label_min": "", "scale_label_max": "", "time_limit_s": "",
             "phone_results": PhoneResults.after_close, "results_shown": "on"}
@@ -392,6 +411,7 @@ def _save_question(request: Request, session, user: User, event: Event, form: Qu
             error=_(exc.message, **exc.params),
             status_code=exc.status,
         )
+    _log(session, event.id, user, "save-question", question.text)
     publish_state(request, session, event.id)
     flash(request, _("Frage gespeichert."), "success")
     return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
@@ -401,12 +421,12 @@ def _save_question(request: Request, session, user: User, event: Event, form: Qu
 def create_question(
     request: Request, event_id: int, user: auth.PageUser, session: SessionDep, form: Annotated[QuestionForm, Depends()]
 ):
-    return _save_question(request, session, user, _load_event(session, event_id), form, None)
+    return _save_question(request, session, user, _load_event(session, event_id, user), form, None)
 
 
 @router.get("/moderator/events/{event_id}/questions/{question_id}/edit")
 def edit_question_page(request: Request, event_id: int, question_id: int, user: auth.PageUser, session: SessionDep):
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
     form = {
         "topic_id": question.topic_id,
@@ -436,7 +456,7 @@ def edit_question(
     session: SessionDep,
     form: Annotated[QuestionForm, Depends()],
 ):
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
     return _save_question(request, session, user, event, form, question)
 
@@ -481,8 +501,12 @@ def question_action(
     run = q_domain.QUESTION_ACTIONS.get(action)
     if run is None:
         raise Invalid("unknown_action", "Unbekannte Aktion.")
+    _load_event(session, event_id, user)
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
-    run(session, question, {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "answer_id": answer_id[:12]})
+    params = {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "answer_id": answer_id[:12]}
+    text = question.text
+    run(session, question, params)
+    _log(session, event_id, user, action, " · ".join([text, *(f"{k}={v}" for k, v in params.items() if v)]))
     publish_question_change(request, session, event_id, question, action)
     if action == "timer" and not seconds.strip("0 "):
         message = _("Countdown angehalten; die Abstimmung läuft ohne Zeitlimit weiter.")
@@ -500,8 +524,9 @@ def question_action(
 @router.post("/moderator/events/{event_id}/next")
 def next_question(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     question = q_domain.next_question(session=session, event=event)
+    _log(session, event.id, user, "next", question.text if question else "")
     publish_state(request, session, event.id)
     flash(request, _("Nächste Frage geöffnet.") if question else _("Keine weitere Frage: Der Beamer zeigt wieder den Beitrittscode."), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
@@ -510,11 +535,138 @@ def next_question(request: Request, event_id: int, user: auth.PageUser, session:
 @router.post("/moderator/events/{event_id}/join-screen")
 def join_screen(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
-    event = _load_event(session, event_id)
+    event = _load_event(session, event_id, user)
     q_domain.show_join_screen(session=session, event=event)
+    _log(session, event.id, user, "join-screen")
     publish_state(request, session, event.id)
     flash(request, _("Der Beamer zeigt den Beitrittscode."), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
+
+
+# ---- access: co-moderators, the projector link, the audit log, accounts ------------------------------
+
+
+@router.post("/moderator/events/{event_id}/co-moderators")
+def add_co_moderator(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, username: Text = "", csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id, user)
+    added = access.add_co_moderator(session=session, actor=user, event=event, username=username)
+    _log(session, event.id, user, "add-co-moderator", added.username)
+    flash(request, _("„{name}“ kann diese Veranstaltung jetzt mitmoderieren.", name=added.username), "success")
+    return RedirectResponse(_event_url(event.id, "access"), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/co-moderators/{user_id}/remove")
+def remove_co_moderator(request: Request, event_id: int, user_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id, user)
+    removed = session.get(User, user_id)
+    access.remove_co_moderator(session=session, actor=user, event=event, user_id=user_id)
+    _log(session, event.id, user, "remove-co-moderator", removed.username if removed else str(user_id))
+    flash(request, _("Co-Moderation entfernt."), "success")
+    return RedirectResponse(_event_url(event.id, "access"), status_code=303)
+
+
+@router.post("/moderator/events/{event_id}/projector-link")
+def renew_projector_link(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+    """Revoke the projector link (e.g. it was shared by mistake): a new one replaces it at once."""
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id, user)
+    access.renew_projector_token(session=session, event=event)
+    _log(session, event.id, user, "renew-projector-link")
+    from_thread.run(request.app.state.hub.revoke_projectors, event.id)
+    flash(request, _("Neuer Beamer-Link erstellt. Der alte Link funktioniert nicht mehr; öffnen Sie am Beamer den neuen."), "success")
+    return RedirectResponse(_event_url(event.id, "links-title"), status_code=303)
+
+
+AUDIT_ACTIONS = {
+    "create-event": N_("Veranstaltung angelegt"),
+    "edit-event": N_("Angaben geändert"),
+    "add-topic": N_("Thema hinzugefügt"),
+    "topic-rename": N_("Thema umbenannt"),
+    "topic-delete": N_("Thema gelöscht"),
+    "topic-move-up": N_("Thema nach oben"),
+    "topic-move-down": N_("Thema nach unten"),
+    "save-question": N_("Frage gespeichert"),
+    "add-question": N_("Frage hinzugefügt"),
+    "open": N_("Abstimmung geöffnet"),
+    "close": N_("Abstimmung geschlossen"),
+    "new-round": N_("Neue Runde"),
+    "show": N_("Frage angezeigt"),
+    "show-results": N_("Ergebnis auf dem Beamer gezeigt"),
+    "hide-results": N_("Ergebnis auf dem Beamer ausgeblendet"),
+    "phone-results": N_("Ergebnis auf den Handys eingestellt"),
+    "compare-rounds": N_("Runden verglichen"),
+    "single-round": N_("Nur aktuelle Runde"),
+    "timer": N_("Countdown"),
+    "hide-term": N_("Begriff ausgeblendet"),
+    "show-term": N_("Begriff eingeblendet"),
+    "approve": N_("Antwort freigegeben"),
+    "reject": N_("Antwort abgelehnt"),
+    "requeue": N_("Antwort zurück in die Warteschlange"),
+    "move-up": N_("Frage nach oben"),
+    "move-down": N_("Frage nach unten"),
+    "delete": N_("Frage gelöscht"),
+    "next": N_("Nächste Frage"),
+    "join-screen": N_("QR-Code gezeigt"),
+    "projector": N_("Beamer umgeschaltet"),
+    "save-template": N_("Als Vorlage gespeichert"),
+    "add-co-moderator": N_("Co-Moderation hinzugefügt"),
+    "remove-co-moderator": N_("Co-Moderation entfernt"),
+    "renew-projector-link": N_("Beamer-Link erneuert"),
+}
+
+
+@router.get("/moderator/events/{event_id}/audit")
+def audit_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep):
+    event = _load_event(session, event_id, user)
+    entries = access.audit_log(session=session, event_id=event.id)
+    labels = {key: _(text) for key, text in AUDIT_ACTIONS.items()}
+    return render(request, "moderator/audit.html", user=user, event=event, entries=entries, labels=labels)
+
+
+def _users_page(request, session, user, *, error=None, form=None, status_code=200):
+    from sqlmodel import select
+
+    users = list(session.exec(select(User).order_by(User.username)))
+    return render(request, "moderator/users.html", status_code=status_code, user=user, users=users, error=error, form=form or {})
+
+
+@router.get("/admin/users")
+def users_page(request: Request, user: auth.PageUser, session: SessionDep):
+    access.require_admin(user)
+    return _users_page(request, session, user)
+
+
+@router.post("/admin/users")
+def create_user(
+    request: Request, user: auth.PageUser, session: SessionDep, username: Text = "", password: Text = "", is_admin: Text = "",
+    csrf: Text = "",
+):
+    auth.check_csrf(request, csrf)
+    access.require_admin(user)
+    try:
+        created = auth.create_user(session=session, username=username[:200], password=password[:200], is_admin=bool(is_admin))
+    except DomainError as exc:
+        session.rollback()
+        return _users_page(request, session, user, error=_(exc.message, **exc.params), form={"username": username[:80]}, status_code=exc.status)
+    flash(request, _("Konto „{name}“ angelegt.", name=created.username), "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/{action}")
+def user_action(request: Request, user_id: int, action: str, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+    auth.check_csrf(request, csrf)
+    access.require_admin(user)
+    target = session.get(User, user_id)
+    if target is None:
+        raise Invalid("user_not_found", "Dieses Konto gibt es nicht.")
+    if action not in ("activate", "deactivate"):
+        raise Invalid("unknown_action", "Unbekannte Aktion.")
+    access.set_active(session=session, actor=user, user=target, active=action == "activate")
+    flash(request, _("Konto „{name}“ ist wieder aktiv.", name=target.username) if target.is_active
+          else _("Konto „{name}“ ist abgeschaltet.", name=target.username), "success")
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 # ---- the control page's live socket -----------------------------------------------------------
@@ -525,15 +677,19 @@ async def moderator_socket(ws: WebSocket, event_id: int):
     locale = ws.scope.get("state", {}).get("locale", "de")
     uid = ws.session.get("uid") if "session" in ws.scope else None
 
-    def check() -> tuple[User | None, Event | None]:
+    def check() -> tuple[User | None, Event | None, bool]:
         with new_session() as session:
             user = session.get(User, uid) if isinstance(uid, int) else None
-            return user, session.get(Event, event_id)
+            if user is not None and not user.is_active:
+                user = None
+            event = session.get(Event, event_id)
+            allowed = user is not None and event is not None and access.can_manage(session=session, user=user, event=event)
+            return user, event, allowed
 
-    user, event = await run_in_threadpool(check)
-    if user is None or event is None:
-        # Closing before accept answers the handshake with 403: no login, no live data.
-        await ws.close(code=4401 if user is None else 4404)
+    user, event, allowed = await run_in_threadpool(check)
+    if not allowed:
+        # Closing before accept answers the handshake with 403: no login, no live data, not someone else's event.
+        await ws.close(code=4401 if user is None else (4404 if event is None else 4403))
         return
     await ws.accept()
     await ws.app.state.hub.serve(ws, role="moderator", event_id=event.id, device=None, locale=locale)

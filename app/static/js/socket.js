@@ -46,8 +46,8 @@ export function connect(path, { onMessage, onStatus }) {
     ws.onclose = (event) => {
       onStatus("closed", event.code);
       ws = null;
-      // 4404: the event is gone; 4401: not allowed. Retrying would not help.
-      if (event.code === 4404 || event.code === 4401) {
+      // 4404: the event (or projector link) is gone; 4401/4403: not allowed. Retrying would not help.
+      if (event.code === 4404 || event.code === 4401 || event.code === 4403) {
         stopped = true;
         return;
       }

@@ -1,0 +1,227 @@
+"""Every route and every websocket message type, against every role: what each may do.
+
+Roles: anonymous, attendee (a device cookie), projector (knows the projector link), the event's moderator,
+a moderator of another event, an admin. The routes are read from the app itself, so a new route without a
+rule here fails the test instead of slipping through.
+"""
+
+import re
+
+import httpx
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from app import auth
+from app.domain import events as e_domain
+from app.domain import questions as q_domain
+from app.web import DEVICE_COOKIE, new_device_cookie
+from tests import factories
+from tests.conftest import csrf_of, login
+
+ROLES = ["anonymous", "attendee", "projector", "own_moderator", "other_moderator", "admin"]
+PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",
+          "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+# Moderator routes that are not about one event: any logged-in moderator may use them.
+ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template"}
+ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
+ACTIONS = {
+    "/moderator/events/{event_id}/questions/{question_id}/{action}": sorted(q_domain.QUESTION_ACTIONS),
+    "/api/events/{event_id}/questions/{question_id}/{action}": sorted(q_domain.QUESTION_ACTIONS),
+    "/moderator/events/{event_id}/topics/{topic_id}/{action}": ["rename", "move-up", "move-down", "delete"],
+    "/admin/users/{user_id}/{action}": ["deactivate", "activate"],
+}
+
+
+# Valid bodies, so that the answer is about who asks, not about what was sent.
+API_BODIES = {
+    "/api/events": {"title": "Neue Konferenz"},
+    "/api/events/from-template": {"template_id": 1, "title": "Aus Vorlage"},
+    "/api/events/{event_id}/topics": {"title": "Neues Thema"},
+    "/api/events/{event_id}/topics/{topic_id}/questions": {"text": "Neu?", "kind": "yesno"},
+    "/api/events/{event_id}/projector": {"mode": "join"},
+    "/api/events/{event_id}/template": {"title": "Vorlage"},
+    "/api/events/{event_id}/duplicate": {"title": "Kopie"},
+}
+
+
+def _routes(app):
+    def walk(routes):
+        for r in routes:
+            if hasattr(r, "path"):
+                yield r
+            else:
+                yield from walk((getattr(r, "router", None) or r.original_router).routes)
+
+    for r in walk(app.router.routes):
+        if type(r).__name__ == "APIRoute":
+            for method in sorted(r.methods - {"HEAD"}):
+                yield method, r.path
+        elif type(r).__name__ == "Route" and r.path in PUBLIC:
+            yield "GET", r.path
+
+
+@pytest.fixture
+def world(session, moderator):
+    """Event A (the moderator's), event B (someone else's), an admin, and what each role knows."""
+    event = factories.make_event(session, owner=moderator)
+    other = factories.make_moderator(session, username="andere", password="andere-geheim-1")
+    factories.make_event(session, owner=other, title="Fremde Konferenz")
+    admin = auth.create_user(session=session, username="admin", password="admin-geheim-1", is_admin=True)
+    target = factories.make_moderator(session, username="ziel", password="ziel-geheim-12")
+    question = q_domain.ordered_questions(session=session, event_id=event.id)[0]
+    topic = e_domain.topics(session=session, event_id=event.id)[0]
+    return {
+        "event": event, "question": question, "topic": topic, "target": target,
+        "logins": {"own_moderator": (factories.MODERATOR, factories.PASSWORD), "other_moderator": ("andere", "andere-geheim-1"),
+                   "admin": ("admin", "admin-geheim-1")},
+    }
+
+
+def _client_as(client, role, world) -> httpx.Client:
+    if role in world["logins"]:
+        login(client, *world["logins"][role])
+    elif role == "attendee":
+        _device, cookie = new_device_cookie()
+        client.cookies.set(DEVICE_COOKIE, cookie)
+    client.csrf = csrf_of(client.get("/login").text)
+    return client
+
+
+def _expected(path: str, role: str) -> str:
+    logged_in = role in ("own_moderator", "other_moderator", "admin")
+    if path in PUBLIC or path.startswith("/static"):
+        return "allowed"
+    if not logged_in:
+        return "login"
+    if path in ADMIN_ONLY:
+        return "allowed" if role == "admin" else "forbidden"
+    if path in ANY_MODERATOR or "{event_id}" not in path:
+        return "allowed"
+    return "forbidden" if role == "other_moderator" else "allowed"
+
+
+def _fill(path: str, world: dict, action: str | None) -> str:
+    values = {"event_id": world["event"].id, "question_id": world["question"].id, "topic_id": world["topic"].id,
+              "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
+              "action": action}
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+
+def _outcome(response, api: bool) -> str:
+    if response.status_code == 401 and api:
+        return "login"
+    if response.status_code in (302, 303) and "/login" in response.headers.get("location", ""):
+        return "login"
+    if response.status_code == 403:
+        return "forbidden"
+    assert response.status_code < 500, response.text[:300]
+    return "allowed"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_it_should(client, world, role):
+    c = _client_as(client, role, world)
+    seen = 0
+    for method, path in _routes(client.app):
+        if path == "/logout":
+            continue  # would end the session for the rest of the loop; covered in test_pages
+        for action in ACTIONS.get(path, [None]):
+            url = _fill(path, world, action)
+            api = path.startswith("/api/")
+            if method == "GET":
+                response = c.get(url, follow_redirects=False)
+            elif api:
+                response = c.post(url, json=API_BODIES.get(path, {}), follow_redirects=False)
+            else:
+                response = c.post(url, data={"csrf": c.csrf}, follow_redirects=False)
+            expected = _expected(path, role)
+            got = _outcome(response, api)
+            assert got == expected, f"{role} {method} {path} ({action}): expected {expected}, got {response.status_code}"
+            seen += 1
+    assert seen > 70
+
+
+def _reply(ws) -> dict:
+    """The answer to what was sent, past the pushes that may come in between (phone counts, tallies)."""
+    for _ in range(20):
+        msg = ws.receive_json()
+        if msg["type"] not in ("presence", "tally", "state"):
+            return msg
+    raise AssertionError("no reply")
+
+
+def _ws_outcome(c, path: str) -> str:
+    try:
+        with c.websocket_connect(path) as ws:
+            first = ws.receive_json()
+            if first["type"] == "error":
+                return "refused"
+            ws.send_json({"type": "ping"})
+            assert _reply(ws)["type"] == "pong"
+            ws.send_json({"type": "vote", "question_id": 1, "choices": [1]})
+            reply = _reply(ws)
+            # Only phones may vote; the others get `unknown_type` and can do nothing else.
+            return "vote" if reply["type"] == "error" and reply["code"] != "unknown_type" or reply["type"] == "ack" else "read-only"
+    except WebSocketDisconnect:
+        return "refused"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_socket_and_message_type_per_role(client, world, role):
+    c = _client_as(client, role, world)
+    event = world["event"]
+    moderator = _ws_outcome(c, f"/ws/moderator/{event.id}")
+    assert moderator == ("read-only" if role in ("own_moderator", "admin") else "refused"), role
+    # The projector link is read-only for whoever has it; a wrong token gets nothing.
+    assert _ws_outcome(c, f"/ws/p/{event.projector_token}") == "read-only"
+    assert _ws_outcome(c, "/ws/p/falsch") == "refused"
+    # The phone socket needs the device cookie the phone page sets; with it, voting is all it can do.
+    phone = _ws_outcome(c, f"/ws/j/{event.join_code}")
+    assert phone == ("vote" if role == "attendee" else "refused"), role
+
+
+def test_revoked_projector_link_stops_working_at_once(mod_client, session, event):
+    old = event.projector_token
+    with mod_client.websocket_connect(f"/ws/p/{old}") as projector:
+        assert projector.receive_json()["type"] == "state"
+        r = mod_client.post(f"/moderator/events/{event.id}/projector-link", data={"csrf": mod_client.csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        messages = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                messages.append(projector.receive_json())
+        assert closed.value.code == 4404 and messages[-1]["code"] == "unknown_projector"
+    session.refresh(event)
+    assert event.projector_token != old
+    assert mod_client.get(f"/p/{old}").status_code == 404
+    assert mod_client.get(f"/p/{event.projector_token}").status_code == 200
+
+
+def test_co_moderator_may_drive_but_not_share(client, session, world):
+    event = world["event"]
+    c = _client_as(client, "own_moderator", world)
+    r = c.post(f"/moderator/events/{event.id}/co-moderators", data={"csrf": c.csrf, "username": "andere"}, follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post(f"/moderator/events/{event.id}/co-moderators", data={"csrf": c.csrf, "username": "niemand"})
+    assert r.status_code == 404 and "niemand" in r.text
+    c.post("/logout", data={"csrf": c.csrf})
+    c = _client_as(client, "other_moderator", world)
+    assert c.get(f"/moderator/events/{event.id}").status_code == 200
+    assert any(e["id"] == event.id for e in c.get("/api/events").json())
+    assert c.post(f"/api/events/{event.id}/next").status_code == 200
+    r = c.post(f"/moderator/events/{event.id}/co-moderators", data={"csrf": c.csrf, "username": "ziel"}, follow_redirects=False)
+    assert r.status_code == 403
+    log = c.get(f"/api/events/{event.id}/audit").json()
+    assert [e["action"] for e in log][:2] == ["next", "add-co-moderator"] and log[0]["user"] == "andere"
+
+
+def test_audit_log_records_who_did_what(mod_client, session, event):
+    single = q_domain.ordered_questions(session=session, event_id=event.id)[0]
+    for action in ("open", "close"):
+        mod_client.post(f"/moderator/events/{event.id}/questions/{single.id}/{action}", data={"csrf": mod_client.csrf})
+    mod_client.post(f"/moderator/events/{event.id}/questions/{single.id}/delete", data={"csrf": mod_client.csrf})
+    page = mod_client.get(f"/moderator/events/{event.id}/audit").text
+    for label in ("Abstimmung geöffnet", "Abstimmung geschlossen", "Frage gelöscht", single.text, factories.MODERATOR):
+        assert label in page
+    entries = mod_client.get(f"/api/events/{event.id}/audit").json()
+    assert [e["action"] for e in entries][:3] == ["delete", "close", "open"]
