@@ -176,3 +176,16 @@ def test_sigkill_during_a_vote_burst_loses_no_acknowledged_vote(server):
         assert state["phase"] == "open" and state["question"]["id"] == question["id"]
         if p.vote["vote_id"] in acked_ids:
             assert state["my_vote"] == p.vote["choices"]
+    # No IP address of a client anywhere in the server's log (only the address it listens on).
+    log = server.log_path.read_text()
+    clients = [line for line in log.splitlines() if re.search(r"127\.0\.0\.1:\d+", line) and "running on" not in line]
+    assert clients == [], clients[:3]
+
+
+def test_no_table_has_room_for_an_address():
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401
+
+    columns = [f"{t.name}.{c.name}" for t in SQLModel.metadata.tables.values() for c in t.columns]
+    assert not [c for c in columns if re.search(r"(^|[._])(ip|addr|address|remote|user_agent|host)", c)], columns
