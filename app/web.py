@@ -5,10 +5,10 @@ import contextvars
 import hashlib
 import secrets
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
@@ -16,6 +16,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import ROOT, settings
 from app.i18n import SOURCE_LOCALE, N_, pick_locale, translate
+
+# Ids in URLs: a number the database can hold, so a made-up huge one is "not found", never a crash.
+ID_MAX = 2**62
+Id = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 DEVICE_COOKIE = "saal_device"
 DEVICE_MAX_AGE = 30 * 24 * 3600

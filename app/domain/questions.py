@@ -545,9 +545,12 @@ def _int_param(params: dict, name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(str(raw).strip())
+        value = int(str(raw).strip())
     except ValueError:
         raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name) from None
+    if abs(value) > 2**62:  # no such row, and more than the database can hold
+        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name)
+    return value
 
 
 # What a moderator can do to one question, by the name used in URLs and the JSON API; `params` are

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
+from app.web import Id
 from app.db import SessionDep
 from app.domain import access
 from app.domain import events as e_domain
@@ -91,12 +92,12 @@ def _question_out(session, question) -> dict:
     return q_domain.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
 
 
-def _event(session, user, event_id: int):
+def _event(session, user, event_id: Id):
     """The event, if this moderator may drive it (owner, co-moderator, admin): else 404 or 403."""
     return access.event_for(session=session, user=user, event_id=event_id)
 
 
-async def _drive(request: Request, session, user, event_id: int, change, action: str, detail=lambda: "") -> dict:
+async def _drive(request: Request, session, user, event_id: Id, change, action: str, detail=lambda: "") -> dict:
     """Run a change to the event in a worker thread, log it, then publish and return the new state."""
 
     def work() -> dict:
@@ -123,7 +124,7 @@ def create_event(body: EventIn, user: auth.ApiUser, session: SessionDep):
 
 
 @router.get("/events/{event_id}")
-def get_event(event_id: int, user: auth.ApiUser, session: SessionDep):
+def get_event(event_id: Id, user: auth.ApiUser, session: SessionDep):
     """The event with its agenda and the current state as the moderator sees it."""
     event = _event(session, user, event_id)
     return {
@@ -137,7 +138,7 @@ def get_event(event_id: int, user: auth.ApiUser, session: SessionDep):
 
 
 @router.post("/events/{event_id}/topics", status_code=201)
-async def add_topic(request: Request, event_id: int, body: TopicIn, user: auth.ApiUser, session: SessionDep):
+async def add_topic(request: Request, event_id: Id, body: TopicIn, user: auth.ApiUser, session: SessionDep):
     def work():
         _event(session, user, event_id)
         topic = e_domain.add_topic(session=session, event_id=event_id, title=body.title)
@@ -148,7 +149,7 @@ async def add_topic(request: Request, event_id: int, body: TopicIn, user: auth.A
 
 
 @router.post("/events/{event_id}/topics/{topic_id}/questions", status_code=201)
-async def add_question(request: Request, event_id: int, topic_id: int, body: QuestionIn, user: auth.ApiUser, session: SessionDep):
+async def add_question(request: Request, event_id: Id, topic_id: Id, body: QuestionIn, user: auth.ApiUser, session: SessionDep):
     def work():
         _event(session, user, event_id)
         topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
@@ -161,7 +162,7 @@ async def add_question(request: Request, event_id: int, topic_id: int, body: Que
 
 @router.post("/events/{event_id}/questions/{question_id}/{action}")
 async def question_action(
-    request: Request, event_id: int, question_id: int, action: str, user: auth.ApiUser, session: SessionDep,
+    request: Request, event_id: Id, question_id: Id, action: str, user: auth.ApiUser, session: SessionDep,
     body: ActionIn | None = Body(default=None),
 ):
     """Actions: open, close, new-round, show, show-results, hide-results, phone-results (mode),
@@ -183,7 +184,7 @@ async def question_action(
 
 
 @router.post("/events/{event_id}/projector")
-async def projector_mode(request: Request, event_id: int, body: ProjectorIn, user: auth.ApiUser, session: SessionDep):
+async def projector_mode(request: Request, event_id: Id, body: ProjectorIn, user: auth.ApiUser, session: SessionDep):
     """What the projector shows: the current question, a topic roll-up (topic_id) or the join screen."""
     return await _drive(
         request, session, user, event_id,
@@ -193,7 +194,7 @@ async def projector_mode(request: Request, event_id: int, body: ProjectorIn, use
 
 
 @router.post("/events/{event_id}/projector-link")
-async def renew_projector_link(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
+async def renew_projector_link(request: Request, event_id: Id, user: auth.ApiUser, session: SessionDep):
     """Revoke the projector link: a new token replaces it, projectors on the old one are disconnected."""
 
     def work():
@@ -207,7 +208,7 @@ async def renew_projector_link(request: Request, event_id: int, user: auth.ApiUs
 
 
 @router.post("/events/{event_id}/template", status_code=201)
-def save_template(event_id: int, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
+def save_template(event_id: Id, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
     """Save the event's topics and questions as a template of its series."""
     event = _event(session, user, event_id)
     template = t_domain.save_template(session=session, event=event, title=body.title, owner_id=user.id)
@@ -227,7 +228,7 @@ def event_from_template(body: FromTemplateIn, user: auth.ApiUser, session: Sessi
 
 
 @router.post("/events/{event_id}/duplicate", response_model=EventPublic, status_code=201)
-def duplicate_event(event_id: int, user: auth.ApiUser, session: SessionDep, body: TemplateIn | None = Body(default=None)):
+def duplicate_event(event_id: Id, user: auth.ApiUser, session: SessionDep, body: TemplateIn | None = Body(default=None)):
     """A copy of the event's agenda without votes, in the same series (same question keys)."""
     event = _event(session, user, event_id)
     copy = t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=body.title if body else None)
@@ -236,13 +237,13 @@ def duplicate_event(event_id: int, user: auth.ApiUser, session: SessionDep, body
 
 
 @router.post("/events/{event_id}/next")
-async def next_question(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
+async def next_question(request: Request, event_id: Id, user: auth.ApiUser, session: SessionDep):
     """Close the current question and open the next one in agenda order (at the end: the join screen)."""
     return await _drive(request, session, user, event_id, lambda event: q_domain.next_question(session=session, event=event), "next")
 
 
 @router.post("/events/{event_id}/join-screen")
-async def join_screen(request: Request, event_id: int, user: auth.ApiUser, session: SessionDep):
+async def join_screen(request: Request, event_id: Id, user: auth.ApiUser, session: SessionDep):
     """Close whatever is open; projector and phones show the join code."""
     return await _drive(
         request, session, user, event_id, lambda event: q_domain.show_join_screen(session=session, event=event), "join-screen"
@@ -250,7 +251,7 @@ async def join_screen(request: Request, event_id: int, user: auth.ApiUser, sessi
 
 
 @router.get("/events/{event_id}/audit")
-def audit_log(event_id: int, user: auth.ApiUser, session: SessionDep):
+def audit_log(event_id: Id, user: auth.ApiUser, session: SessionDep):
     """Who did what to the event, newest first."""
     _event(session, user, event_id)
     return [

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from anyio import from_thread
-from fastapi import APIRouter, Depends, Form, Request, WebSocket
+from fastapi import APIRouter, Depends, Form, Query, Request, WebSocket
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
+from app.web import ID_MAX, Id
 from app.db import SessionDep, new_session
 from app.domain import access
 from app.domain import events as e_domain
@@ -46,18 +47,21 @@ def parse_optional_int(raw: str, *, field: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=field) from None
+    if abs(value) > ID_MAX:
+        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=field)
+    return value
 
 
-def publish_state(request: Request, session, event_id: int) -> None:
+def publish_state(request: Request, session, event_id: Id) -> None:
     """After a committed change: the event's new state goes to every instance and from there to its sockets."""
     state = snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
     from_thread.run(request.app.state.hub.state_changed, event_id, state)
 
 
-def publish_question_change(request: Request, session, event_id: int, question: Question, action: str) -> None:
+def publish_question_change(request: Request, session, event_id: Id, question: Question, action: str) -> None:
     """A hidden term or a reviewed answer of the current question only changes its tally: recompute that."""
     event = e_domain.get_event(session=session, event_id=event_id)
     if action in q_domain.TALLY_ACTIONS and event.current_question_id == question.id and event.projector_mode != "topic":
@@ -66,7 +70,7 @@ def publish_question_change(request: Request, session, event_id: int, question: 
         publish_state(request, session, event_id)
 
 
-def _event_url(event_id: int, anchor: str = "") -> str:
+def _event_url(event_id: Id, anchor: str = "") -> str:
     return f"/moderator/events/{event_id}" + (f"#{anchor}" if anchor else "")
 
 
@@ -170,17 +174,17 @@ def create_event_from_template(
     return RedirectResponse(_event_url(event.id), status_code=303)
 
 
-def _load_event(session, event_id: int, user: User) -> Event:
+def _load_event(session, event_id: Id, user: User) -> Event:
     """The event, if this moderator may drive it (owner, co-moderator, admin); else 404 or 403."""
     return access.event_for(session=session, user=user, event_id=event_id)
 
 
-def _log(session, event_id: int, user: User, action: str, detail: str = "") -> None:
+def _log(session, event_id: Id, user: User, action: str, detail: str = "") -> None:
     access.record(session=session, event_id=event_id, user=user, action=action, detail=detail)
 
 
 @router.get("/moderator/events/{event_id}")
-def control_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep):
+def control_page(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep):
     event = _load_event(session, event_id, user)
     base = public_base(request)
     return render(
@@ -205,7 +209,7 @@ def control_page(request: Request, event_id: int, user: auth.PageUser, session: 
 @router.post("/moderator/events/{event_id}/edit")
 def edit_event(
     request: Request,
-    event_id: int,
+    event_id: Id,
     user: auth.PageUser,
     session: SessionDep,
     title: Text = "",
@@ -223,7 +227,7 @@ def edit_event(
 
 
 @router.post("/moderator/events/{event_id}/save-template")
-def save_template(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
+def save_template(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     template = t_domain.save_template(session=session, event=event, title=title or event.title, owner_id=user.id)
@@ -233,7 +237,7 @@ def save_template(request: Request, event_id: int, user: auth.PageUser, session:
 
 
 @router.post("/moderator/events/{event_id}/duplicate")
-def duplicate_event(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
+def duplicate_event(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     copy = t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=title)
@@ -244,7 +248,7 @@ def duplicate_event(request: Request, event_id: int, user: auth.PageUser, sessio
 
 @router.post("/moderator/events/{event_id}/projector")
 def projector_mode(
-    request: Request, event_id: int, user: auth.PageUser, session: SessionDep, mode: Text = "", topic_id: Text = "", csrf: Text = ""
+    request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, mode: Text = "", topic_id: Text = "", csrf: Text = ""
 ):
     """Switch the projector between the current question, a topic roll-up and the join screen."""
     auth.check_csrf(request, csrf)
@@ -267,7 +271,7 @@ PROJECTOR_MESSAGES = {
 
 
 @router.post("/moderator/events/{event_id}/topics")
-def add_topic(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
+def add_topic(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     topic = e_domain.add_topic(session=session, event_id=event.id, title=title)
@@ -279,8 +283,8 @@ def add_topic(request: Request, event_id: int, user: auth.PageUser, session: Ses
 @router.post("/moderator/events/{event_id}/topics/{topic_id}/{action}")
 def topic_action(
     request: Request,
-    event_id: int,
-    topic_id: int,
+    event_id: Id,
+    topic_id: Id,
     action: str,
     user: auth.PageUser,
     session: SessionDep,
@@ -325,7 +329,10 @@ def _question_form_page(request, *, user, event, session, form, error=None, ques
 
 
 @router.get("/moderator/events/{event_id}/questions/new")
-def new_question_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, topic_id: int | None = None):
+def new_question_page(
+    request: Request, event_id: Id, user: auth.PageUser, session: SessionDep,
+    topic_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+):
     event = _load_event(session, event_id, user)
     form = {"topic_id": topic_id, "kind": QuestionKind.single, "text": "", "options": "", "max_choices": "",
             "scale_min": "1", "scale_max": "5", "scale_label_min": "", "scale_label_max": "", "time_limit_s": "",
@@ -419,13 +426,13 @@ def _save_question(request: Request, session, user: User, event: Event, form: Qu
 
 @router.post("/moderator/events/{event_id}/questions")
 def create_question(
-    request: Request, event_id: int, user: auth.PageUser, session: SessionDep, form: Annotated[QuestionForm, Depends()]
+    request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, form: Annotated[QuestionForm, Depends()]
 ):
     return _save_question(request, session, user, _load_event(session, event_id, user), form, None)
 
 
 @router.get("/moderator/events/{event_id}/questions/{question_id}/edit")
-def edit_question_page(request: Request, event_id: int, question_id: int, user: auth.PageUser, session: SessionDep):
+def edit_question_page(request: Request, event_id: Id, question_id: Id, user: auth.PageUser, session: SessionDep):
     event = _load_event(session, event_id, user)
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
     form = {
@@ -450,8 +457,8 @@ def edit_question_page(request: Request, event_id: int, question_id: int, user: 
 @router.post("/moderator/events/{event_id}/questions/{question_id}/edit")
 def edit_question(
     request: Request,
-    event_id: int,
-    question_id: int,
+    event_id: Id,
+    question_id: Id,
     user: auth.PageUser,
     session: SessionDep,
     form: Annotated[QuestionForm, Depends()],
@@ -486,8 +493,8 @@ LIVE_ACTIONS = {"open", "close", "new-round", "show", "show-results", "hide-resu
 @router.post("/moderator/events/{event_id}/questions/{question_id}/{action}")
 def question_action(
     request: Request,
-    event_id: int,
-    question_id: int,
+    event_id: Id,
+    question_id: Id,
     action: str,
     user: auth.PageUser,
     session: SessionDep,
@@ -522,7 +529,7 @@ def question_action(
 
 
 @router.post("/moderator/events/{event_id}/next")
-def next_question(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+def next_question(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     question = q_domain.next_question(session=session, event=event)
@@ -533,7 +540,7 @@ def next_question(request: Request, event_id: int, user: auth.PageUser, session:
 
 
 @router.post("/moderator/events/{event_id}/join-screen")
-def join_screen(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+def join_screen(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     q_domain.show_join_screen(session=session, event=event)
@@ -547,7 +554,7 @@ def join_screen(request: Request, event_id: int, user: auth.PageUser, session: S
 
 
 @router.post("/moderator/events/{event_id}/co-moderators")
-def add_co_moderator(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, username: Text = "", csrf: Text = ""):
+def add_co_moderator(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, username: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     added = access.add_co_moderator(session=session, actor=user, event=event, username=username)
@@ -557,7 +564,7 @@ def add_co_moderator(request: Request, event_id: int, user: auth.PageUser, sessi
 
 
 @router.post("/moderator/events/{event_id}/co-moderators/{user_id}/remove")
-def remove_co_moderator(request: Request, event_id: int, user_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+def remove_co_moderator(request: Request, event_id: Id, user_id: Id, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     removed = session.get(User, user_id)
@@ -568,7 +575,7 @@ def remove_co_moderator(request: Request, event_id: int, user_id: int, user: aut
 
 
 @router.post("/moderator/events/{event_id}/projector-link")
-def renew_projector_link(request: Request, event_id: int, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+def renew_projector_link(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     """Revoke the projector link (e.g. it was shared by mistake): a new one replaces it at once."""
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
@@ -618,7 +625,7 @@ AUDIT_ACTIONS = {
 
 
 @router.get("/moderator/events/{event_id}/audit")
-def audit_page(request: Request, event_id: int, user: auth.PageUser, session: SessionDep):
+def audit_page(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep):
     event = _load_event(session, event_id, user)
     entries = access.audit_log(session=session, event_id=event.id)
     labels = {key: _(text) for key, text in AUDIT_ACTIONS.items()}
@@ -655,7 +662,7 @@ def create_user(
 
 
 @router.post("/admin/users/{user_id}/{action}")
-def user_action(request: Request, user_id: int, action: str, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
+def user_action(request: Request, user_id: Id, action: str, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
     access.require_admin(user)
     target = session.get(User, user_id)
@@ -673,7 +680,7 @@ def user_action(request: Request, user_id: int, action: str, user: auth.PageUser
 
 
 @router.websocket("/ws/moderator/{event_id}")
-async def moderator_socket(ws: WebSocket, event_id: int):
+async def moderator_socket(ws: WebSocket, event_id: Id):
     locale = ws.scope.get("state", {}).get("locale", "de")
     uid = ws.session.get("uid") if "session" in ws.scope else None
 
