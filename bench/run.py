@@ -157,7 +157,7 @@ def bench_app(n: int, *, pin: bool = True, rounds: int = 3, rate: int = 500, bac
             result = run_loadgen(
                 [
                     "--target", "app", "--port", str(port), "--pid", str(server.pid), "--n", str(n),
-                    "--rounds", str(rounds), "--rate", str(rate), "--code", info["code"], "--token", info["token"],
+                    "--rounds", str(rounds), "--rate", str(rate), "--code", info["code"], f"--token={info['token']}",
                     "--event-id", str(info["event_id"]), "--secret", SECRET, "--username", DEMO_USER, "--password", DEMO_PASSWORD,
                 ],
                 LOAD_CORE if pin else None,

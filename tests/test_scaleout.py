@@ -111,6 +111,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.stop()  # never leave a half-started server (and its workers) running after the test
         raise RuntimeError(f"server on {self.port} did not start")
 
     def ws(self, path: str) -> str:
