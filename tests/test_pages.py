@@ -307,3 +307,23 @@ def test_switched_off_account_cannot_log_in_and_is_logged_out(client, session, m
     token = csrf_of(client.get("/login").text)
     r = client.post("/login", data={"username": moderator.username, "password": factories.PASSWORD, "csrf": token})
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("public_url", ["", "https://umfrage.landkreis.example"])
+def test_session_and_device_cookies_are_httponly_samesite_and_secure_behind_https(session, event, monkeypatch, public_url):
+    from fastapi.testclient import TestClient
+
+    from app.config import settings
+    from app.main import create_app
+
+    monkeypatch.setattr(settings, "auto_migrate", False)
+    monkeypatch.setattr(settings, "public_url", public_url)
+    with TestClient(create_app(), base_url="https://testserver" if public_url else "http://testserver") as client:
+        token = csrf_of(client.get("/login").text)
+        r = client.post("/login", data={"username": factories.MODERATOR, "password": factories.PASSWORD, "csrf": token},
+                        follow_redirects=False)
+        session_cookie = r.headers["set-cookie"].lower()
+        device_cookie = client.get(f"/j/{event.join_code}").headers["set-cookie"].lower()
+    for cookie in (session_cookie, device_cookie):
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        assert ("secure" in cookie) == bool(public_url), cookie
