@@ -275,3 +275,14 @@ def join_and_open(moderator: "Moderator", phones: list["Phone"], join_url: str, 
     moderator.open_question(question)
     for phone in phones:
         phone.expect_question(question, kind, n_options)
+
+RECORD_ANNOUNCEMENTS = """(() => {
+  window.__announced = [];
+  new MutationObserver(() => {
+    const region = document.getElementById('announce');
+    const text = region ? region.textContent.trim() : '';
+    const list = window.__announced;
+    if (text && region.__last !== text) list.push(text);
+    if (region) region.__last = text;
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+})();"""

@@ -5,7 +5,7 @@ question. Not by colour alone: states carry words. axe checks the new states."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Projector, axe_source, bar_texts, describe_violations, percent, run_axe
+from tests.e2e.helpers import RECORD_ANNOUNCEMENTS, Projector, axe_source, bar_texts, describe_violations, percent, run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -16,16 +16,6 @@ Q_PLACES = {"text": "Wo sollen neue Ladesäulen hin?", "kind": "multiple", "max_
 ANNOUNCE_EVERY_MS = 10_000
 
 # Every text that lands in a page's live region, in order (announce() empties it first, so each counts once).
-RECORD_ANNOUNCEMENTS = """(() => {
-  window.__announced = [];
-  new MutationObserver(() => {
-    const region = document.getElementById('announce');
-    const text = region ? region.textContent.trim() : '';
-    const list = window.__announced;
-    if (text && region.__last !== text) list.push(text);
-    if (region) region.__last = text;
-  }).observe(document, {subtree: true, childList: true, characterData: true});
-})();"""
 
 
 def announced(page) -> list[str]:

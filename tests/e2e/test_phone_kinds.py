@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
+    RECORD_ANNOUNCEMENTS,
     PHONE_DEVICES,
     VOTED,
     Phone,
@@ -32,16 +33,6 @@ Q_RANKING_OPTIONS = ["Pünktlichkeit", "Häufiger Takt", "Günstiger Preis", "Ha
 Q_POINTS = "Verteilen Sie 100 Punkte auf diese Vorhaben."
 Q_POINTS_OPTIONS = ["Radwege", "Rufbus", "Bahnhöfe sanieren", "Carsharing auf dem Land"]
 
-# Every text that lands in the page's live region, in order (announce() empties it first, so each counts once).
-RECORD_ANNOUNCEMENTS = """(() => {
-  window.__announced = [];
-  new MutationObserver(() => {
-    const region = document.getElementById('announce');
-    const text = region ? region.textContent.trim() : '';
-    if (text && region.__last !== text) window.__announced.push(text);
-    if (region) region.__last = text;
-  }).observe(document, {subtree: true, childList: true, characterData: true});
-})();"""
 
 
 @pytest.fixture(scope="module")

@@ -19,20 +19,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import LIVE_WITHIN_MS, axe_source, bar_texts, describe_violations, run_axe, votes_given
+from tests.e2e.helpers import RECORD_ANNOUNCEMENTS, LIVE_WITHIN_MS, axe_source, bar_texts, describe_violations, run_axe, votes_given
 
 pytestmark = pytest.mark.e2e
 
-# Every text that lands in the live region, in order (announce() empties it first, so each counts once).
-RECORD_ANNOUNCEMENTS = """(() => {
-  window.__announced = [];
-  new MutationObserver(() => {
-    const region = document.getElementById('announce');
-    const text = region ? region.textContent.trim() : '';
-    if (text && region.__last !== text) window.__announced.push(text);
-    if (region) region.__last = text;
-  }).observe(document, {subtree: true, childList: true, characterData: true});
-})();"""
 
 # A projector computer whose clock is two hours fast: the countdown must not care.
 WRONG_CLOCK = """(() => {
