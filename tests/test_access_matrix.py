@@ -225,3 +225,25 @@ def test_audit_log_records_who_did_what(mod_client, session, event):
         assert label in page
     entries = mod_client.get(f"/api/events/{event.id}/audit").json()
     assert [e["action"] for e in entries][:3] == ["delete", "close", "open"]
+
+
+def test_every_state_changing_form_needs_its_csrf_token(client, session, world):
+    """A logged-in moderator's browser, tricked into posting from elsewhere: no token, no change."""
+    c = _client_as(client, "admin", world)
+    checked = 0
+    for method, path in _routes(client.app):
+        if method != "POST" or path.startswith("/api/") or path in ("/j/{code}/vote",):
+            continue  # the API takes JSON only (a cross-site form cannot send it); votes are anonymous by design
+        for action in ACTIONS.get(path, [None]):
+            response = c.post(_fill(path, world, action), data={"csrf": "falsch"}, follow_redirects=False)
+            assert response.status_code == 403 and "Formular ist abgelaufen" in response.text, (path, action, response.status_code)
+            checked += 1
+    assert checked > 40
+    assert c.get(f"/moderator/events/{world['event'].id}").status_code == 200  # nothing was deleted or changed
+    session.expire_all()
+    assert len(q_domain.ordered_questions(session=session, event_id=world["event"].id)) == 2
+    # And the JSON API refuses what a cross-site form can send (text/plain, form encoding) even with the cookie.
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        r = c.post("/api/events", content=b'{"title": "Untergeschoben"}', headers={"content-type": content_type})
+        assert r.status_code == 422, (content_type, r.status_code)
+    assert all(e["title"] != "Untergeschoben" for e in c.get("/api/events").json())
