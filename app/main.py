@@ -24,6 +24,17 @@ from app.web import APP_CSS_CSP_HASH, LocaleMiddleware, _, flash, render
 
 log = logging.getLogger(__name__)
 
+
+class NoClientAddresses(logging.Filter):
+    """uvicorn logs every websocket handshake with the client's address even with the access log off:
+    drop those lines, so no IP address of an attendee ever reaches a log (DSGVO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and '"WebSocket ' in record.msg)
+
+
+logging.getLogger("uvicorn.error").addFilter(NoClientAddresses())
+
 SECURITY_HEADERS = [
     (b"content-security-policy", (f"default-src 'self'; script-src 'self'; style-src 'self' {APP_CSS_CSP_HASH}; "
      "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'").encode()),
