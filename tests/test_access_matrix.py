@@ -66,7 +66,7 @@ def world(session, moderator):
     event = factories.make_event(session, owner=moderator)
     other = factories.make_moderator(session, username="andere", password="andere-geheim-1")
     factories.make_event(session, owner=other, title="Fremde Konferenz")
-    admin = auth.create_user(session=session, username="admin", password="admin-geheim-1", is_admin=True)
+    auth.create_user(session=session, username="admin", password="admin-geheim-1", is_admin=True)
     target = factories.make_moderator(session, username="ziel", password="ziel-geheim-12")
     question = q_domain.ordered_questions(session=session, event_id=event.id)[0]
     topic = e_domain.topics(session=session, event_id=event.id)[0]

@@ -99,13 +99,6 @@ def get_by_projector_token(*, session: Session, token: str) -> Event:
     return event
 
 
-def list_events(*, session: Session, owner_id: int | None = None) -> list[Event]:
-    stmt = select(Event).order_by(col(Event.date).desc(), col(Event.id).desc())
-    if owner_id is not None:
-        stmt = stmt.where(Event.owner_id == owner_id)
-    return list(session.exec(stmt))
-
-
 def topics(*, session: Session, event_id: int) -> list[Topic]:
     return list(session.exec(select(Topic).where(Topic.event_id == event_id).order_by(Topic.position, Topic.id)))
 

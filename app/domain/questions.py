@@ -9,17 +9,19 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
-from app.domain.answers import TERMS_MAX
+from app.domain.answers import TERMS_MAX, clean_term, term_key
 from app.domain.errors import Conflict, Invalid, NotFound
 from app.domain.events import _clean, agenda, get_event, get_topic, swap_neighbour
 from app.models import (
     Event,
+    Moderation,
     Option,
     PhoneResults,
     ProjectorMode,
     Question,
     QuestionKind,
     QuestionStatus,
+    ResultArchive,
     Topic,
     Vote,
     utcnow,
@@ -258,8 +260,6 @@ def delete_question(*, session: Session, question: Question) -> None:
     if event is not None and event.current_question_id == question.id:
         event.current_question_id = None
         session.add(event)
-    from app.models import ResultArchive
-
     session.exec(delete(Vote).where(col(Vote.question_id) == question.id))
     session.exec(delete(ResultArchive).where(col(ResultArchive.question_id) == question.id))
     session.exec(delete(Option).where(col(Option.question_id) == question.id))
@@ -412,9 +412,9 @@ def set_projector(*, session: Session, event: Event, mode: object, topic_id: int
     return event
 
 
-def hidden_terms_of(question: Question | dict) -> dict[str, list[str]]:
-    """The word cloud's review lists: `hide` (hidden by the moderator), `allow` (flagged, shown anyway)."""
-    raw = question["hidden_terms"] if isinstance(question, dict) else question.hidden_terms
+def hidden_terms_of(raw: str | None) -> dict[str, list[str]]:
+    """The word cloud's review lists (Question.hidden_terms): `hide` (hidden by the moderator), `allow` (flagged,
+    shown anyway)."""
     try:
         data = json.loads(raw or "[]")
     except ValueError:
@@ -426,14 +426,12 @@ def hidden_terms_of(question: Question | dict) -> dict[str, list[str]]:
 
 def set_term_hidden(*, session: Session, question: Question, term: str, hidden: bool) -> Question:
     """Hide a word-cloud term from projector and phones, or show it (also a flagged one)."""
-    from app.domain.answers import clean_term, term_key
-
     if question.kind != QuestionKind.wordcloud:
         raise Invalid("not_wordcloud", "Diese Frage ist keine Wortwolke.")
     key = term_key(clean_term(term or ""))
     if not key or len(key) > 60:
         raise Invalid("no_term", "Bitte geben Sie einen Begriff an.")
-    lists = hidden_terms_of(question)
+    lists = hidden_terms_of(question.hidden_terms)
     hide, allow = set(lists["hide"]), set(lists["allow"])
     if hidden:
         hide.add(key)
@@ -449,8 +447,6 @@ def set_term_hidden(*, session: Session, question: Question, term: str, hidden: 
 
 def set_moderation(*, session: Session, question: Question, answer_id: int, state: str) -> Vote:
     """Approve an open-text answer for the projector, reject it, or put it back in the queue."""
-    from app.models import Moderation
-
     if question.kind != QuestionKind.text:
         raise Invalid("not_text", "Diese Frage hat keine offenen Antworten.")
     if state not in set(Moderation):

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlmodel import Session
 
+from app.domain import profanity
 from app.domain.answers import term_key
 from app.domain.questions import hidden_terms_of
 from app.models import CHOICE_KINDS, Moderation, PhoneResults, Question, QuestionKind, ResultArchive, Vote
@@ -29,13 +30,6 @@ from app.domain.votes import tally as choice_tally
 TERMS_SHOWN = 60  # the projector's cloud and list: the most frequent terms
 ANSWERS_KEPT = 300  # open-text answers sent to the moderator, newest first
 ANSWERS_SHOWN = 60  # approved open-text answers sent to projector and phones
-
-
-def _answers(db: Session | Connection, question_id: int, round: int):
-    table = Vote.__table__
-    return db.execute(
-        select(table.c.choices).where(table.c.question_id == question_id, table.c.round == round)
-    ).scalars()
 
 
 def _grouped(db: Session | Connection, question_id: int, round: int) -> list[tuple[Any, int]]:
@@ -103,8 +97,6 @@ def _points(db, q: dict, round: int) -> dict:
 
 
 def _wordcloud(db, q: dict, round: int, review: dict[str, list[str]]) -> dict:
-    from app.domain import profanity
-
     people: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     voters = 0
@@ -178,7 +170,7 @@ def _compute(db: Session | Connection, question: dict, round: int, hidden_terms:
     if kind == QuestionKind.wordcloud:
         if hidden_terms is None:
             hidden_terms = db.execute(select(Question.__table__.c.hidden_terms).where(Question.__table__.c.id == question["id"])).scalar()
-        data = _wordcloud(db, question, round, hidden_terms_of({"hidden_terms": hidden_terms or "[]"}))
+        data = _wordcloud(db, question, round, hidden_terms_of(hidden_terms))
         data["counts"] = {t["key"]: t["n"] for t in data["terms"] if not t["hidden"]}
         return {**base, **data}
     if kind == QuestionKind.text:

@@ -178,7 +178,6 @@ class Room:
     version: int = 0
     # The state as each role may see it, built once per change and shared by every socket.
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
-    results_shown: bool = True
     dirty: bool = False
     tally: dict[str, Any] | None = None
     tally_text: dict[str, str] = field(default_factory=dict)
@@ -334,7 +333,6 @@ class Hub:
         room.phase = state["phase"]
         room.state = role_views(state)
         room.tally = state["results"]
-        room.results_shown = bool(state["question"] and state["question"]["results_shown"])
         room.tally_text = self._tally_texts(room) if room.tally else {}
         room.dirty = room.tally is not None  # votes may have landed since the snapshot was taken
         room.loaded = True
@@ -398,14 +396,18 @@ class Hub:
         refill = VOTES_BURST / VOTES_PER_S
         self._vote_buckets = {d: b for d, b in self._vote_buckets.items() if now - b[1] < refill}
 
-    def _allow_vote(self, device: str, now: float) -> bool:
+    def _spend_vote(self, device: str) -> None:
+        """Token bucket per device over all its sockets and forms; raises when it is empty.
+
+        Called after the answer was checked: only valid votes reach the database, so only they count.
+        """
+        now = time.monotonic()
         tokens, at = self._vote_buckets.get(device, (float(VOTES_BURST), now))
         tokens = min(VOTES_BURST, tokens + (now - at) * VOTES_PER_S)
         if tokens < 1:
             self._vote_buckets[device] = (tokens, now)
-            return False
+            raise Conflict("too_many_votes", "Sie haben sehr oft hintereinander abgestimmt. Bitte warten Sie ein paar Sekunden.")
         self._vote_buckets[device] = (tokens - 1, now)
-        return True
 
     async def _tick(self) -> None:
         now = time.monotonic()
@@ -543,9 +545,7 @@ class Hub:
         row = v_domain.take_answer(
             live=room.live, device=conn.device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id")
         )
-        # Only valid votes reach the database, so only they use up the device's budget.
-        if not self._allow_vote(conn.device, time.monotonic()):
-            raise protocol.ProtocolError("too_many_votes", "Sie haben sehr oft hintereinander abgestimmt. Bitte warten Sie ein paar Sekunden.")
+        self._spend_vote(conn.device)
         future = self.writer.submit(row)
         future.add_done_callback(lambda f: self._acked(conn, row, f))
 
@@ -570,8 +570,7 @@ class Hub:
         """
         room = await self.room(event_id)
         row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None)
-        if not self._allow_vote(device, time.monotonic()):
-            raise Conflict("too_many_votes", "Sie haben sehr oft hintereinander abgestimmt. Bitte warten Sie ein paar Sekunden.")
+        self._spend_vote(device)
         await self.writer.submit(row)
         return row.choices
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Form, Query, Request, WebSocket
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
@@ -55,13 +56,13 @@ def parse_optional_int(raw: str, *, field: str) -> int | None:
     return value
 
 
-def publish_state(request: Request, session, event_id: Id) -> None:
+def publish_state(request: Request, session, event_id: int) -> None:
     """After a committed change: the event's new state goes to every instance and from there to its sockets."""
     state = snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
     from_thread.run(request.app.state.hub.state_changed, event_id, state)
 
 
-def publish_question_change(request: Request, session, event_id: Id, question: Question, action: str) -> None:
+def publish_question_change(request: Request, session, event_id: int, question: Question, action: str) -> None:
     """A hidden term or a reviewed answer of the current question only changes its tally: recompute that."""
     event = e_domain.get_event(session=session, event_id=event_id)
     if action in q_domain.TALLY_ACTIONS and event.current_question_id == question.id and event.projector_mode != "topic":
@@ -70,7 +71,7 @@ def publish_question_change(request: Request, session, event_id: Id, question: Q
         publish_state(request, session, event_id)
 
 
-def _event_url(event_id: Id, anchor: str = "") -> str:
+def _event_url(event_id: int, anchor: str = "") -> str:
     return f"/moderator/events/{event_id}" + (f"#{anchor}" if anchor else "")
 
 
@@ -174,12 +175,12 @@ def create_event_from_template(
     return RedirectResponse(_event_url(event.id), status_code=303)
 
 
-def _load_event(session, event_id: Id, user: User) -> Event:
+def _load_event(session, event_id: int, user: User) -> Event:
     """The event, if this moderator may drive it (owner, co-moderator, admin); else 404 or 403."""
     return access.event_for(session=session, user=user, event_id=event_id)
 
 
-def _log(session, event_id: Id, user: User, action: str, detail: str = "") -> None:
+def _log(session, event_id: int, user: User, action: str, detail: str = "") -> None:
     access.record(session=session, event_id=event_id, user=user, action=action, detail=detail)
 
 
@@ -633,8 +634,6 @@ def audit_page(request: Request, event_id: Id, user: auth.PageUser, session: Ses
 
 
 def _users_page(request, session, user, *, error=None, form=None, status_code=200):
-    from sqlmodel import select
-
     users = list(session.exec(select(User).order_by(User.username)))
     return render(request, "moderator/users.html", status_code=status_code, user=user, users=users, error=error, form=form or {})
 

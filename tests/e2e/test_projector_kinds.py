@@ -8,7 +8,6 @@ directly, so these tests do not depend on the phone page's inputs."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
