@@ -6,7 +6,9 @@
 # With CI=true the browser, PostgreSQL and Redis tests are required (and the services are started if they
 # are down); elsewhere they skip with a note saying how to enable them. Arguments go to pytest and run
 # only the first pass, e.g. ./scripts/test.sh tests/test_domain.py -q
+args=("$@"); set --  # the bootstrap passes its own arguments to uv sync
 source "$(dirname "$0")/_bootstrap.sh"
+set -- "${args[@]}"
 
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "› Chromium wird installiert (apt-get install chromium) …"
