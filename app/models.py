@@ -107,6 +107,10 @@ class Event(EventBase, table=True):
     projector_topic_id: int | None = None
     # Set when the event was created from a template (or duplicated from another event).
     template_id: int | None = Field(default=None, foreign_key="template.id")
+    # People in the hall as counted by the organisers (entered by the moderator), for the plausibility check.
+    people_in_hall: int | None = None
+    # Strict mode: only printed single-use voting cards (VotingCard) may answer, one answer per card and question.
+    voting_cards: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -153,6 +157,8 @@ class Question(SQLModel, table=True):
     hidden_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    # Plausibility: the most devices (not sockets) connected on all instances while the round was open.
+    devices_seen: int | None = None
 
 
 class Option(SQLModel, table=True):
@@ -231,3 +237,27 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     detail: str = Field(default="", max_length=300)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LoginSession(SQLModel, table=True):
+    """A moderator's login, kept on the server so logout, removal and switching off end it at once.
+
+    The browser holds a random token in the signed session cookie; only its SHA-256 is stored here.
+    """
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
+class VotingCard(SQLModel, table=True):
+    """A printed single-use voting card of an event in strict mode: stored as a keyed hash, never linked to a person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    # Cards are printed in numbered sheets; the batch lets a moderator withdraw a lost sheet.
+    batch: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
