@@ -28,7 +28,7 @@ def _base_url(host: str, port: int) -> str:
 
 
 def cmd_migrate(_args) -> int:
-    from app.main import migrate
+    from app.db import migrate
 
     migrate(settings.database_url)
     print("Datenbank ist auf dem neuesten Stand.")
@@ -38,7 +38,7 @@ def cmd_migrate(_args) -> int:
 def cmd_demo(args) -> int:
     from app import demo
     from app.db import new_session
-    from app.main import migrate
+    from app.db import migrate
 
     migrate(settings.database_url)
     with new_session() as session:
@@ -68,6 +68,15 @@ WS_MAX_SIZE = 64 * 1024
 def cmd_serve(args) -> int:
     import uvicorn
 
+    if args.workers > 1 and settings.bus_url.startswith("memory://"):
+        print(
+            "Fehler: Mit mehreren Workern (--workers "
+            f"{args.workers}) braucht Saalumfrage einen gemeinsamen Bus, sonst sieht ein Teil der Handys die Frage nicht.\n"
+            "  Redis starten und BUS_URL=redis://127.0.0.1:6379/0 setzen, oder mit --workers 1 starten.\n"
+            "Error: several workers need a shared bus: set BUS_URL=redis://… or use --workers 1.",
+            file=sys.stderr,
+        )
+        return 2
     if args.demo:
         cmd_demo(args)
     else:
@@ -93,7 +102,7 @@ def cmd_create_admin(args) -> int:
     from app import auth
     from app.db import new_session
     from app.domain.errors import DomainError
-    from app.main import migrate
+    from app.db import migrate
 
     migrate(settings.database_url)
     password = args.password or os.environ.get("SAALUMFRAGE_PASSWORD") or getpass.getpass("Passwort: ")
@@ -111,7 +120,7 @@ def cmd_retention(args) -> int:
     """Delete single answers and device ids of old events; their aggregated results stay (DSGVO)."""
     from app.db import new_session
     from app.domain.retention import apply_retention, old_events
-    from app.main import migrate
+    from app.db import migrate
 
     migrate(settings.database_url)
     days = args.days if args.days is not None else settings.retention_days

@@ -7,9 +7,13 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-from app.config import settings
+from app.config import ROOT, settings
+
+# Any fixed number: the key of the PostgreSQL advisory lock that lets one `migrate` run at a time.
+MIGRATION_LOCK_KEY = 0x5AA1_0001
 
 
 def make_engine(url: str) -> Engine:
@@ -55,3 +59,30 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def migrate(url: str) -> None:
+    """Bring the database schema to the newest migration.
+
+    On PostgreSQL several replicas (or `saalumfrage migrate` run twice) may start at once: an advisory lock
+    lets one migrate while the others wait, then find nothing left to do.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if not url.startswith("postgresql"):
+        command.upgrade(cfg, "head")
+        return
+    lock_engine = create_engine(url, poolclass=NullPool)
+    try:
+        with lock_engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+            try:
+                command.upgrade(cfg, "head")
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+    finally:
+        lock_engine.dispose()

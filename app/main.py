@@ -9,11 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import db
+from app.db import migrate
 from app.auth import LoginRequired
 from app.config import ROOT, settings
 from app.domain.errors import DomainError
@@ -61,17 +63,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def migrate(url: str) -> None:
-    """Bring the database schema to the newest migration."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
 
 
 def _tune_gc() -> None:
@@ -227,6 +218,19 @@ def create_app() -> FastAPI:
         if _wants_json(request):
             return JSONResponse({"detail": message, "errors": problems}, status_code=422)
         return render(request, "error.html", status_code=400, title=_("Ungültige Eingabe"), message=message)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_away(request: Request, exc: Exception):
+        """The database does not answer (restart, network): a short German note and 503, never a 500 page."""
+        log.warning("database not reachable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        message = _("Die Umfrage ist kurz nicht erreichbar, bitte gleich neu laden.")
+        headers = {"Retry-After": "5"}
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "code": "unavailable"}, status_code=503, headers=headers)
+        response = render(request, "error.html", status_code=503, title=_("Kurz nicht erreichbar"), message=message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

@@ -88,7 +88,7 @@ def database():
 
 
 class Server:
-    def __init__(self, database: dict, bus_url: str, prefix: str, workers: int = 1) -> None:
+    def __init__(self, database: dict, bus_url: str, prefix: str, workers: int = 1, env: dict | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -99,6 +99,7 @@ class Server:
             "SECRET_KEY": SECRET,
             "ENVIRONMENT": "development",
             "AUTO_MIGRATE": "false",
+            **(env or {}),
         }
         cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
                "--ws", "websockets-sansio", "--log-level", "warning", "--workers", str(workers)]

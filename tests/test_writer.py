@@ -4,12 +4,14 @@ import asyncio
 
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
+from app.domain.errors import Conflict
 from app.realtime.writer import VoteWriter
 from tests.factories import option_ids, questions_of
 
 
 def test_batches_commit_and_ack(engine, session, event):
     single, _ = questions_of(session, event)
+    q_domain.open_question(session=session, question=single)
     a, b, _c = option_ids(session, single)
     committed = []
 
@@ -31,6 +33,7 @@ def test_batches_commit_and_ack(engine, session, event):
 
 def test_bad_row_fails_alone(engine, session, event):
     single, _ = questions_of(session, event)
+    q_domain.open_question(session=session, question=single)
     a = option_ids(session, single)[0]
 
     async def run():
@@ -47,3 +50,32 @@ def test_bad_row_fails_alone(engine, session, event):
     assert isinstance(bad, Exception)
     assert v_domain.tally(session=session, question_id=single.id, option_ids=[a])["voters"] == 1
     q_domain.get_question(session=session, question_id=single.id)
+
+
+def test_database_refuses_votes_for_a_closed_question_whatever_memory_says(engine, session, event):
+    """An instance that missed the close (bus away) still holds the question open in memory: the write
+    itself checks the database, stores nothing for the closed question, and says why (#13, finding 2)."""
+    single, multiple = questions_of(session, event)
+    a = option_ids(session, single)[0]
+    m = option_ids(session, multiple)[0]
+    q_domain.open_question(session=session, question=single)
+    q_domain.close_question(session=session, question=single)
+    q_domain.open_question(session=session, question=multiple)
+    committed = []
+
+    async def run():
+        writer = VoteWriter(engine, committed.extend, batch_ms=20)
+        writer.start()
+        late = [writer.submit(v_domain.VoteRow(single.id, event.id, f"late{i}", (a,), f"l{i}")) for i in range(5)]
+        fine = writer.submit(v_domain.VoteRow(multiple.id, event.id, "ok", (m,), "ok"))
+        old_round = writer.submit(v_domain.VoteRow(multiple.id, event.id, "r0", (m,), "r0", round=7))
+        results = await asyncio.gather(*late, fine, old_round, return_exceptions=True)
+        await writer.stop()
+        return results
+
+    *late, fine, old_round = asyncio.run(run())
+    assert fine is True
+    for result in [*late, old_round]:
+        assert isinstance(result, Conflict) and result.code == "closed"
+    assert v_domain.tally(session=session, question_id=single.id, option_ids=[a])["voters"] == 0
+    assert [row.question_id for row in committed] == [multiple.id]

@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from app.domain import events as e_domain
@@ -25,12 +26,21 @@ def _topic_view(session: Session, event: Event) -> dict[str, Any] | None:
     return {"topic": {"id": topic.id, "title": topic.title}, "items": items}
 
 
+def _clock_ns(session: Session) -> int:
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")).scalar_one()) * 1000
+    return time.time_ns()
+
+
 def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
     """Phase, current question and its full results, as the moderator sees it.
 
-    `version` orders snapshots: one taken later (after a later commit) never loses to an older one.
+    `version` orders snapshots: one taken later (after a later commit) never loses to an older one. It is
+    read before the data, from the database's clock where there is one, so instances on hosts whose
+    clocks disagree still agree on the order.
     `screen` is what the projector shows: the join code, the question, or a topic roll-up.
     """
+    version = _clock_ns(session)
     question = results = None
     rounds: list[dict[str, Any]] = []
     row = session.get(Question, event.current_question_id) if event.current_question_id else None
@@ -52,7 +62,7 @@ def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
         screen = "join" if row is None else "question"
     return {
         "type": "state",
-        "version": time.time_ns(),
+        "version": version,
         "event": {"id": event.id, "title": event.title, "place": event.place, "join_code": event.join_code},
         "phase": phase,
         "screen": screen,

@@ -7,13 +7,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, tuple_
 from sqlmodel import Session
 
 from app.domain import answers
-from app.domain.errors import Invalid
+from app.domain.errors import Conflict, Invalid
 from app.domain.questions import LiveQuestion
-from app.models import Vote, utcnow
+from app.models import Question, QuestionStatus, Vote, utcnow
 
 VOTE_ID_MAX = 64
 
@@ -87,6 +87,30 @@ def upsert_votes(conn: Connection, rows: list[VoteRow]) -> None:
             for r in rows
         ],
     )
+
+
+def closed_error() -> Conflict:
+    return Conflict("closed", "Die Abstimmung zu dieser Frage ist beendet. Ihre Stimme wurde nicht gezählt.")
+
+
+def lock_open_rounds(conn: Connection, rounds: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (question, round) pairs are open in the database, held open until this transaction ends.
+
+    The database decides, not an instance's memory (which may have missed a close while the bus was away).
+    PostgreSQL: the rows are share-locked, so a concurrent close waits for this transaction, or this one sees
+    the close. SQLite: a no-op write first takes the database's write lock, so no close can slip in between.
+    """
+    if not rounds:
+        return set()
+    table = Question.__table__
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE question SET status = status WHERE 0")
+    query = select(table.c.id, table.c.round).where(
+        tuple_(table.c.id, table.c.round).in_(sorted(rounds)), table.c.status == QuestionStatus.open
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return {(qid, rnd) for qid, rnd in conn.execute(query)}
 
 
 def tally(*, session: Session | Connection, question_id: int, option_ids: list[int], round: int = 1) -> dict:

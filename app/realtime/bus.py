@@ -14,6 +14,8 @@ from typing import Any
 
 log = logging.getLogger("saalumfrage.bus")
 
+PUBLISH_TIMEOUT_S = 1.0
+
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -81,10 +83,21 @@ class RedisBus(Bus):
     def __init__(self, url: str, prefix: str = "saalumfrage:") -> None:
         super().__init__()
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
 
         self.url = url
         self.prefix = prefix
+        # The listener's connection waits for messages as long as it likes; publishing must not: a paused
+        # Redis would hold a moderator's action. A connection left over from before a Redis restart fails
+        # once and is replaced at once (one retry), so a recovery is not reported as a new outage.
         self.redis = aioredis.from_url(url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=5)
+        self.publisher = aioredis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=PUBLISH_TIMEOUT_S, socket_keepalive=True,
+            retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
         self.down = False
         self._listener: asyncio.Task | None = None
         self.connected = asyncio.Event()
@@ -100,27 +113,36 @@ class RedisBus(Bus):
             except (asyncio.CancelledError, Exception):
                 pass
         await super().stop()
-        try:
-            await self.redis.aclose()
-        except Exception:
-            pass
+        for client in (self.redis, self.publisher):
+            try:
+                await client.aclose()
+            except Exception:
+                pass
 
     async def _send_remote(self, channel: str, message: dict[str, Any]) -> None:
         data = json.dumps({"from": self.instance, "message": message}, separators=(",", ":"))
         try:
-            await self.redis.publish(self.prefix + channel, data)
+            await asyncio.wait_for(self.publisher.publish(self.prefix + channel, data), PUBLISH_TIMEOUT_S * 2)
         except Exception as exc:
+            # Lost for the other instances: they find the change in the database by themselves (Hub.reconcile).
             self._mark_down(exc)
+        else:
+            if self.down and self.connected.is_set():
+                log.warning("Redis wieder erreichbar: Nachrichten an andere Instanzen gehen wieder hinaus")
+                self.down = False
 
     def _mark_down(self, exc: BaseException) -> None:
         if not self.down:
-            log.warning("Redis nicht erreichbar (%s): andere Instanzen erfahren Änderungen erst nach der Wiederverbindung", exc)
+            log.warning(
+                "Redis nicht erreichbar (%s): andere Instanzen gleichen sich bis zur Wiederverbindung über die Datenbank ab",
+                exc.__class__.__name__,
+            )
         self.down = True
         self.connected.clear()
 
     async def ready(self) -> bool:
         try:
-            return bool(await asyncio.wait_for(self.redis.ping(), 2))
+            return bool(await asyncio.wait_for(self.publisher.ping(), 2))
         except Exception:
             return False
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import WebSocket
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.domain import questions as q_domain
@@ -18,6 +19,7 @@ from app.domain.errors import Conflict, DomainError
 from app.domain.questions import LiveQuestion
 from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import translate
+from app.limits import Budgets, Rate
 from app.models import Event
 from app.realtime import protocol
 from app.realtime.asgi import text_frame
@@ -35,9 +37,14 @@ TIMER_CHECK_S = 0.5  # how often countdowns that ran out are closed
 MESSAGES_BURST, MESSAGES_PER_S = 20, 2.0  # per socket: a burst of 20, then 2 a second
 FLOOD_CLOSE_AFTER = 100  # refused messages in a row before the socket is closed (1008)
 VOTES_BURST, VOTES_PER_S = 10, 0.5  # per device, over all its sockets: 10 quick changes, then one every 2 s
+VOTE_RATE = Rate(VOTES_BURST, VOTES_PER_S)
 IDLE_TIMEOUT_S = 120.0  # pages ping every 20 s; a socket silent this long is closed
 IDLE_SWEEP_S = 10.0
 SEND_BACKLOG_MAX = 64
+# Every instance compares its rooms with the database this often, so a change whose bus message was lost
+# (Redis paused, restarted, a publish that timed out) reaches every screen by itself within a few seconds.
+RECONCILE_S = 2.0
+UNAVAILABLE = "Die Umfrage ist kurz nicht erreichbar, bitte gleich neu laden."
 
 
 class Connection:
@@ -151,6 +158,29 @@ async def _finish(coro, waiting_on) -> None:
         coro.close()
 
 
+class QuietFailures:
+    """A loop that fails while the database is away (several times a second): said once a minute, not each
+    time, and once when it works again. Anything but a database error is logged with its traceback."""
+
+    def __init__(self, what_failed: str, back_again: str) -> None:
+        self.what_failed, self.back_again = what_failed, back_again
+        self.since: float | None = None
+
+    def failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if self.since is None or now - self.since > 60:
+            if isinstance(exc, DBAPIError):
+                log.warning("%s (%s); neuer Versuch läuft.", self.what_failed, exc.__class__.__name__)
+            else:
+                log.exception(self.what_failed)
+            self.since = now
+
+    def ok(self) -> None:
+        if self.since is not None:
+            log.warning(self.back_again)
+            self.since = None
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -205,9 +235,11 @@ class Hub:
         self._ticker: asyncio.Task | None = None
         self._timers: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
-        # Per device (keyed hash): vote tokens left and when they were counted.
-        self._vote_buckets: dict[str, tuple[float, float]] = {}
+        # Votes per device (keyed hash) over all its sockets and forms on this instance. Kept in this
+        # process on purpose: the vote path takes no network round trip (see docs/security.md).
+        self._vote_budget = Budgets(None)
         self._last_idle_sweep = time.monotonic()
+        self._reconciler: asyncio.Task | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -218,12 +250,12 @@ class Hub:
         self.writer.start()
         self._ticker = asyncio.create_task(self._tick_forever(), name="tally-ticker")
         self._timers = asyncio.create_task(self._close_expired_forever(), name="countdowns")
+        self._reconciler = asyncio.create_task(self._reconcile_forever(), name="reconcile")
 
     async def stop(self) -> None:
-        if self._ticker:
-            self._ticker.cancel()
-        if self._timers:
-            self._timers.cancel()
+        for task in (self._ticker, self._timers, self._reconciler):
+            if task:
+                task.cancel()
         await self.writer.stop()
         for room in list(self.rooms.values()):
             for conn in room.attendees | room.projectors | room.moderators:
@@ -268,6 +300,38 @@ class Hub:
             room.dirty = room.live is not None
             room.local_published_at = 0.0  # tell the others our phones again
             self._broadcast_state(room)
+
+    async def _reconcile_forever(self) -> None:
+        failures = QuietFailures("Abgleich mit der Datenbank nicht möglich", "Abgleich mit der Datenbank läuft wieder.")
+        while True:
+            await asyncio.sleep(RECONCILE_S)
+            try:
+                for room in list(self.rooms.values()):
+                    if room.loaded and not room.empty:
+                        await self.reconcile(room)
+                failures.ok()
+            except Exception as exc:
+                failures.failed(exc)
+
+    async def reconcile(self, room: Room) -> None:
+        """Bring a room to the database's state: what the bus should have told this instance, it finds here.
+
+        A change of the state itself is broadcast; the same state with other numbers only marks the tally
+        for the next tick (votes are pushed as tallies, never as full states to every phone).
+        """
+        state = await asyncio.to_thread(self._load_sync, room.event_id)
+        if state is None:
+            if room.state:
+                room.live, room.state, room.tally, room.question = None, {}, None, None
+                self._broadcast_state(room)
+            return
+        if _shape(state) != _shape(room.state.get("moderator")):
+            if state["version"] >= room.version:
+                log.info("event %s: state differed from the database, corrected", room.event_id)
+                self._apply(room, state)
+                self._broadcast_state(room)
+        elif room.live is not None:
+            room.dirty = True  # a tally that failed or a lost "votes" note: recount (pushed only if different)
 
     def connected(self, room: Room) -> int:
         """Phones connected to the event on every instance."""
@@ -379,12 +443,14 @@ class Hub:
     # ---- tallies, a few times a second, only when changed ---------------------------------------
 
     async def _tick_forever(self) -> None:
+        failures = QuietFailures("Ergebnisse konnten nicht gezählt werden", "Ergebnisse werden wieder gezählt.")
         while True:
             await asyncio.sleep(self.tally_interval)
             try:
                 await self._tick()
-            except Exception:
-                log.exception("tally tick failed")
+                failures.ok()
+            except Exception as exc:
+                failures.failed(exc)
 
     def _sweep_idle(self, now: float) -> None:
         """Close sockets that sent nothing (not even a ping) for IDLE_TIMEOUT_S; forget full vote buckets."""
@@ -393,21 +459,14 @@ class Hub:
             for conn in [c for members in (room.attendees, room.projectors, room.moderators) for c in members]:
                 if not conn.closed and now - conn.last_seen > IDLE_TIMEOUT_S:
                     conn.close(1001)
-        refill = VOTES_BURST / VOTES_PER_S
-        self._vote_buckets = {d: b for d, b in self._vote_buckets.items() if now - b[1] < refill}
 
     def _spend_vote(self, device: str) -> None:
         """Token bucket per device over all its sockets and forms; raises when it is empty.
 
         Called after the answer was checked: only valid votes reach the database, so only they count.
         """
-        now = time.monotonic()
-        tokens, at = self._vote_buckets.get(device, (float(VOTES_BURST), now))
-        tokens = min(VOTES_BURST, tokens + (now - at) * VOTES_PER_S)
-        if tokens < 1:
-            self._vote_buckets[device] = (tokens, now)
+        if self._vote_budget.take(device, VOTE_RATE) is None:
             raise Conflict("too_many_votes", "Sie haben sehr oft hintereinander abgestimmt. Bitte warten Sie ein paar Sekunden.")
-        self._vote_buckets[device] = (tokens - 1, now)
 
     async def _tick(self) -> None:
         now = time.monotonic()
@@ -426,7 +485,11 @@ class Hub:
             if room.dirty and room.live is not None:
                 room.dirty = False
                 live = room.live
-                tally = await asyncio.to_thread(self._tally_sync, room.question)
+                try:
+                    tally = await asyncio.to_thread(self._tally_sync, room.question)
+                except Exception:
+                    room.dirty = True  # counted again next tick, until the database answers
+                    raise
                 if room.live is live and tally != room.tally:
                     room.tally = tally
                     changed = True
@@ -461,21 +524,15 @@ class Hub:
 
     async def _close_expired_forever(self) -> None:
         """Close questions whose countdown ran out, on whichever instance gets there first."""
-        failing_since = None
+        failures = QuietFailures("Countdowns konnten nicht geprüft werden", "Countdowns werden wieder geprüft.")
         while True:
             await asyncio.sleep(TIMER_CHECK_S)
             try:
                 for event_id, state in await asyncio.to_thread(self._close_expired_sync):
                     await self.state_changed(event_id, state)
-                if failing_since is not None:
-                    log.warning("Countdowns werden wieder geprüft.")
-                failing_since = None
+                failures.ok()
             except Exception as exc:
-                # While the database is away this fails twice a second: say so once a minute, not each time.
-                now = time.monotonic()
-                if failing_since is None or now - failing_since > 60:
-                    log.warning("Countdowns konnten nicht geprüft werden (%s); neuer Versuch läuft.", exc.__class__.__name__)
-                    failing_since = now
+                failures.failed(exc)
 
     def _close_expired_sync(self) -> list[tuple[int, dict[str, Any]]]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -486,14 +543,22 @@ class Hub:
 
     async def serve(self, ws: WebSocket, *, role: str, event_id: int, device: str | None, locale: str) -> None:
         """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
-        room = await self.room(event_id)
+        try:
+            room = await self.room(event_id)
+        except DBAPIError:
+            await socket_unavailable(ws, locale)
+            return
         conn = Connection(ws, role, event_id, device, locale)
         room.members(role).add(conn)
         try:
             my_vote = None
             if role == "attendee" and room.live is not None:
                 live = room.live
-                my_vote = await asyncio.to_thread(self._my_vote_sync, live.id, device, live.round)
+                try:
+                    my_vote = await asyncio.to_thread(self._my_vote_sync, live.id, device, live.round)
+                except DBAPIError:
+                    await socket_unavailable(ws, locale)
+                    return
                 if room.live is not live:
                     my_vote = None
             conn.push(self._state_text(room, role, **({"my_vote": my_vote} if role == "attendee" else {})))
@@ -550,7 +615,16 @@ class Hub:
         future.add_done_callback(lambda f: self._acked(conn, row, f))
 
     def _acked(self, conn: Connection, row: v_domain.VoteRow, future: asyncio.Future) -> None:
-        if future.cancelled() or future.exception() is not None:
+        exc = None if future.cancelled() else future.exception()
+        if isinstance(exc, DomainError):
+            # The database refused it (the question was closed while this instance did not know yet):
+            # the phone is told, and this instance catches up with the database at once.
+            conn.push(protocol.error(exc.code, translate(exc.message, conn.locale, **exc.params), vote_id=row.vote_id))
+            room = self.rooms.get(conn.event_id)
+            if room is not None:
+                self._spawn(self.reconcile(room))
+            return
+        if future.cancelled() or exc is not None:
             text = translate("Ihre Stimme konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", conn.locale)
             conn.push(protocol.error("not_stored", text, vote_id=row.vote_id))
             return
@@ -571,6 +645,32 @@ class Hub:
         room = await self.room(event_id)
         row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None)
         self._spend_vote(device)
-        await self.writer.submit(row)
+        try:
+            await self.writer.submit(row)
+        except DomainError:
+            self._spawn(self.reconcile(room))
+            raise
         return row.choices
+
+
+def _shape(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A state without its numbers and version: what must agree with the database for screens to be right."""
+    if not state:
+        return None
+    shape = {k: v for k, v in state.items() if k not in ("version", "results", "rounds", "topic_view", "connected", "now")}
+    shape["rounds"] = [r["round"] for r in state.get("rounds") or []]
+    topic_view = state.get("topic_view")
+    shape["topic_view"] = None if topic_view is None else {
+        "topic": topic_view["topic"], "items": [item["question"] for item in topic_view["items"]]
+    }
+    return shape
+
+
+async def socket_unavailable(ws: WebSocket, locale: str) -> None:
+    """The database is away: say so and close with 1013 (try again later); the page reconnects by itself."""
+    try:
+        await ws.send_text(protocol.error("unavailable", translate(UNAVAILABLE, locale)))
+    except Exception:
+        pass
+    await _close_quietly(ws, 1013)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from app.domain.votes import VoteRow, upsert_votes
+from app.domain.votes import VoteRow, closed_error, lock_open_rounds, upsert_votes
 
 log = logging.getLogger(__name__)
 
@@ -84,21 +84,29 @@ class VoteWriter:
             latest[(row.question_id, row.round, row.device_hash)] = row
         try:
             with self._engine.begin() as conn:
-                upsert_votes(conn, list(latest.values()))
-            results = [(future, None) for _row, future in batch]
-            committed = list(latest.values())
+                open_rounds = self._store(conn, list(latest.values()))
+            results = [(future, None if (row.question_id, row.round) in open_rounds else closed_error()) for row, future in batch]
+            committed = [row for row in latest.values() if (row.question_id, row.round) in open_rounds]
         except Exception as exc:  # e.g. the question was deleted meanwhile: retry one by one
-            log.warning("vote batch of %d failed (%s); writing one by one", len(batch), exc)
+            log.warning("vote batch of %d failed (%s); writing one by one", len(batch), exc.__class__.__name__)
             results, committed = [], []
             for row, future in batch:
                 try:
                     with self._engine.begin() as conn:
-                        upsert_votes(conn, [row])
-                    results.append((future, None))
-                    committed.append(row)
+                        stored = bool(self._store(conn, [row]))
+                    results.append((future, None if stored else closed_error()))
+                    if stored:
+                        committed.append(row)
                 except Exception as row_exc:
                     results.append((future, row_exc))
         self._loop.call_soon_threadsafe(self._settle, results, committed)
+
+    @staticmethod
+    def _store(conn, rows: list[VoteRow]) -> set[tuple[int, int]]:
+        """Upsert the rows whose question round is open in the database; returns those open rounds."""
+        open_rounds = lock_open_rounds(conn, {(r.question_id, r.round) for r in rows})
+        upsert_votes(conn, [r for r in rows if (r.question_id, r.round) in open_rounds])
+        return open_rounds
 
     def _settle(self, results: list[tuple[asyncio.Future, Exception | None]], committed: list[VoteRow]) -> None:
         for future, exc in results:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from app.config import settings
@@ -18,6 +19,7 @@ from app.i18n import pick_locale, translate
 from app.models import Event
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
+from app.realtime.hub import socket_unavailable
 from app.web import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
@@ -176,6 +178,9 @@ async def phone_socket(scope, receive, send, hub) -> None:
     except NotFound as exc:
         await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
         await ws.close(4404)
+        return
+    except DBAPIError:
+        await socket_unavailable(ws, locale)
         return
     if device is None:
         await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))

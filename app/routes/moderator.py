@@ -8,6 +8,7 @@ from typing import Annotated
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Form, Query, Request, WebSocket
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +22,7 @@ from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.snapshot import snapshot
 from app.models import Event, PhoneResults, Question, QuestionKind, User
+from app.realtime.hub import socket_unavailable
 from app.i18n import N_
 from app.web import _, flash, public_base, render
 
@@ -692,7 +694,12 @@ async def moderator_socket(ws: WebSocket, event_id: Id):
             allowed = user is not None and event is not None and access.can_manage(session=session, user=user, event=event)
             return user, event, allowed
 
-    user, event, allowed = await run_in_threadpool(check)
+    try:
+        user, event, allowed = await run_in_threadpool(check)
+    except DBAPIError:
+        await ws.accept()
+        await socket_unavailable(ws, locale)
+        return
     if not allowed:
         # Closing before accept answers the handshake with 403: no login, no live data, not someone else's event.
         await ws.close(code=4401 if user is None else (4404 if event is None else 4403))

@@ -5,6 +5,7 @@ from functools import lru_cache
 import qrcode
 import qrcode.image.svg
 from fastapi import APIRouter, Request, WebSocket
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from app.db import new_session
@@ -13,6 +14,7 @@ from app.domain.errors import NotFound
 from app.i18n import translate
 from app.models import Event
 from app.realtime import protocol
+from app.realtime.hub import socket_unavailable
 from app.web import _, public_base, render
 
 router = APIRouter()
@@ -55,6 +57,10 @@ async def projector_socket(ws: WebSocket, token: str):
         await ws.accept()
         await ws.send_text(protocol.error(exc.code, translate(exc.message, locale)))
         await ws.close(code=4404)
+        return
+    except DBAPIError:
+        await ws.accept()
+        await socket_unavailable(ws, locale)
         return
     await ws.accept()
     await ws.app.state.hub.serve(ws, role="projector", event_id=event.id, device=None, locale=locale)
