@@ -102,6 +102,43 @@ async def connect_all(hall: Hall, host: str, port: int, path: str, cookies: list
     return {"connected": hall.n - failed, "failed": failed, "seconds": round(time.monotonic() - started, 2)}
 
 
+async def http_join(host: str, port: int, path: str) -> tuple[str | None, int]:
+    """GET the phone page as a phone does on its first visit; returns the device cookie it sets and the bytes read."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/html\r\nConnection: close\r\n\r\n".encode())
+        data = await reader.read(-1)
+    finally:
+        writer.close()
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    cookie = None
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "set-cookie" and value.strip().startswith("saal_device="):
+            cookie = value.strip().split(";", 1)[0]
+    return cookie, len(data)
+
+
+async def join_all(host: str, port: int, path: str, n: int, concurrency: int = 100) -> tuple[list[str | None], dict]:
+    """Every phone loads the page over HTTP first (the app sets its device cookie there), `concurrency` at a time."""
+    started = time.monotonic()
+    cookies: list[str | None] = [None] * n
+    sizes = [0] * n
+    failed = 0
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        nonlocal failed
+        async with gate:
+            try:
+                cookies[i], sizes[i] = await http_join(host, port, path)
+            except (OSError, ConnectionError):
+                failed += 1
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return cookies, {"seconds": round(time.monotonic() - started, 2), "failed": failed, "bytes_per_phone": round(sum(sizes) / n)}
+
+
 async def wait_event(event: asyncio.Event, timeout: float) -> bool:
     try:
         await asyncio.wait_for(event.wait(), timeout)
@@ -251,16 +288,17 @@ async def main_async(args) -> dict:
     hall = Hall(args.n)
     result: dict = {"target": args.target, "n": args.n}
     if args.target == "app":
-        from itsdangerous import Signer
-
-        signer = Signer(args.secret, salt="saalumfrage.device")
-        cookies = ["saal_device=" + signer.sign(uuid.uuid4().hex).decode() for _ in range(args.n)]
         path = f"/ws/j/{args.code}"
+        page = f"/j/{args.code}"
         driver = AppDriver(f"http://{args.host}:{args.port}", args.event_id, args.username, args.password)
     else:
-        cookies = [None] * args.n
         path = "/ws/j/raw"
+        page = "/j/raw"
         driver = RawDriver(args.host, args.port)
+    # Each phone joins as a real one does: the page over HTTP (which sets the app's device cookie), then the socket.
+    cookies, result["join"] = await join_all(args.host, args.port, page, args.n)
+    if args.target == "app" and any(c is None for c in cookies):
+        raise RuntimeError(f"{sum(c is None for c in cookies)} phones got no device cookie from {page}")
     questions = await driver.start()
     await asyncio.sleep(0.5)
     rss_before = rss_kib(args.pid)

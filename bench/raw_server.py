@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import resource
+from http import HTTPStatus
 
 from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
@@ -34,12 +35,23 @@ async def handler(ws) -> None:
         phones.discard(ws)
 
 
+# What a phone loads before it opens the socket: a page of the app's size (~22 KB), as plain HTTP.
+PAGE = "<!doctype html><title>raw</title>" + "x" * 22_000
+
+
+def process_request(connection, request):
+    """Plain HTTP GET /j/...: the page, so raw phones join over HTTP first, like the app's."""
+    if request.path.startswith("/j/") and "upgrade" not in request.headers.get("Connection", "").lower():
+        return connection.respond(HTTPStatus.OK, PAGE)
+    return None
+
+
 async def main(port: int) -> None:
     # The same collector settings as the app (app.main._tune_gc), so the comparison is like for like.
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 1000)
-    async with serve(handler, "127.0.0.1", port, compression=None, max_size=4096, backlog=4096, ping_interval=None):
+    async with serve(handler, "127.0.0.1", port, compression=None, max_size=4096, process_request=process_request, backlog=4096, ping_interval=None):
         await asyncio.Future()
 
 
