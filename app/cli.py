@@ -101,14 +101,16 @@ def cmd_serve(args) -> int:
 def cmd_create_admin(args) -> int:
     from app import auth
     from app.db import new_session
+    from app.domain import access
     from app.domain.errors import DomainError
     from app.db import migrate
 
     migrate(settings.database_url)
     password = args.password or os.environ.get("SAALUMFRAGE_PASSWORD") or getpass.getpass("Passwort: ")
     try:
-        with new_session() as session:
-            auth.create_user(session=session, username=args.username, password=password, is_admin=True)
+        with new_session() as session, access.audited(session=session, event_id=None, user=None, action="create-account",
+                                                      detail=f"{args.username[:80]} (Admin, Kommandozeile)"):
+            auth.create_user(session=session, username=args.username, password=password, is_admin=True, commit=False)
     except DomainError as exc:
         print("Fehler: " + exc.message.format(**exc.params), file=sys.stderr)
         return 1

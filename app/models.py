@@ -227,15 +227,20 @@ class EventModerator(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Who did what to an event, and when: opened, closed, reset, deleted, approved … (never attendees' data)."""
+    """Who did what to an event, and when: opened, closed, reset, deleted, approved … (never attendees' data).
+
+    Account actions (created, switched off or on) concern no event: their event_id is None.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     # The name as it was then, so the log stays readable if the account is renamed or switched off.
     username: str = Field(max_length=80)
     action: str = Field(max_length=40)
     detail: str = Field(default="", max_length=300)
+    # "done", or "refused" when the rules refused the action (the reason is in the detail).
+    outcome: str = Field(default="done", max_length=10)
     at: datetime = Field(default_factory=utcnow, index=True)
 
 

@@ -297,6 +297,8 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
     "mod_countdown_closed": N_("Zeit abgelaufen – die Abstimmung ist geschlossen."),
     "mod_action_failed": N_("Das ging nicht. Bitte versuchen Sie es noch einmal."),
     "mod_offline": N_("Keine Verbindung zum Server. Bitte versuchen Sie es gleich noch einmal."),
+    "mod_logged_out": N_("Abgemeldet – bitte laden Sie die Seite neu und melden Sie sich an."),
+    "mod_no_access": N_("Sie moderieren diese Veranstaltung nicht mehr."),
     "mod_status_pending": N_("wartet"),
     "mod_status_approved": N_("freigegeben"),
     "mod_status_rejected": N_("abgelehnt"),

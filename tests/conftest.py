@@ -24,12 +24,12 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 @pytest.fixture(autouse=True)
 def _fresh_login_limits():
-    """Failed logins are counted per process; each test starts with none."""
-    from app import auth
+    """Login attempts (and every other budget) are counted in app.limits; each test starts with none."""
+    from app import limits
 
-    auth._failures.clear()
+    limits.reset_budgets()
     yield
-    auth._failures.clear()
+    limits.reset_budgets()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from app import auth
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
+from app.domain import templates as t_domain
 from app.web import DEVICE_COOKIE, new_device_cookie
 from tests import factories
 from tests.conftest import csrf_of, login
@@ -24,6 +25,9 @@ PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/p/{token}", "/login", "
 # Moderator routes that are not about one event: any logged-in moderator may use them.
 ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template"}
 ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
+# Routes that use a template: its owner, admins and moderators of its series only (the world's template is
+# the own moderator's, saved from event A).
+TEMPLATE_ROUTES = {"/moderator/events/from-template", "/api/events/from-template"}
 ACTIONS = {
     "/moderator/events/{event_id}/questions/{question_id}/{action}": sorted(q_domain.QUESTION_ACTIONS),
     "/api/events/{event_id}/questions/{question_id}/{action}": sorted(q_domain.QUESTION_ACTIONS),
@@ -70,8 +74,9 @@ def world(session, moderator):
     target = factories.make_moderator(session, username="ziel", password="ziel-geheim-12")
     question = q_domain.ordered_questions(session=session, event_id=event.id)[0]
     topic = e_domain.topics(session=session, event_id=event.id)[0]
+    template = t_domain.save_template(session=session, event=event, title="Agenda der Moderatorin", owner_id=moderator.id)
     return {
-        "event": event, "question": question, "topic": topic, "target": target,
+        "event": event, "question": question, "topic": topic, "target": target, "template": template,
         "logins": {"own_moderator": (factories.MODERATOR, factories.PASSWORD), "other_moderator": ("andere", "andere-geheim-1"),
                    "admin": ("admin", "admin-geheim-1")},
     }
@@ -95,6 +100,8 @@ def _expected(path: str, role: str) -> str:
         return "login"
     if path in ADMIN_ONLY:
         return "allowed" if role == "admin" else "forbidden"
+    if path in TEMPLATE_ROUTES:
+        return "forbidden" if role == "other_moderator" else "allowed"
     if path in ANY_MODERATOR or "{event_id}" not in path:
         return "allowed"
     return "forbidden" if role == "other_moderator" else "allowed"
@@ -131,9 +138,13 @@ def test_every_route_answers_each_role_as_it_should(client, world, role):
             if method == "GET":
                 response = c.get(url, follow_redirects=False)
             elif api:
-                response = c.post(url, json=API_BODIES.get(path, {}), follow_redirects=False)
+                body = API_BODIES.get(path, {})
+                if path in TEMPLATE_ROUTES:
+                    body = {**body, "template_id": world["template"].id}
+                response = c.post(url, json=body, follow_redirects=False)
             else:
-                response = c.post(url, data={"csrf": c.csrf}, follow_redirects=False)
+                form = {"template_id": str(world["template"].id), "title": "Aus Vorlage"} if path in TEMPLATE_ROUTES else {}
+                response = c.post(url, data={"csrf": c.csrf, **form}, follow_redirects=False)
             expected = _expected(path, role)
             got = _outcome(response, api)
             assert got == expected, f"{role} {method} {path} ({action}): expected {expected}, got {response.status_code}"
@@ -247,3 +258,83 @@ def test_every_state_changing_form_needs_its_csrf_token(client, session, world):
         r = c.post("/api/events", content=b'{"title": "Untergeschoben"}', headers={"content-type": content_type})
         assert r.status_code == 422, (content_type, r.status_code)
     assert all(e["title"] != "Untergeschoben" for e in c.get("/api/events").json())
+
+
+def test_templates_belong_to_their_owner_and_series(client, session, world):
+    """A template is seen and used by its owner, admins and moderators of its series; nobody else (finding 5)."""
+    template, event = world["template"], world["event"]
+    tid = template.id
+
+    def sees(role_or_login) -> bool:
+        client.cookies.clear()
+        login(client, *role_or_login)
+        page = client.get("/moderator").text
+        return f'id="template-{tid}"' in page or "Agenda der Moderatorin" in page
+
+    def use(api: bool = False):
+        if api:
+            return client.post("/api/events/from-template", json={"template_id": tid, "title": "Geborgt"})
+        token = csrf_of(client.get("/moderator").text)
+        return client.post("/moderator/events/from-template", data={"csrf": token, "template_id": str(tid), "title": "Geborgt"})
+
+    other = world["logins"]["other_moderator"]
+    assert not sees(other)
+    for api in (False, True):
+        r = use(api)
+        assert r.status_code == 403 and "Vorlage gehört jemand anderem" in r.text, (api, r.status_code)
+    assert all(e["title"] != "Geborgt" for e in client.get("/api/events").json())
+    assert sees(world["logins"]["own_moderator"]) and sees(world["logins"]["admin"])
+    # The owner makes "andere" a co-moderator of the event the template was saved from: now they share it.
+    client.cookies.clear()
+    login(client, *world["logins"]["own_moderator"])
+    token = csrf_of(client.get("/moderator").text)
+    client.post(f"/moderator/events/{event.id}/co-moderators", data={"csrf": token, "username": "andere"})
+    assert sees(other)
+    assert use(api=True).status_code == 201
+    # Someone unrelated still neither sees nor uses it.
+    assert not sees(("ziel", "ziel-geheim-12"))
+    assert use().status_code == 403
+
+
+def test_audit_log_tells_what_happened_not_what_was_asked(mod_client, session, event):
+    """Logged after the change, in its transaction, with the outcome: a refused delete is never shown as done (finding 8)."""
+    topic = e_domain.topics(session=session, event_id=event.id)[0]
+    single = q_domain.ordered_questions(session=session, event_id=event.id)[0]
+    base = f"/moderator/events/{event.id}"
+    r = mod_client.post(f"{base}/topics/{topic.id}/delete", data={"csrf": mod_client.csrf}, follow_redirects=False)
+    assert r.status_code == 422 and "Das Thema enthält noch Fragen" in r.text
+    mod_client.post(f"{base}/topics/{topic.id}/rename", data={"csrf": mod_client.csrf, "title": "Verkehr"})
+    mod_client.post(f"{base}/questions/{single.id}/open", data={"csrf": mod_client.csrf})
+    assert mod_client.post(f"/api/events/{event.id}/questions/{single.id}/delete").status_code == 409
+    entries = mod_client.get(f"/api/events/{event.id}/audit").json()
+    got = [(e["action"], e["outcome"]) for e in entries][:4]
+    assert got == [("delete", "refused"), ("open", "done"), ("topic-rename", "done"), ("topic-delete", "refused")], got
+    assert "Das Thema enthält noch Fragen" in entries[3]["detail"] and "Mobilität" in entries[3]["detail"]
+    assert entries[2]["detail"] == "Mobilität → Verkehr"
+    assert single.text in entries[0]["detail"] and "geöffnete Frage" in entries[0]["detail"]
+    session.expire_all()
+    assert e_domain.topics(session=session, event_id=event.id)[0].title == "Verkehr"  # the topic is still there
+    page = mod_client.get(f"{base}/audit").text
+    assert "abgelehnt" in page and "ausgeführt" in page and "Thema gelöscht" in page
+
+
+def test_an_audit_entry_is_committed_with_its_change_or_not_at_all(session, engine, event, moderator):
+    from sqlmodel import Session, select
+
+    from app.domain import access
+    from app.models import AuditEntry, Topic
+
+    topic = e_domain.topics(session=session, event_id=event.id)[0]
+    with access.audited(session=session, event_id=event.id, user=moderator, action="topic-rename", detail="Mobilität"):
+        e_domain.rename_topic(session=session, topic=topic, title="Verkehr")
+        with Session(engine) as other:  # the rename's own commit wrote the entry too
+            assert [e.action for e in other.exec(select(AuditEntry))] == ["topic-rename"]
+    with pytest.raises(RuntimeError):
+        with access.audited(session=session, event_id=event.id, user=moderator, action="topic-rename", detail="Verkehr"):
+            topic.title = "Halb geschrieben"
+            session.add(topic)
+            session.flush()
+            raise RuntimeError("the database went away")
+    with Session(engine) as other:
+        assert [e.action for e in other.exec(select(AuditEntry))] == ["topic-rename"]
+        assert other.get(Topic, topic.id).title == "Verkehr"

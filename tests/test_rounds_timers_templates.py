@@ -13,7 +13,7 @@ from app.domain import templates as t_domain
 from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid
 from app.domain.snapshot import role_views, snapshot
-from app.models import Event, Question, Series, Vote, utcnow
+from app.models import Event, Question, Series, User, Vote, utcnow
 from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
 from tests.test_realtime import act, phone, until, vote
@@ -248,7 +248,7 @@ def test_template_forms_and_api(mod_client, session, event):
     token = csrf_of(mod_client.get(f"/moderator/events/{event.id}").text)
     r = mod_client.post(f"/moderator/events/{event.id}/save-template", data={"csrf": token, "title": "Agenda 2030"}, follow_redirects=False)
     assert r.status_code == 303
-    template = t_domain.list_templates(session=session)[0]
+    template = t_domain.list_templates(session=session, user=session.get(User, event.owner_id))[0]
     assert template.title == "Agenda 2030"
     page = mod_client.get("/moderator").text
     assert "Agenda 2030" in page

@@ -2,16 +2,24 @@
 
 An event belongs to its owner; co-moderators may do everything the owner does (but add others); admins
 manage accounts and see every event. The projector link only reads; attendees only join and vote.
+
+The audit log tells what happened, not what was asked for: an action's entry is written in the same
+transaction as its change (`audited`), so it exists only if the change does; an action the rules refuse
+(e.g. deleting a topic that still holds questions) is logged as refused, with the reason. Account actions
+are logged without an event (event_id NULL) and shown on the admin's accounts page.
 """
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlmodel import Session, col, delete, or_, select
 
 from app.domain.errors import Conflict, DomainError, Invalid, NotFound
-from app.models import AuditEntry, Event, EventModerator, User
+from app.models import AuditEntry, Event, EventModerator, LoginSession, User
 
 AUDIT_DETAIL_MAX = 300
+DONE, REFUSED = "done", "refused"  # AuditEntry.outcome
 
 
 class Forbidden(DomainError):
@@ -91,32 +99,83 @@ def require_admin(user: User) -> None:
 
 
 def set_active(*, session: Session, actor: User, user: User, active: bool) -> User:
+    """Switch an account on or off (audited). Switching off ends every login of the account at once;
+    the caller closes its control sockets (hub.end_moderator_sockets)."""
     require_admin(actor)
-    if user.id == actor.id and not active:
-        raise Invalid("self_deactivate", "Sie können Ihr eigenes Konto nicht abschalten.")
-    user.is_active = active
-    session.add(user)
-    session.commit()
+    with audited(session=session, event_id=None, user=actor, action="activate-account" if active else "deactivate-account",
+                 detail=user.username):
+        if user.id == actor.id and not active:
+            raise Invalid("self_deactivate", "Sie können Ihr eigenes Konto nicht abschalten.")
+        user.is_active = active
+        session.add(user)
+        if not active:
+            session.exec(delete(LoginSession).where(col(LoginSession.user_id) == user.id))
     return user
 
 
-def record(*, session: Session, event_id: int, user: User | None, action: str, detail: str = "") -> None:
-    """Add one line to the event's audit log (committed with the caller's next commit, or now)."""
-    session.add(
-        AuditEntry(
-            event_id=event_id,
-            user_id=user.id if user else None,
-            username=user.username if user else "System",
-            action=action[:40],
-            detail=" ".join(detail.split())[:AUDIT_DETAIL_MAX],
-        )
+def _entry(*, event_id: int | None, user: User | None, action: str, detail: str, outcome: str) -> AuditEntry:
+    return AuditEntry(
+        event_id=event_id,
+        user_id=user.id if user else None,
+        username=user.username if user else "System",
+        action=action[:40],
+        detail=" ".join(detail.split())[:AUDIT_DETAIL_MAX],
+        outcome=outcome,
     )
+
+
+def record(*, session: Session, event_id: int | None, user: User | None, action: str, detail: str = "", outcome: str = DONE) -> None:
+    """Write one line to the audit log now: for an action whose change is already committed (e.g. a new
+    event, whose id is known only afterwards). Prefer `audited`, which shares the change's transaction."""
+    session.add(_entry(event_id=event_id, user=user, action=action, detail=detail, outcome=outcome))
     session.commit()
+
+
+@contextmanager
+def audited(*, session: Session, event_id: int | None, user: User | None, action: str, detail: str = "") -> Iterator[AuditEntry]:
+    """Run a moderator action with its audit entry in the same transaction.
+
+    The entry joins the session before the change, so the change's own commit writes both (a change that
+    does not commit is committed here). If the rules refuse the action (a DomainError), the change is
+    rolled back and the entry says "refused" with the reason. A request for something that does not exist
+    (NotFound) or that the user may not touch (Forbidden) changed nothing and is not logged. The block may
+    set `entry.detail` (used for the refused entry too).
+    """
+    entry = _entry(event_id=event_id, user=user, action=action, detail=detail, outcome=DONE)
+    session.add(entry)
+    try:
+        yield entry
+        entry.detail = " ".join(entry.detail.split())[:AUDIT_DETAIL_MAX]
+        session.add(entry)
+        session.commit()
+    except (Forbidden, NotFound):
+        session.rollback()
+        raise
+    except DomainError as exc:
+        detail = entry.detail
+        session.rollback()
+        reason = exc.message.format(**exc.params) if exc.params else exc.message
+        record(session=session, event_id=event_id, user=user, action=action, detail=f"{detail} – {reason}" if detail else reason,
+               outcome=REFUSED)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def audit_log(*, session: Session, event_id: int, limit: int = 500) -> list[AuditEntry]:
     return list(
         session.exec(
             select(AuditEntry).where(AuditEntry.event_id == event_id).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+        )
+    )
+
+
+def account_log(*, session: Session, limit: int = 200) -> list[AuditEntry]:
+    """Account actions (created, switched off, switched on), newest first."""
+    return list(
+        session.exec(
+            select(AuditEntry).where(col(AuditEntry.event_id).is_(None))
+            .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         )
     )

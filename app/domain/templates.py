@@ -2,18 +2,23 @@
 
 A question keeps its `key` through templates and duplicates, so the same question asked in Döbeln,
 Frankenberg and Freiberg can be found and compared later, even if its wording was touched up.
+
+A template belongs to whoever saved it and to its series, as events do: its owner, admins, and whoever
+owns or co-moderates an event of that series may see and use it (they see those agendas anyway); nobody
+else learns that it exists beyond its number.
 """
 
 import datetime as dt
 import json
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
+from app.domain.access import Forbidden
 from app.domain.errors import Invalid, NotFound
 from app.domain.events import _clean, add_topic, agenda, create_event, create_series
 from app.domain.questions import create_question
-from app.models import Event, Question, Series, Template
+from app.models import Event, EventModerator, Question, Series, Template, User
 
 BODY_VERSION = 1
 # The question columns a template carries (besides text, options and key).
@@ -64,14 +69,35 @@ def save_template(*, session: Session, event: Event, title: str, owner_id: int |
     return template
 
 
-def list_templates(*, session: Session) -> list[Template]:
-    return list(session.exec(select(Template).order_by(col(Template.created_at).desc(), col(Template.id).desc())))
+def _series_of_user(user: User):
+    """The series in which this user owns or co-moderates an event (a subquery)."""
+    shared = select(EventModerator.event_id).where(EventModerator.user_id == user.id)
+    return select(Event.series_id).where(col(Event.series_id).is_not(None), or_(Event.owner_id == user.id, col(Event.id).in_(shared)))
 
 
-def get_template(*, session: Session, template_id: int) -> Template:
+def list_templates(*, session: Session, user: User) -> list[Template]:
+    """The templates this user may see and use (an admin: all), newest first."""
+    stmt = select(Template).order_by(col(Template.created_at).desc(), col(Template.id).desc())
+    if not user.is_admin:
+        stmt = stmt.where(or_(Template.owner_id == user.id, col(Template.series_id).in_(_series_of_user(user))))
+    return list(session.exec(stmt))
+
+
+def may_use(*, session: Session, user: User, template: Template) -> bool:
+    if user.is_admin or template.owner_id == user.id:
+        return True
+    if template.series_id is None:
+        return False
+    return session.exec(_series_of_user(user).where(Event.series_id == template.series_id).limit(1)).first() is not None
+
+
+def get_template(*, session: Session, user: User, template_id: int) -> Template:
+    """The template, if this user may use it; 404 if there is none, 403 if it is someone else's."""
     template = session.get(Template, template_id)
     if template is None:
         raise NotFound("template_not_found", "Diese Vorlage gibt es nicht.")
+    if not may_use(session=session, user=user, template=template):
+        raise Forbidden("not_your_template", "Diese Vorlage gehört jemand anderem. Bitten Sie die Moderation der Reihe, Sie hinzuzufügen.")
     return template
 
 

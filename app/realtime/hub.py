@@ -18,7 +18,7 @@ from app.domain import votes as v_domain
 from app.domain.errors import Conflict, DomainError
 from app.domain.questions import LiveQuestion
 from app.domain.snapshot import live_of, role_views, snapshot
-from app.i18n import translate
+from app.i18n import N_, translate
 from app.limits import Budgets, Rate
 from app.models import Event
 from app.realtime import protocol
@@ -45,6 +45,17 @@ SEND_BACKLOG_MAX = 64
 # (Redis paused, restarted, a publish that timed out) reaches every screen by itself within a few seconds.
 RECONCILE_S = 2.0
 UNAVAILABLE = "Die Umfrage ist kurz nicht erreichbar, bitte gleich neu laden."
+# A control socket whose login ended is closed with 4401 (log in again), one removed from the event with 4403.
+LOGIN_ENDED, NO_LONGER_MODERATOR = 4401, 4403
+
+
+@dataclass(frozen=True, slots=True)
+class ModeratorLogin:
+    """Whose control socket this is (see app.auth): it ends with the login, the account or the right to the event."""
+
+    user_id: int
+    login_id: str  # LoginSession.id
+    expires_at: float  # epoch seconds, as the login row said when the socket opened
 
 
 class Connection:
@@ -56,9 +67,10 @@ class Connection:
     """
 
     __slots__ = ("ws", "role", "event_id", "device", "locale", "backlog", "drainer", "closed", "_send", "_write_frame",
-                 "last_seen", "tokens", "refused", "close_after_drain")
+                 "last_seen", "tokens", "refused", "close_after_drain", "login")
 
-    def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str) -> None:
+    def __init__(self, ws: WebSocket, role: str, event_id: int, device: str | None, locale: str,
+                 login: ModeratorLogin | None = None) -> None:
         self.ws = ws
         self.role = role
         self.event_id = event_id
@@ -73,6 +85,7 @@ class Connection:
         self.tokens = float(MESSAGES_BURST)
         self.refused = 0
         self.close_after_drain: int | None = None
+        self.login = login
 
     def allow_message(self, now: float) -> bool:
         """Token bucket per socket: a burst, then a steady rate. Also notes that the socket is alive."""
@@ -276,6 +289,11 @@ class Hub:
         """The projector link was renewed: every instance closes the projectors still on the old one."""
         await self.bus.publish(CHANNEL, {"kind": "revoke", "event_id": event_id})
 
+    async def end_moderator_sockets(self, *, user_id: int, event_id: int | None = None, login_id: str | None = None) -> None:
+        """Every instance closes this account's control sockets: of one event (removed from it), of one login
+        (logout) or all of them (switched off)."""
+        await self.bus.publish(CHANNEL, {"kind": "end_moderator", "user_id": user_id, "event_id": event_id, "login_id": login_id})
+
     async def results_changed(self, event_id: int, question_id: int) -> None:
         """A moderator changed what a result contains (a hidden term, an approved answer): recompute it."""
         await self.bus.publish(CHANNEL, {"kind": "votes", "event_id": event_id, "question_ids": [question_id]})
@@ -339,6 +357,9 @@ class Hub:
         return len(room.attendees) + sum(n for n, heard in room.remote.values() if now - heard < PRESENCE_TTL_S)
 
     async def _on_bus(self, message: dict[str, Any]) -> None:
+        if message.get("kind") == "end_moderator":
+            self._end_moderators(message)
+            return
         room = self.rooms.get(message.get("event_id"))
         if room is None:
             return
@@ -364,6 +385,21 @@ class Hub:
         elif message.get("kind") == "votes":
             if room.live and room.live.id in message.get("question_ids", ()):
                 room.dirty = True
+
+    def _end_moderators(self, message: dict[str, Any]) -> None:
+        event_id, login_id = message.get("event_id"), message.get("login_id")
+        if event_id is None:  # the login or the account ended: every event
+            rooms, code, error = list(self.rooms.values()), LOGIN_ENDED, "login_ended"
+            text = N_("Sie sind abgemeldet. Bitte melden Sie sich neu an.")
+        else:  # removed from this event
+            rooms, code, error = [r for r in (self.rooms.get(event_id),) if r], NO_LONGER_MODERATOR, "not_moderator"
+            text = N_("Sie moderieren diese Veranstaltung nicht mehr.")
+        for room in rooms:
+            for conn in list(room.moderators):
+                login = conn.login
+                if login is not None and login.user_id == message.get("user_id") and login_id in (None, login.login_id):
+                    conn.push(protocol.error(error, translate(text, conn.locale)))
+                    conn.close(code, drain=True)
 
     # ---- room state ------------------------------------------------------------------------
 
@@ -453,11 +489,16 @@ class Hub:
                 failures.failed(exc)
 
     def _sweep_idle(self, now: float) -> None:
-        """Close sockets that sent nothing (not even a ping) for IDLE_TIMEOUT_S; forget full vote buckets."""
+        """Close sockets that sent nothing (not even a ping) for IDLE_TIMEOUT_S; forget full vote buckets.
+
+        A control socket whose login has passed its expiry is closed too (1001): the page reconnects, and the
+        handshake lets it in again only if the login was extended by use meanwhile.
+        """
         self._last_idle_sweep = now
+        wall = time.time()
         for room in self.rooms.values():
             for conn in [c for members in (room.attendees, room.projectors, room.moderators) for c in members]:
-                if not conn.closed and now - conn.last_seen > IDLE_TIMEOUT_S:
+                if not conn.closed and (now - conn.last_seen > IDLE_TIMEOUT_S or (conn.login is not None and wall >= conn.login.expires_at)):
                     conn.close(1001)
 
     def _spend_vote(self, device: str) -> None:
@@ -541,14 +582,15 @@ class Hub:
 
     # ---- sockets ---------------------------------------------------------------------------
 
-    async def serve(self, ws: WebSocket, *, role: str, event_id: int, device: str | None, locale: str) -> None:
+    async def serve(self, ws: WebSocket, *, role: str, event_id: int, device: str | None, locale: str,
+                    login: ModeratorLogin | None = None) -> None:
         """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
         try:
             room = await self.room(event_id)
         except DBAPIError:
             await socket_unavailable(ws, locale)
             return
-        conn = Connection(ws, role, event_id, device, locale)
+        conn = Connection(ws, role, event_id, device, locale, login)
         room.members(role).add(conn)
         try:
             my_vote = None

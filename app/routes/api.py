@@ -98,11 +98,16 @@ def _event(session, user, event_id: Id):
 
 
 async def _drive(request: Request, session, user, event_id: Id, change, action: str, detail=lambda: "") -> dict:
-    """Run a change to the event in a worker thread, log it, then publish and return the new state."""
+    """Run a change to the event in a worker thread with its audit entry (one transaction), then publish and
+    return the new state."""
 
     def work() -> dict:
-        change(_event(session, user, event_id))
-        access.record(session=session, event_id=event_id, user=user, action=action, detail=detail())
+        event = _event(session, user, event_id)
+        with access.audited(session=session, event_id=event_id, user=user, action=action) as entry:
+            try:
+                change(event)
+            finally:
+                entry.detail = detail()  # what was known when it succeeded or was refused
         return snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
 
     state = await run_in_threadpool(work)
@@ -141,8 +146,9 @@ def get_event(event_id: Id, user: auth.ApiUser, session: SessionDep):
 async def add_topic(request: Request, event_id: Id, body: TopicIn, user: auth.ApiUser, session: SessionDep):
     def work():
         _event(session, user, event_id)
-        topic = e_domain.add_topic(session=session, event_id=event_id, title=body.title)
-        access.record(session=session, event_id=event_id, user=user, action="add-topic", detail=topic.title)
+        with access.audited(session=session, event_id=event_id, user=user, action="add-topic", detail=body.title) as entry:
+            topic = e_domain.add_topic(session=session, event_id=event_id, title=body.title)
+            entry.detail = topic.title
         return {"id": topic.id, "title": topic.title, "position": topic.position}
 
     return await run_in_threadpool(work)
@@ -153,8 +159,9 @@ async def add_question(request: Request, event_id: Id, topic_id: Id, body: Quest
     def work():
         _event(session, user, event_id)
         topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
-        question = q_domain.create_question(session=session, topic=topic, **body.model_dump())
-        access.record(session=session, event_id=event_id, user=user, action="add-question", detail=question.text)
+        with access.audited(session=session, event_id=event_id, user=user, action="add-question", detail=body.text) as entry:
+            question = q_domain.create_question(session=session, topic=topic, **body.model_dump())
+            entry.detail = question.text
         return _question_out(session, question)
 
     return await run_in_threadpool(work)
@@ -198,8 +205,9 @@ async def renew_projector_link(request: Request, event_id: Id, user: auth.ApiUse
     """Revoke the projector link: a new token replaces it, projectors on the old one are disconnected."""
 
     def work():
-        event = access.renew_projector_token(session=session, event=_event(session, user, event_id))
-        access.record(session=session, event_id=event_id, user=user, action="renew-projector-link")
+        event = _event(session, user, event_id)
+        with access.audited(session=session, event_id=event_id, user=user, action="renew-projector-link"):
+            access.renew_projector_token(session=session, event=event)
         return event.projector_token
 
     token = await run_in_threadpool(work)
@@ -211,15 +219,15 @@ async def renew_projector_link(request: Request, event_id: Id, user: auth.ApiUse
 def save_template(event_id: Id, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
     """Save the event's topics and questions as a template of its series."""
     event = _event(session, user, event_id)
-    template = t_domain.save_template(session=session, event=event, title=body.title, owner_id=user.id)
-    access.record(session=session, event_id=event.id, user=user, action="save-template", detail=template.title)
+    with access.audited(session=session, event_id=event.id, user=user, action="save-template", detail=body.title):
+        template = t_domain.save_template(session=session, event=event, title=body.title, owner_id=user.id)
     return {"id": template.id, "title": template.title, "series_id": template.series_id, **t_domain.template_summary(template)}
 
 
 @router.post("/events/from-template", response_model=EventPublic, status_code=201)
 def event_from_template(body: FromTemplateIn, user: auth.ApiUser, session: SessionDep):
     """A new event of the template's series, with its topics and linked questions."""
-    template = t_domain.get_template(session=session, template_id=body.template_id)
+    template = t_domain.get_template(session=session, user=user, template_id=body.template_id)
     event = t_domain.event_from_template(
         session=session, template=template, owner_id=user.id, title=body.title, place=body.place, date=body.date
     )
@@ -255,6 +263,6 @@ def audit_log(event_id: Id, user: auth.ApiUser, session: SessionDep):
     """Who did what to the event, newest first."""
     _event(session, user, event_id)
     return [
-        {"at": e.at.isoformat(), "user": e.username, "action": e.action, "detail": e.detail}
+        {"at": e.at.isoformat(), "user": e.username, "action": e.action, "outcome": e.outcome, "detail": e.detail}
         for e in access.audit_log(session=session, event_id=event_id)
     ]

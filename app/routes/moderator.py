@@ -3,6 +3,7 @@
 import datetime as dt
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from anyio import from_thread
@@ -21,10 +22,11 @@ from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.snapshot import snapshot
+from app.realtime.hub import ModeratorLogin
 from app.models import Event, PhoneResults, Question, QuestionKind, User
 from app.realtime.hub import socket_unavailable
 from app.i18n import N_
-from app.web import _, flash, public_base, render
+from app.web import _, flash, is_https, public_base, render
 
 router = APIRouter()
 
@@ -86,26 +88,43 @@ def login_page(request: Request, next: str = "/moderator"):
 
 
 @router.post("/login")
-def login_submit(
-    request: Request, session: SessionDep, username: Text = "", password: Text = "", next: Text = "/moderator", csrf: Text = ""
-):
+async def login_submit(request: Request, username: Text = "", password: Text = "", next: Text = "/moderator", csrf: Text = ""):
+    """Check the password in the login pool (paced per account name, see app.auth) and start a login."""
     auth.check_csrf(request, csrf)
+    username, password = username[:80], password[:200]
+
+    def again(status: int, error: str, headers: dict[str, str] | None = None):
+        response = render(request, "login.html", status_code=status, next=_safe_next(next), username=username, error=error)
+        response.headers.update(headers or {})
+        return response
+
     try:
-        user = auth.authenticate(session=session, username=username[:80], password=password[:200])
+        found = await auth.attempt_login(
+            username=username, password=password, known=auth.known_lane(request.cookies.get(auth.KNOWN_COOKIE), username)
+        )
     except auth.TooManyAttempts as exc:
         error = _("Zu viele Fehlversuche für dieses Konto. Bitte warten Sie {n} Sekunden und versuchen Sie es dann noch einmal.", n=exc.wait_s)
-        return render(request, "login.html", status_code=429, next=_safe_next(next), username=username[:80], error=error)
-    if user is None:
-        error = _("Benutzername oder Passwort ist falsch.")
-        return render(request, "login.html", status_code=401, next=_safe_next(next), username=username[:80], error=error)
-    auth.login(request, user)
-    return RedirectResponse(_safe_next(next), status_code=303)
+        return again(429, error, {"Retry-After": str(exc.wait_s)})
+    except auth.LoginBusy:
+        return again(503, _("Zu viele Anmeldungen gleichzeitig, bitte gleich noch einmal."), {"Retry-After": "2"})
+    if found is None:
+        return again(401, _("Benutzername oder Passwort ist falsch."))
+    auth.login(request, found[1])
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    # This browser now has a lane of its own for the name: others' failed attempts never slow it down.
+    response.set_cookie(auth.KNOWN_COOKIE, auth.known_cookie(username), max_age=auth.KNOWN_MAX_AGE, httponly=True,
+                        samesite="lax", secure=is_https(request))
+    return response
 
 
 @router.post("/logout")
-def logout_submit(request: Request, csrf: Text = ""):
+def logout_submit(request: Request, session: SessionDep, csrf: Text = ""):
+    """End the login on the server (the old cookie is worthless at once) and close its control sockets everywhere."""
     auth.check_csrf(request, csrf)
-    auth.logout(request)
+    ended = auth.end_login(session=session, token=auth.session_token(request))
+    request.session.clear()
+    if ended is not None:
+        from_thread.run(partial(request.app.state.hub.end_moderator_sockets, user_id=ended.user_id, login_id=ended.id))
     return RedirectResponse("/login", status_code=303)
 
 
@@ -113,7 +132,7 @@ def logout_submit(request: Request, csrf: Text = ""):
 
 
 def _events_page(request, session, user, *, form=None, error=None, status_code=200):
-    templates = t_domain.list_templates(session=session)
+    templates = t_domain.list_templates(session=session, user=user)
     return render(
         request,
         "moderator/events.html",
@@ -165,7 +184,7 @@ def create_event_from_template(
         tid = parse_optional_int(template_id, field=_("Vorlage"))
         if tid is None:
             raise Invalid("no_template", "Bitte wählen Sie eine Vorlage.")
-        template = t_domain.get_template(session=session, template_id=tid)
+        template = t_domain.get_template(session=session, user=user, template_id=tid)
         event = t_domain.event_from_template(
             session=session, template=template, owner_id=user.id, title=title, place=place, date=parse_date(date)
         )
@@ -183,7 +202,13 @@ def _load_event(session, event_id: int, user: User) -> Event:
 
 
 def _log(session, event_id: int, user: User, action: str, detail: str = "") -> None:
+    """For a new event, whose id exists only after its commit; other actions use `_audited` (one transaction)."""
     access.record(session=session, event_id=event_id, user=user, action=action, detail=detail)
+
+
+def _audited(session, event_id: int, user: User, action: str, detail: str = ""):
+    """The action's change and its audit entry in one transaction; a refused action is logged as refused."""
+    return access.audited(session=session, event_id=event_id, user=user, action=action, detail=detail)
 
 
 @router.get("/moderator/events/{event_id}")
@@ -222,8 +247,9 @@ def edit_event(
 ):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    e_domain.update_event(session=session, event=event, title=title, place=place, date=parse_date(date))
-    _log(session, event.id, user, "edit-event", event.title)
+    with _audited(session, event.id, user, "edit-event", title) as entry:
+        e_domain.update_event(session=session, event=event, title=title, place=place, date=parse_date(date))
+        entry.detail = event.title
     publish_state(request, session, event.id)
     flash(request, _("Angaben gespeichert."), "success")
     return RedirectResponse(_event_url(event.id), status_code=303)
@@ -233,8 +259,9 @@ def edit_event(
 def save_template(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    template = t_domain.save_template(session=session, event=event, title=title or event.title, owner_id=user.id)
-    _log(session, event.id, user, "save-template", template.title)
+    with _audited(session, event.id, user, "save-template", title or event.title) as entry:
+        template = t_domain.save_template(session=session, event=event, title=title or event.title, owner_id=user.id)
+        entry.detail = template.title
     flash(request, _("Vorlage „{title}“ gespeichert. Neue Veranstaltungen der Reihe legen Sie in der Übersicht daraus an.", title=template.title), "success")
     return RedirectResponse(_event_url(event.id, "series"), status_code=303)
 
@@ -256,8 +283,8 @@ def projector_mode(
     """Switch the projector between the current question, a topic roll-up and the join screen."""
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    q_domain.set_projector(session=session, event=event, mode=mode, topic_id=parse_optional_int(topic_id, field=_("Thema")))
-    _log(session, event.id, user, "projector", mode)
+    with _audited(session, event.id, user, "projector", mode):
+        q_domain.set_projector(session=session, event=event, mode=mode, topic_id=parse_optional_int(topic_id, field=_("Thema")))
     publish_state(request, session, event.id)
     flash(request, _(PROJECTOR_MESSAGES.get(mode, "Beamer umgeschaltet.")), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
@@ -277,8 +304,9 @@ PROJECTOR_MESSAGES = {
 def add_topic(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, title: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    topic = e_domain.add_topic(session=session, event_id=event.id, title=title)
-    _log(session, event.id, user, "add-topic", topic.title)
+    with _audited(session, event.id, user, "add-topic", title) as entry:
+        topic = e_domain.add_topic(session=session, event_id=event.id, title=title)
+        entry.detail = topic.title
     flash(request, _("Thema „{title}“ hinzugefügt.", title=topic.title), "success")
     return RedirectResponse(_event_url(event.id, f"topic-{topic.id}"), status_code=303)
 
@@ -297,18 +325,22 @@ def topic_action(
     auth.check_csrf(request, csrf)
     _load_event(session, event_id, user)
     topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
-    if action in ("rename", "delete", "move-up", "move-down"):
-        _log(session, event_id, user, f"topic-{action}", topic.title + (f" → {title.strip()[:200]}" if action == "rename" else ""))
-    if action == "rename":
-        e_domain.rename_topic(session=session, topic=topic, title=title)
-    elif action == "delete":
-        e_domain.delete_topic(session=session, topic=topic)
+    if action not in ("rename", "delete", "move-up", "move-down"):
+        raise Invalid("unknown_action", "Unbekannte Aktion.")
+    old_title = topic.title
+    # Logged after it ran, in the same transaction: a refused delete shows up as refused, never as done.
+    with _audited(session, event_id, user, f"topic-{action}", old_title) as entry:
+        if action == "rename":
+            e_domain.rename_topic(session=session, topic=topic, title=title)
+            entry.detail = f"{old_title} → {topic.title}"
+        elif action == "delete":
+            e_domain.delete_topic(session=session, topic=topic)
+        else:
+            e_domain.move_topic(session=session, topic=topic, direction=-1 if action == "move-up" else 1)
+    if action == "delete":
+        publish_state(request, session, event_id)
         flash(request, _("Thema gelöscht."), "success")
         return RedirectResponse(_event_url(event_id, "agenda"), status_code=303)
-    elif action in ("move-up", "move-down"):
-        e_domain.move_topic(session=session, topic=topic, direction=-1 if action == "move-up" else 1)
-    else:
-        raise Invalid("unknown_action", "Unbekannte Aktion.")
     publish_state(request, session, event_id)
     return RedirectResponse(_event_url(event_id, f"topic-{topic.id}"), status_code=303)
 
@@ -403,10 +435,12 @@ def _save_question(request: Request, session, user: User, event: Event, form: Qu
             raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
         topic = e_domain.get_topic(session=session, topic_id=tid, event_id=event.id) if tid else None
         fields = form.fields()
-        if question is None:
-            question = q_domain.create_question(session=session, topic=topic, **fields)
-        else:
-            q_domain.update_question(session=session, question=question, topic=topic, **fields)
+        with _audited(session, event.id, user, "save-question", form.text) as entry:
+            if question is None:
+                question = q_domain.create_question(session=session, topic=topic, **fields)
+            else:
+                q_domain.update_question(session=session, question=question, topic=topic, **fields)
+            entry.detail = question.text
     except DomainError as exc:
         session.rollback()
         if question is not None:
@@ -421,7 +455,6 @@ def _save_question(request: Request, session, user: User, event: Event, form: Qu
             error=_(exc.message, **exc.params),
             status_code=exc.status,
         )
-    _log(session, event.id, user, "save-question", question.text)
     publish_state(request, session, event.id)
     flash(request, _("Frage gespeichert."), "success")
     return RedirectResponse(_event_url(event.id, f"question-{question.id}"), status_code=303)
@@ -514,9 +547,8 @@ def question_action(
     _load_event(session, event_id, user)
     question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
     params = {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "answer_id": answer_id[:12]}
-    text = question.text
-    run(session, question, params)
-    _log(session, event_id, user, action, " · ".join([text, *(f"{k}={v}" for k, v in params.items() if v)]))
+    with _audited(session, event_id, user, action, " · ".join([question.text, *(f"{k}={v}" for k, v in params.items() if v)])):
+        run(session, question, params)
     publish_question_change(request, session, event_id, question, action)
     if action == "timer" and not seconds.strip("0 "):
         message = _("Countdown angehalten; die Abstimmung läuft ohne Zeitlimit weiter.")
@@ -535,8 +567,9 @@ def question_action(
 def next_question(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    question = q_domain.next_question(session=session, event=event)
-    _log(session, event.id, user, "next", question.text if question else "")
+    with _audited(session, event.id, user, "next") as entry:
+        question = q_domain.next_question(session=session, event=event)
+        entry.detail = question.text if question else ""
     publish_state(request, session, event.id)
     flash(request, _("Nächste Frage geöffnet.") if question else _("Keine weitere Frage: Der Beamer zeigt wieder den Beitrittscode."), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
@@ -546,8 +579,8 @@ def next_question(request: Request, event_id: Id, user: auth.PageUser, session: 
 def join_screen(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    q_domain.show_join_screen(session=session, event=event)
-    _log(session, event.id, user, "join-screen")
+    with _audited(session, event.id, user, "join-screen"):
+        q_domain.show_join_screen(session=session, event=event)
     publish_state(request, session, event.id)
     flash(request, _("Der Beamer zeigt den Beitrittscode."), "success")
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
@@ -560,8 +593,9 @@ def join_screen(request: Request, event_id: Id, user: auth.PageUser, session: Se
 def add_co_moderator(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, username: Text = "", csrf: Text = ""):
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    added = access.add_co_moderator(session=session, actor=user, event=event, username=username)
-    _log(session, event.id, user, "add-co-moderator", added.username)
+    with _audited(session, event.id, user, "add-co-moderator", username[:80]) as entry:
+        added = access.add_co_moderator(session=session, actor=user, event=event, username=username)
+        entry.detail = added.username
     flash(request, _("„{name}“ kann diese Veranstaltung jetzt mitmoderieren.", name=added.username), "success")
     return RedirectResponse(_event_url(event.id, "access"), status_code=303)
 
@@ -571,8 +605,11 @@ def remove_co_moderator(request: Request, event_id: Id, user_id: Id, user: auth.
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
     removed = session.get(User, user_id)
-    access.remove_co_moderator(session=session, actor=user, event=event, user_id=user_id)
-    _log(session, event.id, user, "remove-co-moderator", removed.username if removed else str(user_id))
+    with _audited(session, event.id, user, "remove-co-moderator", removed.username if removed else str(user_id)):
+        access.remove_co_moderator(session=session, actor=user, event=event, user_id=user_id)
+    if removed is None or not access.can_manage(session=session, user=removed, event=event):
+        # Their control page stops at once, on whichever instance it is connected to.
+        from_thread.run(partial(request.app.state.hub.end_moderator_sockets, user_id=user_id, event_id=event.id))
     flash(request, _("Co-Moderation entfernt."), "success")
     return RedirectResponse(_event_url(event.id, "access"), status_code=303)
 
@@ -582,8 +619,8 @@ def renew_projector_link(request: Request, event_id: Id, user: auth.PageUser, se
     """Revoke the projector link (e.g. it was shared by mistake): a new one replaces it at once."""
     auth.check_csrf(request, csrf)
     event = _load_event(session, event_id, user)
-    access.renew_projector_token(session=session, event=event)
-    _log(session, event.id, user, "renew-projector-link")
+    with _audited(session, event.id, user, "renew-projector-link"):
+        access.renew_projector_token(session=session, event=event)
     from_thread.run(request.app.state.hub.revoke_projectors, event.id)
     flash(request, _("Neuer Beamer-Link erstellt. Der alte Link funktioniert nicht mehr; öffnen Sie am Beamer den neuen."), "success")
     return RedirectResponse(_event_url(event.id, "links-title"), status_code=303)
@@ -624,20 +661,29 @@ AUDIT_ACTIONS = {
     "add-co-moderator": N_("Co-Moderation hinzugefügt"),
     "remove-co-moderator": N_("Co-Moderation entfernt"),
     "renew-projector-link": N_("Beamer-Link erneuert"),
+    "create-account": N_("Konto angelegt"),
+    "deactivate-account": N_("Konto abgeschaltet"),
+    "activate-account": N_("Konto wieder aktiviert"),
 }
+AUDIT_OUTCOMES = {"done": N_("ausgeführt"), "refused": N_("abgelehnt")}
+
+
+def _audit_labels() -> dict[str, dict[str, str]]:
+    return {"actions": {key: _(text) for key, text in AUDIT_ACTIONS.items()},
+            "outcomes": {key: _(text) for key, text in AUDIT_OUTCOMES.items()}}
 
 
 @router.get("/moderator/events/{event_id}/audit")
 def audit_page(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep):
     event = _load_event(session, event_id, user)
     entries = access.audit_log(session=session, event_id=event.id)
-    labels = {key: _(text) for key, text in AUDIT_ACTIONS.items()}
-    return render(request, "moderator/audit.html", user=user, event=event, entries=entries, labels=labels)
+    return render(request, "moderator/audit.html", user=user, event=event, entries=entries, labels=_audit_labels())
 
 
 def _users_page(request, session, user, *, error=None, form=None, status_code=200):
     users = list(session.exec(select(User).order_by(User.username)))
-    return render(request, "moderator/users.html", status_code=status_code, user=user, users=users, error=error, form=form or {})
+    return render(request, "moderator/users.html", status_code=status_code, user=user, users=users, error=error, form=form or {},
+                  entries=access.account_log(session=session), labels=_audit_labels())
 
 
 @router.get("/admin/users")
@@ -654,7 +700,10 @@ def create_user(
     auth.check_csrf(request, csrf)
     access.require_admin(user)
     try:
-        created = auth.create_user(session=session, username=username[:200], password=password[:200], is_admin=bool(is_admin))
+        with access.audited(session=session, event_id=None, user=user, action="create-account", detail=username[:80]) as entry:
+            created = auth.create_user(session=session, username=username[:200], password=password[:200], is_admin=bool(is_admin),
+                                       commit=False)
+            entry.detail = created.username + (" (Admin)" if created.is_admin else "")
     except DomainError as exc:
         session.rollback()
         return _users_page(request, session, user, error=_(exc.message, **exc.params), form={"username": username[:80]}, status_code=exc.status)
@@ -672,6 +721,9 @@ def user_action(request: Request, user_id: Id, action: str, user: auth.PageUser,
     if action not in ("activate", "deactivate"):
         raise Invalid("unknown_action", "Unbekannte Aktion.")
     access.set_active(session=session, actor=user, user=target, active=action == "activate")
+    if not target.is_active:
+        # Its logins are gone; its control pages close now, on every instance.
+        from_thread.run(partial(request.app.state.hub.end_moderator_sockets, user_id=target.id))
     flash(request, _("Konto „{name}“ ist wieder aktiv.", name=target.username) if target.is_active
           else _("Konto „{name}“ ist abgeschaltet.", name=target.username), "success")
     return RedirectResponse("/admin/users", status_code=303)
@@ -683,26 +735,28 @@ def user_action(request: Request, user_id: Id, action: str, user: auth.PageUser,
 @router.websocket("/ws/moderator/{event_id}")
 async def moderator_socket(ws: WebSocket, event_id: Id):
     locale = ws.scope.get("state", {}).get("locale", "de")
-    uid = ws.session.get("uid") if "session" in ws.scope else None
+    token = auth.session_token(ws)
 
-    def check() -> tuple[User | None, Event | None, bool]:
+    def check() -> tuple[ModeratorLogin | None, Event | None, bool]:
         with new_session() as session:
-            user = session.get(User, uid) if isinstance(uid, int) else None
-            if user is not None and not user.is_active:
-                user = None
+            found = auth.current_login(session=session, token=token)
             event = session.get(Event, event_id)
-            allowed = user is not None and event is not None and access.can_manage(session=session, user=user, event=event)
-            return user, event, allowed
+            if found is None:
+                return None, event, False
+            user, row = found
+            login = ModeratorLogin(user_id=user.id, login_id=row.id, expires_at=row.expires_at.timestamp())
+            return login, event, event is not None and access.can_manage(session=session, user=user, event=event)
 
     try:
-        user, event, allowed = await run_in_threadpool(check)
+        login, event, allowed = await run_in_threadpool(check)
     except DBAPIError:
         await ws.accept()
         await socket_unavailable(ws, locale)
         return
     if not allowed:
         # Closing before accept answers the handshake with 403: no login, no live data, not someone else's event.
-        await ws.close(code=4401 if user is None else (4404 if event is None else 4403))
+        await ws.close(code=4401 if login is None else (4404 if event is None else 4403))
         return
     await ws.accept()
-    await ws.app.state.hub.serve(ws, role="moderator", event_id=event.id, device=None, locale=locale)
+    # The login goes with the socket: logout, switching off or removal from the event close it on every instance.
+    await ws.app.state.hub.serve(ws, role="moderator", event_id=event.id, device=None, locale=locale, login=login)

@@ -390,7 +390,17 @@ fillServerBars(document);
 if (question && results && el("live-results")) renderResults(el("live-results"), question, results, strings, RESULT_OPTIONS);
 
 connect("/ws/moderator/" + body.dataset.eventId, {
-  onStatus: (state) => showStatus(el("conn"), state, strings),
+  onStatus(state, code) {
+    // 4401: this login ended (logout elsewhere, account switched off, expired); 4403: no longer a moderator
+    // of this event. The socket does not retry; say so instead of "new attempt running".
+    if (state === "closed" && (code === 4401 || code === 4403)) {
+      const text = code === 4401 ? strings.mod_logged_out : strings.mod_no_access;
+      showStatus(el("conn"), "closed", { conn_closed: text });
+      announce(text);
+      return;
+    }
+    showStatus(el("conn"), state, strings);
+  },
   onMessage(msg) {
     switch (msg.type) {
       case "state":
