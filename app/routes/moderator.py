@@ -22,6 +22,7 @@ from app.domain.errors import DomainError, Invalid
 from app.domain.snapshot import snapshot
 from app.models import Event, PhoneResults, Question, QuestionKind, User
 from app.i18n import N_
+from app.routes import cards as card_routes
 from app.web import _, flash, public_base, render
 
 router = APIRouter()
@@ -198,6 +199,7 @@ def control_page(request: Request, event_id: Id, user: auth.PageUser, session: S
         state=snapshot(session=session, event=event),
         series=t_domain.series_of(session=session, event=event),
         co_moderators=access.co_moderators(session=session, event=event),
+        cards=card_routes.panel(session=session, event=event),
         owner=session.get(User, event.owner_id) if event.owner_id else None,
         may_share=user.is_admin or event.owner_id == user.id,
         phone_results_modes=list(PhoneResults),
@@ -622,6 +624,10 @@ AUDIT_ACTIONS = {
     "add-co-moderator": N_("Co-Moderation hinzugefügt"),
     "remove-co-moderator": N_("Co-Moderation entfernt"),
     "renew-projector-link": N_("Beamer-Link erneuert"),
+    "cards-on": N_("Strenger Modus (Abstimmkarten) eingeschaltet"),
+    "cards-off": N_("Strenger Modus (Abstimmkarten) ausgeschaltet"),
+    "cards-generate": N_("Abstimmkarten erzeugt"),
+    "cards-withdraw": N_("Abstimmkarten zurückgezogen"),
 }
 
 
