@@ -15,13 +15,15 @@ import subprocess
 import sys
 import threading
 import zlib
+from pathlib import Path
 
 import qrcode
 
-from app.config import ROOT
 from app.domain.errors import DomainError
+from app.i18n import N_
 
 log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
 
 CARDS_PER_PAGE = 8  # 2 × 4 on A4, 97 × 70.25 mm each
 CARD_W_MM, CARD_H_MM = 97.0, 281.0 / 4  # A4 minus 8 mm margins, in 2 columns and 4 rows
@@ -61,23 +63,24 @@ def qr_png(url: str) -> str:
 
 
 def draw(spec: dict) -> bytes:
-    """The PDF of one batch (in this process). `spec`: locale, title, place, date, join_url, batch, made, codes."""
-    from app.domain.cards import format_code
-    from app.pdf import render_pdf
-    from app.web import current_locale
+    """The PDF of one batch (in this process).
 
-    current_locale.set(spec.get("locale") or "de")
+    `spec`: locale, title, place, date, join_url, batch, made, and cards: [code, code as printed] each.
+    """
+    from app.pdf import render_pdf
+
     title = spec["title"] if len(spec["title"]) <= TITLE_MAX else spec["title"][:TITLE_MAX - 1].rstrip() + "…"
     cards = []
-    for i, code in enumerate(spec["codes"]):
+    for i, (code, printed) in enumerate(spec["cards"]):
         slot = i % CARDS_PER_PAGE
         cards.append({
-            "number": i + 1, "code": format_code(code), "qr": qr_png(f"{spec['join_url']}?karte={code}"),
+            "number": i + 1, "code": printed, "qr": qr_png(f"{spec['join_url']}?karte={code}"),
             "col": slot % 2, "row": slot // 2,
             "left": f"{slot % 2 * CARD_W_MM:.2f}", "top": f"{slot // 2 * CARD_H_MM:.2f}",
         })
     pages = [cards[i:i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
-    return render_pdf("pdf/cards.html", sheet={**spec, "title": title}, pages=pages, card_w=CARD_W_MM, card_h=f"{CARD_H_MM:.2f}")
+    return render_pdf("pdf/cards.html", locale=spec.get("locale") or "de", sheet={**spec, "title": title}, pages=pages,
+                      card_w=CARD_W_MM, card_h=f"{CARD_H_MM:.2f}")
 
 
 def draw_in_child(spec: dict) -> bytes:
@@ -89,13 +92,13 @@ def draw_in_child(spec: dict) -> bytes:
                 cwd=ROOT, env=os.environ.copy(), timeout=TIMEOUT_S, check=False,
             )
     except subprocess.TimeoutExpired:
-        log.error("Kartenbogen: nach %d s abgebrochen (%d Karten)", TIMEOUT_S, len(spec["codes"]))
-        raise SheetFailed("sheet_timeout", "Die PDF-Datei wurde nicht rechtzeitig fertig. Bitte erzeugen Sie weniger Karten auf einmal.") from None
+        log.error("Kartenbogen: nach %d s abgebrochen (%d Karten)", TIMEOUT_S, len(spec["cards"]))
+        raise SheetFailed("sheet_timeout", N_("Die PDF-Datei wurde nicht rechtzeitig fertig. Bitte erzeugen Sie weniger Karten auf einmal.")) from None
     if done.returncode != 0 or not done.stdout.startswith(b"%PDF-"):
         # The child's last words only: its error, never its input.
         last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1][:300]
         log.error("Kartenbogen: Kindprozess endete mit %s: %s", done.returncode, last)
-        raise SheetFailed("sheet_failed", "Die PDF-Datei konnte nicht erzeugt werden; es wurden keine Karten angelegt. Bitte versuchen Sie es noch einmal.")
+        raise SheetFailed("sheet_failed", N_("Die PDF-Datei konnte nicht erzeugt werden; es wurden keine Karten angelegt. Bitte versuchen Sie es noch einmal."))
     return done.stdout
 
 

@@ -514,3 +514,16 @@ def test_a_sheet_that_cannot_be_drawn_is_explained_and_makes_no_cards(mod_client
                         headers={"referer": page}, follow_redirects=True)
     assert r.status_code == 200 and "es wurden keine Karten angelegt" in r.text
     assert session.exec(select(VotingCard)).all() == []
+
+
+def test_fresh_machines_and_the_image_get_pango_for_weasyprint():
+    """WeasyPrint needs the system's Pango: the bootstrap of both scripts installs it on Debian, the image has it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in ("Dockerfile", "scripts/_bootstrap.sh"):
+        text = (root / path).read_text()
+        assert "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" in text, path
+    import weasyprint  # and here it loads
+
+    assert weasyprint.HTML(string="<p>Abstimmkarte</p>").write_pdf().startswith(b"%PDF-")

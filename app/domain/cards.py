@@ -22,6 +22,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.config import settings
 from app.domain.errors import Conflict, Invalid, NotFound
+from app.i18n import N_
 from app.models import Event, Vote, VotingCard
 
 # No look-alikes: without 0/O, 1/I/L. 31 symbols, 10 of them: 31^10 ≈ 8.2·10^14 codes per event.
@@ -100,8 +101,8 @@ def is_card_voter(voter: str | None) -> bool:
 def _refused() -> CardRefused:
     return CardRefused(
         "card_unknown",
-        "Diese Karte gilt hier nicht: Der Code ist falsch geschrieben oder die Karte wurde zurückgezogen. "
-        "Bitte prüfen Sie den Code oder holen Sie sich am Einlass eine neue Karte.",
+        N_("Diese Karte gilt hier nicht: Der Code ist falsch geschrieben oder die Karte wurde zurückgezogen. "
+           "Bitte prüfen Sie den Code oder holen Sie sich am Einlass eine neue Karte."),
     )
 
 

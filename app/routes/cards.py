@@ -243,7 +243,7 @@ def sheet_spec(*, event: Event, batch: int, codes: list[str], base: str, made: s
     return {
         "locale": current_locale.get(), "title": event.title, "place": event.place or "",
         "date": event.date.strftime("%d.%m.%Y") if event.date else "", "join_url": f"{base}/j/{event.join_code}",
-        "batch": batch, "made": made, "codes": codes,
+        "batch": batch, "made": made, "cards": [[code, c_domain.format_code(code)] for code in codes],
     }
 
 
