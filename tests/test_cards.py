@@ -527,3 +527,18 @@ def test_fresh_machines_and_the_image_get_pango_for_weasyprint():
     import weasyprint  # and here it loads
 
     assert weasyprint.HTML(string="<p>Abstimmkarte</p>").write_pdf().startswith(b"%PDF-")
+
+
+def test_markup_in_the_event_title_is_printed_as_text_and_fetches_nothing():
+    """The sheet is HTML for WeasyPrint: a title with markup is escaped, and nothing but data: URIs is ever fetched."""
+    from app import cards_sheet
+    from app.pdf import render_html
+
+    evil = '<img src="file:///etc/passwd"><b>Fett</b>'
+    spec = {"locale": "de", "title": evil, "place": "<i>Ort</i>", "date": "", "join_url": "http://testserver/j/123456",
+            "batch": 1, "made": "", "cards": [["ABCDEFGHJK", "ABCD-EFGH-JK"]]}
+    _codes, text = pdf_codes(cards_sheet.draw(spec))
+    flat = " ".join(text.split())
+    assert '<img src="file:///etc/passwd"><b>Fett</b>' in flat and "<i>Ort</i>" in flat
+    html = render_html("pdf/cards.html", locale="de", sheet=spec, pages=[], card_w=97, card_h=70)
+    assert "&lt;img" in html and "<img src=\"file" not in html
