@@ -2,6 +2,7 @@
 moderator's PDF sheet, withdrawing a batch. docs/voting-cards.md names these tests."""
 
 import io
+import os
 import re
 import uuid
 from contextlib import contextmanager
@@ -458,6 +459,9 @@ def test_served_without_access_log_so_card_links_are_never_logged(monkeypatch):
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     monkeypatch.setattr(cli, "cmd_migrate", lambda args: 0)
+    # `serve` switches start-up migrations off for its workers: keep that from leaking into other tests.
+    monkeypatch.setenv("AUTO_MIGRATE", os.environ.get("AUTO_MIGRATE", "true"))
+    monkeypatch.setattr(settings, "auto_migrate", settings.auto_migrate)
     cli.main(["serve", "--port", "9599"])
     assert seen.get("access_log") is False
     from pathlib import Path
