@@ -21,7 +21,7 @@ from app.config import ROOT, settings
 from app.domain.errors import DomainError
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import api, attendee, moderator, projector
+from app.routes import api, attendee, cards, moderator, projector
 from app.web import APP_CSS_CSP_HASH, LocaleMiddleware, _, flash, render
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
+    app.include_router(cards.router)
     app.include_router(moderator.router)
     app.include_router(projector.router)
     app.include_router(api.router)

@@ -262,6 +262,8 @@ PHONE_JS_STRINGS: dict[str, str] = {
     "ph_points_over_n": N_("{n} Punkte zu viel ({sum} von {total})"),
     "ph_points_bad": N_("Bitte nur ganze Zahlen von 0 bis {total} eingeben."),
     "ph_points_reason": N_("Abstimmen geht, sobald genau {total} Punkte verteilt sind."),
+    "ph_card_enter": N_("Abstimmkarte eingeben"),
+    "ph_card_needed": N_("Bei dieser Veranstaltung stimmen Sie mit einer Abstimmkarte ab. Bitte geben Sie den Code Ihrer Karte ein."),
 }
 # projector.js:
 PROJECTOR_JS_STRINGS: dict[str, str] = {

@@ -21,7 +21,7 @@ from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import N_, translate
 from app.limits import Budgets, Rate
 from app.models import Event
-from app.realtime import protocol
+from app.realtime import card_gate, protocol
 from app.realtime.asgi import text_frame
 from app.realtime.bus import Bus
 from app.realtime.writer import VoteWriter
@@ -366,6 +366,9 @@ class Hub:
         if message.get("kind") == "presence":
             if message.get("instance") != self.bus.instance and isinstance(message.get("count"), int):
                 room.remote[message["instance"]] = (message["count"], time.monotonic())
+            return
+        if message.get("kind") == card_gate.KIND:  # strict mode switched on, or a card batch withdrawn
+            card_gate.apply(room, message)
             return
         if message.get("kind") == "revoke":
             for conn in list(room.projectors):

@@ -20,6 +20,7 @@ from app.models import Event
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.realtime.hub import socket_unavailable
+from app.routes import cards as card_routes
 from app.web import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
@@ -55,15 +56,16 @@ def join(request: Request, code: str = ""):
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
-def _phone_view(event: Event, device: str | None) -> dict:
+def _phone_view(event: Event, device: str | None, voter: str | None = None) -> dict:
+    """`voter`: the voting card's identity, if the phone votes with one (see routes.cards)."""
     with new_session() as session:
         state = role_views(snapshot(session=session, event=event))["attendee"]
         my_vote = None
-        if state["question"] is not None and device:
+        if state["question"] is not None and (voter or device):
             my_vote = v_domain.device_choices(
                 session=session,
                 question_id=state["question"]["id"],
-                device=v_domain.device_hash(device, settings.secret_key),
+                device=voter or v_domain.device_hash(device, settings.secret_key),
                 round=state["question"]["round"],
             )
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
@@ -79,20 +81,23 @@ def _with_device(request: Request, response: Response, device: str | None, cooki
 
 
 @router.get("/j/{code}")
-def phone_page(request: Request, code: str, voted: int | None = None):
+def phone_page(request: Request, code: str, voted: int | None = None, karte: str | None = None):
     try:
         event = _find_event(code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
+    card = card_routes.phone_card(request, event, karte)  # strict mode: the card entry form, or the card to vote with
+    if card.response is not None:
+        return card.response
     device = read_device(request.cookies.get(DEVICE_COOKIE))
     cookie = None
     if device is None:
         device, cookie = new_device_cookie()
-    view = _phone_view(event, device)
+    view = _phone_view(event, device, card.voter)
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
-        limits=LIMITS,
+        limits=LIMITS, card_tail=card.tail,
     )
     return _with_device(request, response, device, cookie)
 
@@ -111,15 +116,18 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
+    card = await run_in_threadpool(card_routes.phone_card, request, event, voting=True)
+    if card.response is not None:
+        return card.response
     device = read_device(request.cookies.get(DEVICE_COOKIE))
     cookie = None
     error = None
-    if device is None:
+    if device is None and card.voter is None:  # a voting card is an identity of its own
         # Cookies were blocked or expired: nothing is stored, and the page explains why.
         device, cookie = new_device_cookie()
         error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte wählen Sie Ihre Antwort noch einmal.")
     selected = places = None
-    view = await run_in_threadpool(_phone_view, event, device)
+    view = await run_in_threadpool(_phone_view, event, device, card.voter)
     try:
         qid = int(question_id)
     except ValueError:
@@ -136,7 +144,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
             selected = _as_stored(answer)
             await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
-                device=v_domain.device_hash(device, settings.secret_key),
+                device=card.voter or v_domain.device_hash(device, settings.secret_key),
                 question_id=qid,
                 answer=answer,
             )
@@ -146,7 +154,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     status = 409 if view["phase"] != "open" else 422
     response = render(
         request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False,
-        limits=LIMITS, places=places,
+        limits=LIMITS, places=places, card_tail=card.tail,
     )
     return _with_device(request, response, device, cookie)
 
@@ -186,4 +194,14 @@ async def phone_socket(scope, receive, send, hub) -> None:
         await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
         await ws.close(4401)
         return
-    await hub.serve(ws, role="attendee", event_id=event.id, device=v_domain.device_hash(device, settings.secret_key), locale=locale)
+    try:
+        voter = await card_routes.socket_voter(event, ws.cookie(card_routes.cookie_name(event.id)))
+    except DomainError as exc:  # strict mode without a valid card: the page stops retrying and asks for one
+        await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
+        await ws.close(4403)
+        return
+    except DBAPIError:
+        await socket_unavailable(ws, locale)
+        return
+    device = voter or v_domain.device_hash(device, settings.secret_key)
+    await hub.serve(ws, role="attendee", event_id=event.id, device=device, locale=locale)

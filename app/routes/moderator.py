@@ -26,6 +26,7 @@ from app.realtime.hub import ModeratorLogin
 from app.models import Event, PhoneResults, Question, QuestionKind, User
 from app.realtime.hub import socket_unavailable
 from app.i18n import N_
+from app.routes import cards as card_routes
 from app.web import _, flash, is_https, public_base, render
 
 router = APIRouter()
@@ -225,6 +226,7 @@ def control_page(request: Request, event_id: Id, user: auth.PageUser, session: S
         state=snapshot(session=session, event=event),
         series=t_domain.series_of(session=session, event=event),
         co_moderators=access.co_moderators(session=session, event=event),
+        cards=card_routes.panel(session=session, event=event),
         owner=session.get(User, event.owner_id) if event.owner_id else None,
         may_share=user.is_admin or event.owner_id == user.id,
         phone_results_modes=list(PhoneResults),
@@ -664,6 +666,10 @@ AUDIT_ACTIONS = {
     "create-account": N_("Konto angelegt"),
     "deactivate-account": N_("Konto abgeschaltet"),
     "activate-account": N_("Konto wieder aktiviert"),
+    "cards-on": N_("Strenger Modus (Abstimmkarten) eingeschaltet"),
+    "cards-off": N_("Strenger Modus (Abstimmkarten) ausgeschaltet"),
+    "cards-generate": N_("Abstimmkarten erzeugt"),
+    "cards-withdraw": N_("Abstimmkarten zurückgezogen"),
 }
 AUDIT_OUTCOMES = {"done": N_("ausgeführt"), "refused": N_("abgelehnt")}
 

@@ -519,7 +519,26 @@ function onAck(msg) {
   }
 }
 
+// Strict mode (voting cards): without a valid card the server sends a `card_…` error and closes the socket
+// with 4403, which socket.js does not retry; the page then leads to the card entry form.
+let cardNeeded = false;
+function needCard(message) {
+  cardNeeded = true;
+  setCountdown(null);
+  offlineNote.hidden = true;
+  connEl.hidden = true;
+  phone.replaceChildren(
+    h("h1", { id: "phone-heading", text: strings.ph_card_enter }),
+    h("p", { class: "notice error", role: "alert", text: message }),
+    h("p", {}, h("a", { class: "button", href: "/j/" + encodeURIComponent(code) + "/karte", text: strings.ph_card_enter })),
+  );
+}
+
 function onError(msg) {
+  if (typeof msg.code === "string" && msg.code.startsWith("card_")) {
+    needCard(msg.message);
+    return;
+  }
   if (msg.vote_id && pending && pending.message.vote_id === msg.vote_id) setPending(null);
   if (document.getElementById("status")) setStatus("error", msg.message);
   else announce(msg.message);
@@ -558,7 +577,9 @@ function onTally(msg) {
 }
 
 const socket = connect("/ws/j/" + encodeURIComponent(code), {
-  onStatus(state) {
+  onStatus(state, closeCode) {
+    if (closeCode === 4403 && !cardNeeded) needCard(strings.ph_card_needed);
+    if (cardNeeded) return;
     showStatus(connEl, state, strings);
     if (state === "open") {
       offlineNote.hidden = true;
