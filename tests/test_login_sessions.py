@@ -355,3 +355,32 @@ def test_create_admin_on_the_command_line_is_audited(engine, monkeypatch):
     with new_session() as session:
         entry = session.exec(select(AuditEntry).where(col(AuditEntry.event_id).is_(None))).one()
     assert (entry.action, entry.username, entry.outcome) == ("create-account", "System", "done") and "chefin" in entry.detail
+
+
+def test_a_lost_end_note_is_made_good_by_the_database_check(client, session, moderator, event, monkeypatch):
+    """Redis away when a co-moderator is removed or a login deleted: the `end_moderator` note never reaches
+    the instance holding their control socket. The instance's regular comparison with the database
+    (Hub.reconcile, every RECONCILE_S) finds it and closes the socket as the note would have (#13)."""
+    from app.models import EventModerator
+
+    monkeypatch.setattr(hub_module, "RECONCILE_S", 0.2)
+    helper = factories.make_moderator(session, username="helfer", password="helfer-geheim-1")
+    owner = _login_as(client)
+    client.post(f"/moderator/events/{event.id}/co-moderators", data={"csrf": _use(client, owner), "username": "helfer"})
+    _login_as(client, "helfer", "helfer-geheim-1")
+    with client.websocket_connect(f"/ws/moderator/{event.id}") as ws:
+        assert ws.receive_json()["type"] == "state"
+        # Removed straight in the database: no bus note is published.
+        for row in session.exec(select(EventModerator).where(EventModerator.user_id == helper.id)).all():
+            session.delete(row)
+        session.commit()
+        code, seen = _until_closed(ws)
+        assert code == 4403 and seen[-1]["code"] == "not_moderator"
+    _use(client, owner)
+    with client.websocket_connect(f"/ws/moderator/{event.id}") as ws:
+        assert ws.receive_json()["type"] == "state"
+        for row in session.exec(select(LoginSession).where(LoginSession.user_id == moderator.id)).all():
+            session.delete(row)
+        session.commit()
+        code, seen = _until_closed(ws)
+        assert code == 4401 and seen[-1]["code"] == "login_ended"

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.domain import questions as q_domain
+from app.domain.access import can_manage
 from app.domain import results as r_domain
 from app.domain import votes as v_domain
 from app.domain.errors import Conflict, DomainError
@@ -20,7 +21,7 @@ from app.domain.questions import LiveQuestion
 from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import N_, translate
 from app.limits import Budgets, Rate
-from app.models import Event
+from app.models import Event, LoginSession, User
 from app.realtime import card_gate, protocol
 from app.realtime.asgi import text_frame
 from app.realtime.bus import Bus
@@ -327,6 +328,8 @@ class Hub:
                 for room in list(self.rooms.values()):
                     if room.loaded and not room.empty:
                         await self.reconcile(room)
+                        if room.moderators:
+                            await self._recheck_logins(room)
                 failures.ok()
             except Exception as exc:
                 failures.failed(exc)
@@ -350,6 +353,31 @@ class Hub:
                 self._broadcast_state(room)
         elif room.live is not None:
             room.dirty = True  # a tally that failed or a lost "votes" note: recount (pushed only if different)
+
+    async def _recheck_logins(self, room: Room) -> None:
+        """Control sockets whose login ended or whose account lost the event while the bus was away (the
+        `end_moderator` note never came): the database says so, and they are closed as the note would have."""
+        logins = {conn.login for conn in room.moderators if conn.login is not None and not conn.closed}
+        if not logins:
+            return
+        ended = await asyncio.to_thread(self._ended_logins_sync, room.event_id, logins)
+        for login, event_only in ended:
+            self._end_moderators({"user_id": login.user_id, "login_id": login.login_id,
+                                  "event_id": room.event_id if event_only else None})
+
+    def _ended_logins_sync(self, event_id: int, logins: set["ModeratorLogin"]) -> list[tuple["ModeratorLogin", bool]]:
+        """(login, only this event) for each login that no longer exists, or whose account may no longer drive the event."""
+        ended = []
+        with Session(self.engine) as session:
+            event = session.get(Event, event_id)
+            for login in logins:
+                row = session.get(LoginSession, login.login_id)
+                user = session.get(User, login.user_id)
+                if row is None or user is None or not user.is_active:
+                    ended.append((login, False))
+                elif event is not None and not can_manage(session=session, user=user, event=event):
+                    ended.append((login, True))
+        return ended
 
     def connected(self, room: Room) -> int:
         """Phones connected to the event on every instance."""
