@@ -1,5 +1,6 @@
 """The attendee's pages: start page, join by code, the phone page with its plain form, the phone socket."""
 
+import asyncio
 import time
 from typing import Annotated
 
@@ -15,16 +16,18 @@ from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
 from app.i18n import pick_locale, translate
+from app.limits import Rate, budgets
 from app.models import Event
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.web import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
+    Device,
     _,
     is_https,
-    new_device_cookie,
-    read_device,
+    new_device,
+    read_device_cookie,
     render,
 )
 
@@ -53,7 +56,12 @@ def join(request: Request, code: str = ""):
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
-def _phone_view(event: Event, device: str | None) -> dict:
+def _voter(event: Event, device: Device) -> str:
+    """The identity a vote is stored under: per event (domain.votes.voter_hash)."""
+    return v_domain.voter_hash(event.id, device.id, settings.secret_key)
+
+
+def _phone_view(event: Event, device: Device | None) -> dict:
     with new_session() as session:
         state = role_views(snapshot(session=session, event=event))["attendee"]
         my_vote = None
@@ -61,14 +69,14 @@ def _phone_view(event: Event, device: str | None) -> dict:
             my_vote = v_domain.device_choices(
                 session=session,
                 question_id=state["question"]["id"],
-                device=v_domain.device_hash(device, settings.secret_key),
+                device=_voter(event, device),
                 round=state["question"]["round"],
             )
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
     return {**state, "my_vote": my_vote, "now": int(time.time() * 1000)}
 
 
-def _with_device(request: Request, response: Response, device: str | None, cookie: str | None) -> Response:
+def _with_device(request: Request, response: Response, cookie: str | None) -> Response:
     if cookie:
         response.set_cookie(
             DEVICE_COOKIE, cookie, max_age=DEVICE_MAX_AGE, httponly=True, samesite="lax", secure=is_https(request)
@@ -76,23 +84,57 @@ def _with_device(request: Request, response: Response, device: str | None, cooki
     return response
 
 
+def _new_devices_rate() -> Rate:
+    return Rate(burst=settings.new_devices_burst, per_s=settings.new_devices_per_s)
+
+
+async def _admit(event: Event) -> bool:
+    """Pace new device ids per event: a burst for a hall filling up, then a steady rate.
+
+    A newcomer waits its turn here (without holding a thread) for at most NEW_DEVICES_MAX_WAIT_S; a script
+    that drops its cookie in a loop is slowed to the rate. False: even that wait would not do.
+    """
+    wait = await run_in_threadpool(
+        budgets().take, f"new-device:{event.id}", _new_devices_rate(), max_wait=settings.new_devices_max_wait_s
+    )
+    if wait is None:
+        return False
+    if wait > 0:
+        await asyncio.sleep(wait)
+    return True
+
+
+def _crowded(request: Request, event: Event) -> Response:
+    response = render(
+        request, "error.html", status_code=503, title=_("Einen Moment bitte"),
+        message=_("Gerade treten sehr viele gleichzeitig bei – bitte in einigen Sekunden neu laden."),
+        retry_url=f"/j/{event.join_code}",
+    )
+    response.headers["Retry-After"] = str(max(1, round(settings.new_devices_max_wait_s)))
+    return response
+
+
 @router.get("/j/{code}")
-def phone_page(request: Request, code: str, voted: int | None = None):
+async def phone_page(request: Request, code: str, voted: int | None = None):
     try:
-        event = _find_event(code)
+        event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
-    device = read_device(request.cookies.get(DEVICE_COOKIE))
+    device = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
     cookie = None
-    if device is None:
-        device, cookie = new_device_cookie()
-    view = _phone_view(event, device)
+    if device is None or not device.admitted(event.id):
+        # A new phone here (or one that came with another event's id): its turn, then its id for this event.
+        if not await _admit(event):
+            return _crowded(request, event)
+        device = new_device(event.id) if device is None else device.admit(event.id)
+        cookie = device.cookie()
+    view = await run_in_threadpool(_phone_view, event, device)
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
         limits=LIMITS,
     )
-    return _with_device(request, response, device, cookie)
+    return _with_device(request, response, cookie)
 
 
 # What the phone page's inputs allow, the same numbers the server checks.
@@ -109,13 +151,17 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
-    device = read_device(request.cookies.get(DEVICE_COOKIE))
-    cookie = None
+    device = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
+    if device is None or not device.admitted(event.id):
+        # Cookies blocked or expired, or a post from elsewhere: nothing is stored and no cookie is set (a
+        # cross-site post must not replace the phone's id); the page asks for a reload, which admits the phone.
+        view = await run_in_threadpool(_phone_view, event, None)
+        error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte laden Sie die Seite neu und wählen Sie Ihre Antwort dann noch einmal.")
+        return render(
+            request, "attendee.html", status_code=400, event=event, view=view, error=error, selected=None, just_voted=False,
+            limits=LIMITS,
+        )
     error = None
-    if device is None:
-        # Cookies were blocked or expired: nothing is stored, and the page explains why.
-        device, cookie = new_device_cookie()
-        error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte wählen Sie Ihre Antwort noch einmal.")
     selected = places = None
     view = await run_in_threadpool(_phone_view, event, device)
     try:
@@ -134,7 +180,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
             selected = _as_stored(answer)
             await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
-                device=v_domain.device_hash(device, settings.secret_key),
+                device=_voter(event, device),
                 question_id=qid,
                 answer=answer,
             )
@@ -142,11 +188,10 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         except DomainError as exc:
             error = _(exc.message, **exc.params)
     status = 409 if view["phase"] != "open" else 422
-    response = render(
+    return render(
         request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False,
         limits=LIMITS, places=places,
     )
-    return _with_device(request, response, device, cookie)
 
 
 def _as_stored(answer: dict):
@@ -168,7 +213,7 @@ async def phone_socket(scope, receive, send, hub) -> None:
     ws = PhoneSocket(scope, receive, send)
     locale = pick_locale(ws.headers.get("accept-language"), ws.cookie("lang"))
     code = scope["path"][len(PHONE_SOCKET_PREFIX):]
-    device = read_device(ws.cookie(DEVICE_COOKIE))
+    device = read_device_cookie(ws.cookie(DEVICE_COOKIE))
     if not await ws.accept():
         return
     try:
@@ -177,8 +222,8 @@ async def phone_socket(scope, receive, send, hub) -> None:
         await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
         await ws.close(4404)
         return
-    if device is None:
+    if device is None or not device.admitted(event.id):
         await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
         await ws.close(4401)
         return
-    await hub.serve(ws, role="attendee", event_id=event.id, device=v_domain.device_hash(device, settings.secret_key), locale=locale)
+    await hub.serve(ws, role="attendee", event_id=event.id, device=_voter(event, device), locale=locale)

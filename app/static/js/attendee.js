@@ -519,6 +519,10 @@ function onAck(msg) {
   }
 }
 
+// Why the server is about to close the socket (e.g. too many tabs of this phone): shown in the connection note.
+const CLOSING_ERRORS = ["too_many_sockets", "no_device"];
+let closingReason = null;
+
 function onError(msg) {
   if (msg.vote_id && pending && pending.message.vote_id === msg.vote_id) setPending(null);
   if (document.getElementById("status")) setStatus("error", msg.message);
@@ -561,9 +565,10 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
   onStatus(state) {
     showStatus(connEl, state, strings);
     if (state === "open") {
+      closingReason = null;
       offlineNote.hidden = true;
     } else if (state === "closed") {
-      offlineNote.textContent = pending ? strings.offline_pending : strings.offline;
+      offlineNote.textContent = closingReason || (pending ? strings.offline_pending : strings.offline);
       offlineNote.hidden = false;
     }
   },
@@ -579,6 +584,7 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
         deliver(msg, onAck);
         break;
       case "error":
+        if (CLOSING_ERRORS.includes(msg.code)) closingReason = msg.message; // at once: the close follows
         deliver(msg, onError);
         break;
       default:
