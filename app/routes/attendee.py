@@ -18,6 +18,7 @@ from app.domain.snapshot import role_views, snapshot
 from app.i18n import pick_locale, translate
 from app.limits import Rate, budgets
 from app.models import Event
+from app.origin import request_allowed
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.web import (
@@ -214,6 +215,9 @@ async def phone_socket(scope, receive, send, hub) -> None:
     locale = pick_locale(ws.headers.get("accept-language"), ws.cookie("lang"))
     code = scope["path"][len(PHONE_SOCKET_PREFIX):]
     device = read_device_cookie(ws.cookie(DEVICE_COOKIE))
+    if not request_allowed(ws.headers, scope):
+        await ws.refuse(4403)  # a page of another site must not speak with this phone's cookie
+        return
     if not await ws.accept():
         return
     try:
