@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # DSGVO: `saalumfrage retention` deletes single answers and device ids of events older than this many
     # days (by the event's date, else when it was created); the aggregated results stay.
     retention_days: int = 90
+    # New device ids per event (phones joining without a cookie): a burst for a hall filling up, then a steady
+    # rate; a request waits at most NEW_DEVICES_MAX_WAIT_S for its turn, beyond that it is asked to reload.
+    # Per event, never per address: a whole hall may share one. Reasoning in docs/security.md.
+    new_devices_burst: int = 400
+    new_devices_per_s: float = 4.0
+    new_devices_max_wait_s: float = 5.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -19,6 +19,7 @@ from app.db import migrate
 from app.auth import LoginRequired
 from app.config import ROOT, settings
 from app.domain.errors import DomainError
+from app.origin import OriginCheck
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.routes import api, attendee, cards, moderator, projector
@@ -127,6 +128,8 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
+    # Innermost: refusals from OriginCheck are German pages with the session's flashes and CSRF token.
+    app.add_middleware(OriginCheck)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -5,6 +5,7 @@ import contextvars
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jinja2
@@ -101,20 +102,64 @@ def csrf_token(request: Request) -> str:
 
 _device_signer = Signer(settings.secret_key, salt="saalumfrage.device")
 
+# A device cookie remembers the events its id was admitted to (each admission paced by that event's budget),
+# so ids fetched from one event's page cannot be spent at another. The newest few are kept.
+DEVICE_EVENTS_MAX = 8
 
-def read_device(cookie: str | None) -> str | None:
-    """The device id from its signed cookie, or None if missing or tampered with."""
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """The device id from the signed cookie and the events it was admitted to.
+
+    `events` None: a cookie from before admissions were recorded (server-made only, so it counts for any event
+    until it expires, DEVICE_MAX_AGE after the upgrade).
+    """
+
+    id: str
+    events: tuple[int, ...] | None = ()
+
+    def admitted(self, event_id: int) -> bool:
+        return self.events is None or event_id in self.events
+
+    def admit(self, event_id: int) -> "Device":
+        kept = tuple(e for e in (self.events or ()) if e != event_id)
+        return Device(self.id, (kept + (event_id,))[-DEVICE_EVENTS_MAX:])
+
+    def cookie(self) -> str:
+        # Only characters a cookie value may hold unquoted.
+        payload = self.id if self.events is None else f"{self.id}:{'-'.join(map(str, self.events))}"
+        return _device_signer.sign(payload).decode()
+
+
+def read_device_cookie(cookie: str | None) -> Device | None:
+    """The device from its signed cookie, or None if missing or tampered with."""
     if not cookie:
         return None
     try:
-        return _device_signer.unsign(cookie).decode()
+        payload = _device_signer.unsign(cookie).decode()
     except (BadSignature, UnicodeDecodeError):
+        return None
+    device_id, sep, events = payload.partition(":")
+    if not device_id:
+        return None
+    if not sep:
+        return Device(device_id, None)
+    try:
+        return Device(device_id, tuple(int(e) for e in events.split("-") if e))
+    except ValueError:
         return None
 
 
-def new_device_cookie() -> tuple[str, str]:
-    device = uuid.uuid4().hex
-    return device, _device_signer.sign(device).decode()
+def new_device(event_id: int) -> Device:
+    """A fresh device id, admitted to one event (the caller has paced it: see routes.attendee)."""
+    return Device(uuid.uuid4().hex, (event_id,))
+
+
+def new_device_cookie(*event_ids: int) -> tuple[str, str]:
+    """A device id and its cookie, admitted to `event_ids`; without any, in the format from before admissions
+    (valid at every event) — what tests and benchmarks use to stand in for a phone that came through the page."""
+    device = Device(uuid.uuid4().hex, tuple(event_ids) if event_ids else None)
+    return device.id, device.cookie()
 
 
 def is_https(request: Request) -> bool:
@@ -315,6 +360,9 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
     "mod_term_hidden": N_("ausgeblendet"),
     "mod_term_flagged_hidden": N_("ausgeblendet, bis Sie den Begriff einblenden"),
     "mod_terms_summary": N_("{n} Begriffe, davon {hidden} ausgeblendet. Ausgeblendete Begriffe sehen weder Beamer noch Handys."),
+    "mod_check_title": N_("Achtung: mehr Stimmen als plausibel."),
+    "mod_check_text": N_("Es gibt mehr Stimmen, als Geräte verbunden waren oder Personen im Saal sind. Vielleicht hat jemand mehrfach abgestimmt (z. B. mit immer neuen Cookies). Prüfen Sie das Ergebnis, bevor Sie es verwenden."),
+    "mod_not_entered": N_("nicht eingetragen"),
 }
 
 

@@ -32,6 +32,16 @@ def _fresh_login_limits():
     limits.reset_budgets()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_budgets():
+    """Budgets (app.limits: new devices per event, …) are per process in tests; each test starts with full ones."""
+    from app import limits
+
+    limits.reset_budgets()
+    yield
+    limits.reset_budgets()
+
+
 @pytest.fixture
 def engine(tmp_path):
     if TEST_DATABASE_URL:

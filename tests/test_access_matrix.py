@@ -45,6 +45,7 @@ API_BODIES = {
     "/api/events/{event_id}/projector": {"mode": "join"},
     "/api/events/{event_id}/template": {"title": "Vorlage"},
     "/api/events/{event_id}/duplicate": {"title": "Kopie"},
+    "/api/events/{event_id}/people-in-hall": {"people_in_hall": 120},
 }
 
 

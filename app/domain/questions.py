@@ -315,6 +315,7 @@ def new_round(*, session: Session, question: Question) -> Question:
         raise Conflict("not_asked", "Diese Frage wurde noch nicht gestellt. Öffnen Sie sie zuerst.")
     question.round += 1
     question.compare_rounds = False
+    question.devices_seen = None  # the plausibility count starts afresh with the round
     session.add(question)
     session.flush()
     return open_question(session=session, question=question)

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from app.domain import events as e_domain
+from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain.questions import LiveQuestion
@@ -52,6 +53,11 @@ def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
             {"round": r, "results": r_domain.compute(session, question, round=r, hidden_terms=row.hidden_terms)}
             for r in range(1, row.round)
         ]
+    check = plausibility.check(
+        voters=(results or {}).get("voters", 0),
+        devices_seen=row.devices_seen if row is not None else None,
+        people_in_hall=event.people_in_hall,
+    )
     phase = "join" if row is None else ("open" if row.status == QuestionStatus.open else "closed")
     topic_view = _topic_view(session, event) if event.projector_mode == ProjectorMode.topic else None
     if event.projector_mode == ProjectorMode.join:
@@ -71,6 +77,8 @@ def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
         "rounds": rounds,
         "topic_view": topic_view,
         "topics": [{"id": t.id, "title": t.title} for t in e_domain.topics(session=session, event_id=event.id)],
+        # Moderator only: voters against devices seen and people in the hall (domain.plausibility).
+        "check": check,
     }
 
 
@@ -105,10 +113,11 @@ def role_views(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "rounds": projector_rounds,
             "topic_view": projector_topic,
             "topics": None,
+            "check": None,
         },
         # Phones are thousands: they get only what they use.
         "attendee": {
-            **{k: v for k, v in state.items() if k not in ("rounds", "topic_view", "topics", "screen")},
+            **{k: v for k, v in state.items() if k not in ("rounds", "topic_view", "topics", "screen", "check")},
             "results": r_domain.for_phones(question, state["phase"], results),
         },
     }

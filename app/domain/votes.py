@@ -36,6 +36,14 @@ def device_hash(device_id: str, secret: str) -> str:
     return hmac.new(secret.encode(), device_id.encode(), hashlib.sha256).hexdigest()
 
 
+def voter_hash(event_id: int, device_id: str, secret: str) -> str:
+    """Who a vote is from, as stored: keyed and per event, so one phone's answers cannot be linked across events.
+
+    The one place a phone's identity becomes a voter; every path (socket, form, "my vote") goes through it.
+    """
+    return device_hash(f"{event_id}:{device_id}", secret)
+
+
 def clean_vote_id(raw: object) -> str:
     if raw is None or raw == "":
         return str(uuid.uuid4())

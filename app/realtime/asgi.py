@@ -88,6 +88,12 @@ class PhoneSocket:
         await self._send({"type": "websocket.accept"})
         return True
 
+    async def refuse(self, code: int) -> None:
+        """Turn the handshake down (the client sees HTTP 403) without ever accepting it."""
+        message = await self._receive()
+        if message["type"] == "websocket.connect":
+            await self._send({"type": "websocket.close", "code": code})
+
     async def receive(self) -> dict[str, Any]:
         return await self._receive()
 

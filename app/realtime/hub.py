@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain.access import can_manage
 from app.domain import results as r_domain
@@ -20,7 +21,7 @@ from app.domain.errors import Conflict, DomainError
 from app.domain.questions import LiveQuestion
 from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import N_, translate
-from app.limits import Budgets, Rate
+from app.limits import Budgets, Rate, budgets
 from app.models import Event, LoginSession, User
 from app.realtime import card_gate, protocol
 from app.realtime.asgi import text_frame
@@ -57,6 +58,11 @@ class ModeratorLogin:
     user_id: int
     login_id: str  # LoginSession.id
     expires_at: float  # epoch seconds, as the login row said when the socket opened
+# A device (one phone's cookie) counts once however many sockets it opens; it may open this many per instance
+# (a few tabs), the next is refused with `too_many_sockets` and close code 4429 (the page retries slowly).
+SOCKETS_PER_DEVICE = 5
+CLOSE_TOO_MANY_SOCKETS = 4429
+DEVICES_SEEN_STORE_S = 5.0  # how often a grown peak of devices is written to Question.devices_seen
 
 
 class Connection:
@@ -230,6 +236,18 @@ class Room:
     remote: dict[str, tuple[int, float]] = field(default_factory=dict)
     local_published: int = 0
     local_published_at: float = 0.0
+    # Distinct devices among this instance's phone sockets: voter hash -> its sockets here.
+    devices: dict[str, int] = field(default_factory=dict)
+    # Plausibility (domain.plausibility): the most devices connected on all instances while the current
+    # question round was open; how much of it is stored; what the database had; the organisers' head count.
+    seen_round: tuple[int, int] | None = None
+    seen_peak: int = 0
+    seen_stored: int = 0
+    seen_stored_at: float = 0.0
+    seen_db: int | None = None
+    people_in_hall: int | None = None
+    warned: set[tuple[int, int]] = field(default_factory=set)
+    check_sent: dict[str, Any] | None = None  # the check the moderators last got
 
     def members(self, role: str) -> set[Connection]:
         return {"attendee": self.attendees, "projector": self.projectors, "moderator": self.moderators}[role]
@@ -380,9 +398,12 @@ class Hub:
         return ended
 
     def connected(self, room: Room) -> int:
-        """Phones connected to the event on every instance."""
+        """Devices (not sockets) connected to the event on every instance.
+
+        Each instance counts its own distinct devices; a phone with sockets on two instances counts twice.
+        """
         now = time.monotonic()
-        return len(room.attendees) + sum(n for n, heard in room.remote.values() if now - heard < PRESENCE_TTL_S)
+        return len(room.devices) + sum(n for n, heard in room.remote.values() if now - heard < PRESENCE_TTL_S)
 
     async def _on_bus(self, message: dict[str, Any]) -> None:
         if message.get("kind") == "end_moderator":
@@ -464,6 +485,11 @@ class Hub:
         room.phase = state["phase"]
         room.state = role_views(state)
         room.tally = state["results"]
+        check = state.get("check") or {}
+        room.people_in_hall = check.get("people_in_hall")
+        room.seen_db = check.get("devices_seen")
+        if room.live is not None and room.seen_round == (room.live.id, room.live.round):
+            room.seen_peak = max(room.seen_peak, room.seen_db or 0)
         room.tally_text = self._tally_texts(room) if room.tally else {}
         room.dirty = room.tally is not None  # votes may have landed since the snapshot was taken
         room.loaded = True
@@ -479,7 +505,10 @@ class Hub:
         now = _now_ms()
         texts = {}
         if "moderator" in roles:
-            texts["moderator"] = protocol.dumps({"type": protocol.TALLY, **room.tally, "connected": connected, "now": now})
+            room.check_sent = self._check(room)
+            texts["moderator"] = protocol.dumps(
+                {"type": protocol.TALLY, **room.tally, "connected": connected, "check": room.check_sent, "now": now}
+            )
         if "projector" in roles:
             texts["projector"] = protocol.dumps(
                 {"type": protocol.TALLY, **r_domain.for_projector(room.question, room.tally), "connected": connected, "now": now}
@@ -493,6 +522,8 @@ class Hub:
         payload = room.state.get(role) or {"type": protocol.STATE, "phase": "gone", "event": None, "question": None}
         if role != "attendee":
             extra["connected"] = self.connected(room)
+        if role == "moderator":
+            extra["check"] = room.check_sent = self._check(room)
         # The server's clock, so a countdown shows the same time left on every screen.
         extra["now"] = _now_ms()
         return protocol.dumps({**payload, **extra})
@@ -548,9 +579,10 @@ class Hub:
             if room.empty and room.loaded and not room.lock.locked():
                 if room.local_published:
                     self._publish_presence(room, 0, now)  # the others stop counting our phones
+                self._store_devices_seen(room, now)
                 del self.rooms[event_id]  # nobody watches here: the database keeps the truth
                 continue
-            local = len(room.attendees)
+            local = len(room.devices)
             if local != room.local_published or now - room.local_published_at > PRESENCE_EVERY_S:
                 self._publish_presence(room, local, now)
             changed = False
@@ -566,7 +598,11 @@ class Hub:
                     room.tally = tally
                     changed = True
             connected = self.connected(room)
-            if room.tally is not None and (changed or room.connected_sent != connected):
+            self._track_devices_seen(room, connected, now)
+            check = self._check(room)
+            self._note_warning(room, check)
+            check_changed = bool(room.moderators) and check != room.check_sent
+            if room.tally is not None and (changed or room.connected_sent != connected or check_changed):
                 room.tally_text = self._tally_texts(room)
                 for role in ("projector", "moderator"):
                     for conn in room.members(role):
@@ -587,6 +623,67 @@ class Hub:
         room.local_published, room.local_published_at = count, now
         message = {"kind": "presence", "event_id": room.event_id, "instance": self.bus.instance, "count": count}
         self._spawn(self.bus.publish(CHANNEL, message))
+
+    # ---- plausibility: voters against devices seen and people in the hall -------------------------
+
+    def _track_devices_seen(self, room: Room, connected: int, now: float) -> None:
+        """Keep the peak of connected devices while the current round is open; store it when it grew."""
+        live = room.live
+        key = (live.id, live.round) if live is not None else None
+        if key != room.seen_round:
+            self._store_devices_seen(room, now)  # the previous round's last peak
+            room.seen_round = key
+            room.seen_peak = room.seen_stored = room.seen_db or 0
+        if key is None:
+            return
+        if room.phase == "open" and connected > room.seen_peak:
+            room.seen_peak = connected
+        if room.phase != "open" or now - room.seen_stored_at >= DEVICES_SEEN_STORE_S:
+            self._store_devices_seen(room, now)
+
+    def _store_devices_seen(self, room: Room, now: float) -> None:
+        if room.seen_round is None or room.seen_peak <= room.seen_stored:
+            return
+        (question_id, round), seen = room.seen_round, room.seen_peak
+        room.seen_stored, room.seen_stored_at = seen, now
+        self._spawn(asyncio.to_thread(self._store_devices_seen_sync, question_id, round, seen))
+
+    def _store_devices_seen_sync(self, question_id: int, round: int, seen: int) -> None:
+        try:
+            with Session(self.engine) as session:
+                plausibility.store_devices_seen(session=session, question_id=question_id, round=round, seen=seen)
+        except Exception as exc:  # the next peak (or the close) tries again; the moderator's view is live anyway
+            log.warning("Geräte-Höchststand nicht gespeichert (%s)", exc.__class__.__name__)
+
+    def _devices_seen(self, room: Room) -> int | None:
+        live = room.live
+        if live is not None and room.seen_round == (live.id, live.round) and (room.seen_peak or room.phase == "open"):
+            return room.seen_peak
+        return room.seen_db
+
+    def _check(self, room: Room) -> dict[str, Any]:
+        """What the moderator sees: voters, devices seen while open, people in the hall, and the warning."""
+        voters = (room.tally or {}).get("voters", 0) if room.live is not None else 0
+        return plausibility.check(voters=voters, devices_seen=self._devices_seen(room), people_in_hall=room.people_in_hall)
+
+    def _note_warning(self, room: Room, check: dict[str, Any]) -> None:
+        """Log a plausibility warning in the audit log, once per question round (on every instance together)."""
+        if room.live is None or room.tally is None or not check["warning"]:
+            return
+        key = (room.live.id, room.live.round)
+        if key not in room.warned:
+            room.warned.add(key)
+            self._spawn(asyncio.to_thread(self._record_warning_sync, room.event_id, key, check))
+
+    def _record_warning_sync(self, event_id: int, key: tuple[int, int], numbers: dict[str, Any]) -> None:
+        try:
+            # Shared through Redis when configured: instances that see the same tally at once write one line.
+            if budgets().take(f"plausibility-warned:{key[0]}:{key[1]}", Rate(burst=1, per_s=1e-6)) is None:
+                return
+            with Session(self.engine) as session:
+                plausibility.record_warning(session=session, event_id=event_id, question_id=key[0], round=key[1], numbers=numbers)
+        except Exception as exc:
+            log.warning("Plausibilitätswarnung nicht protokolliert (%s)", exc.__class__.__name__)
 
     def _tally_sync(self, question: dict[str, Any]) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -621,8 +718,13 @@ class Hub:
         except DBAPIError:
             await socket_unavailable(ws, locale)
             return
+        if role == "attendee" and room.devices.get(device, 0) >= SOCKETS_PER_DEVICE:
+            await self._refuse_crowded_device(ws, locale)
+            return
         conn = Connection(ws, role, event_id, device, locale, login)
         room.members(role).add(conn)
+        if role == "attendee":
+            room.devices[device] = room.devices.get(device, 0) + 1
         try:
             my_vote = None
             if role == "attendee" and room.live is not None:
@@ -643,7 +745,21 @@ class Hub:
             await self._receive_loop(conn, room)
         finally:
             room.members(role).discard(conn)
+            if role == "attendee":
+                left = room.devices.pop(device, 1) - 1
+                if left > 0:
+                    room.devices[device] = left
             conn.stop()
+
+    async def _refuse_crowded_device(self, ws: WebSocket, locale: str) -> None:
+        text = translate(
+            "Diese Seite ist auf diesem Gerät schon in {n} Fenstern offen. Bitte schließen Sie die anderen; "
+            "diese Seite verbindet sich dann von selbst wieder.", locale, n=SOCKETS_PER_DEVICE,
+        )
+        try:
+            await ws.send_text(protocol.error("too_many_sockets", text))
+        finally:
+            await _close_quietly(ws, CLOSE_TOO_MANY_SOCKETS)
 
     def _my_vote_sync(self, question_id: int, device: str, round: int) -> Any:
         with Session(self.engine) as session:

@@ -13,6 +13,7 @@ from app.web import Id
 from app.db import SessionDep
 from app.domain import access
 from app.domain import events as e_domain
+from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain.errors import NotFound
@@ -75,6 +76,10 @@ class ActionIn(BaseModel):
 class ProjectorIn(BaseModel):
     mode: Literal["question", "topic", "join"]
     topic_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class PeopleIn(BaseModel):
+    people_in_hall: int | None = Field(ge=0, le=plausibility.PEOPLE_MAX, description="counted by the organisers; null: not counted")
 
 
 class TemplateIn(BaseModel):
@@ -213,6 +218,19 @@ async def renew_projector_link(request: Request, event_id: Id, user: auth.ApiUse
     token = await run_in_threadpool(work)
     await request.app.state.hub.revoke_projectors(event_id)
     return {"projector_token": token}
+
+
+@router.post("/events/{event_id}/people-in-hall")
+async def people_in_hall(request: Request, event_id: Id, body: PeopleIn, user: auth.ApiUser, session: SessionDep):
+    """The people in the hall, for the plausibility check (voters against devices seen and people in the hall)."""
+
+    def work() -> dict:
+        event = plausibility.set_people_in_hall(session=session, event=_event(session, user, event_id), people=body.people_in_hall, user=user)
+        return snapshot(session=session, event=event)
+
+    state = await run_in_threadpool(work)
+    await request.app.state.hub.state_changed(event_id, state)
+    return state["check"]
 
 
 @router.post("/events/{event_id}/template", status_code=201)

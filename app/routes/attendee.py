@@ -1,5 +1,6 @@
 """The attendee's pages: start page, join by code, the phone page with its plain form, the phone socket."""
 
+import asyncio
 import time
 from typing import Annotated
 
@@ -16,7 +17,9 @@ from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
 from app.i18n import pick_locale, translate
+from app.limits import Rate, budgets
 from app.models import Event
+from app.origin import request_allowed
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.realtime.hub import socket_unavailable
@@ -24,10 +27,11 @@ from app.routes import cards as card_routes
 from app.web import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
+    Device,
     _,
     is_https,
-    new_device_cookie,
-    read_device,
+    new_device,
+    read_device_cookie,
     render,
 )
 
@@ -56,7 +60,12 @@ def join(request: Request, code: str = ""):
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
-def _phone_view(event: Event, device: str | None, voter: str | None = None) -> dict:
+def _voter(event: Event, device: Device) -> str:
+    """The identity a vote is stored under: per event (domain.votes.voter_hash)."""
+    return v_domain.voter_hash(event.id, device.id, settings.secret_key)
+
+
+def _phone_view(event: Event, device: Device | None, voter: str | None = None) -> dict:
     """`voter`: the voting card's identity, if the phone votes with one (see routes.cards)."""
     with new_session() as session:
         state = role_views(snapshot(session=session, event=event))["attendee"]
@@ -65,14 +74,14 @@ def _phone_view(event: Event, device: str | None, voter: str | None = None) -> d
             my_vote = v_domain.device_choices(
                 session=session,
                 question_id=state["question"]["id"],
-                device=voter or v_domain.device_hash(device, settings.secret_key),
+                device=voter or _voter(event, device),
                 round=state["question"]["round"],
             )
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
     return {**state, "my_vote": my_vote, "now": int(time.time() * 1000)}
 
 
-def _with_device(request: Request, response: Response, device: str | None, cookie: str | None) -> Response:
+def _with_device(request: Request, response: Response, cookie: str | None) -> Response:
     if cookie:
         response.set_cookie(
             DEVICE_COOKIE, cookie, max_age=DEVICE_MAX_AGE, httponly=True, samesite="lax", secure=is_https(request)
@@ -80,26 +89,63 @@ def _with_device(request: Request, response: Response, device: str | None, cooki
     return response
 
 
+def _new_devices_rate(event: Event) -> Rate:
+    """The configured burst, or more where the moderator entered a bigger hall: everyone in it may arrive at once."""
+    hall = round((event.people_in_hall or 0) * 1.2)
+    return Rate(burst=max(settings.new_devices_burst, hall), per_s=settings.new_devices_per_s)
+
+
+async def _admit(event: Event) -> bool:
+    """Pace new device ids per event: a burst for a hall filling up, then a steady rate.
+
+    A newcomer waits its turn here (without holding a thread) for at most NEW_DEVICES_MAX_WAIT_S; a script
+    that drops its cookie in a loop is slowed to the rate. False: even that wait would not do.
+    """
+    wait = await run_in_threadpool(
+        budgets().take, f"new-device:{event.id}", _new_devices_rate(event), max_wait=settings.new_devices_max_wait_s
+    )
+    if wait is None:
+        return False
+    if wait > 0:
+        await asyncio.sleep(wait)
+    return True
+
+
+def _crowded(request: Request, event: Event) -> Response:
+    response = render(
+        request, "error.html", status_code=503, title=_("Einen Moment bitte"),
+        message=_("Gerade treten sehr viele gleichzeitig bei – bitte in einigen Sekunden neu laden."),
+        retry_url=f"/j/{event.join_code}",
+    )
+    response.headers["Retry-After"] = str(max(1, round(settings.new_devices_max_wait_s)))
+    return response
+
+
 @router.get("/j/{code}")
-def phone_page(request: Request, code: str, voted: int | None = None, karte: str | None = None):
+async def phone_page(request: Request, code: str, voted: int | None = None, karte: str | None = None):
     try:
-        event = _find_event(code)
+        event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
-    card = card_routes.phone_card(request, event, karte)  # strict mode: the card entry form, or the card to vote with
+    # Strict mode: the card entry form, or the card to vote with.
+    card = await run_in_threadpool(card_routes.phone_card, request, event, karte)
     if card.response is not None:
         return card.response
-    device = read_device(request.cookies.get(DEVICE_COOKIE))
+    device = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
     cookie = None
-    if device is None:
-        device, cookie = new_device_cookie()
-    view = _phone_view(event, device, card.voter)
+    if device is None or not device.admitted(event.id):
+        # A new phone here (or one that came with another event's id): its turn, then its id for this event.
+        if not await _admit(event):
+            return _crowded(request, event)
+        device = new_device(event.id) if device is None else device.admit(event.id)
+        cookie = device.cookie()
+    view = await run_in_threadpool(_phone_view, event, device, card.voter)
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
         limits=LIMITS, card_tail=card.tail,
     )
-    return _with_device(request, response, device, cookie)
+    return _with_device(request, response, cookie)
 
 
 # What the phone page's inputs allow, the same numbers the server checks.
@@ -119,13 +165,17 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     card = await run_in_threadpool(card_routes.phone_card, request, event, voting=True)
     if card.response is not None:
         return card.response
-    device = read_device(request.cookies.get(DEVICE_COOKIE))
-    cookie = None
+    device = read_device_cookie(request.cookies.get(DEVICE_COOKIE))
+    if card.voter is None and (device is None or not device.admitted(event.id)):  # a voting card is an identity of its own
+        # Cookies blocked or expired, or a post from elsewhere: nothing is stored and no cookie is set (a
+        # cross-site post must not replace the phone's id); the page asks for a reload, which admits the phone.
+        view = await run_in_threadpool(_phone_view, event, None)
+        error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte laden Sie die Seite neu und wählen Sie Ihre Antwort dann noch einmal.")
+        return render(
+            request, "attendee.html", status_code=400, event=event, view=view, error=error, selected=None, just_voted=False,
+            limits=LIMITS, card_tail=card.tail,
+        )
     error = None
-    if device is None and card.voter is None:  # a voting card is an identity of its own
-        # Cookies were blocked or expired: nothing is stored, and the page explains why.
-        device, cookie = new_device_cookie()
-        error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte wählen Sie Ihre Antwort noch einmal.")
     selected = places = None
     view = await run_in_threadpool(_phone_view, event, device, card.voter)
     try:
@@ -144,7 +194,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
             selected = _as_stored(answer)
             await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
-                device=card.voter or v_domain.device_hash(device, settings.secret_key),
+                device=card.voter or _voter(event, device),
                 question_id=qid,
                 answer=answer,
             )
@@ -152,11 +202,10 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         except DomainError as exc:
             error = _(exc.message, **exc.params)
     status = 409 if view["phase"] != "open" else 422
-    response = render(
+    return render(
         request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False,
         limits=LIMITS, places=places, card_tail=card.tail,
     )
-    return _with_device(request, response, device, cookie)
 
 
 def _as_stored(answer: dict):
@@ -178,7 +227,10 @@ async def phone_socket(scope, receive, send, hub) -> None:
     ws = PhoneSocket(scope, receive, send)
     locale = pick_locale(ws.headers.get("accept-language"), ws.cookie("lang"))
     code = scope["path"][len(PHONE_SOCKET_PREFIX):]
-    device = read_device(ws.cookie(DEVICE_COOKIE))
+    device = read_device_cookie(ws.cookie(DEVICE_COOKIE))
+    if not request_allowed(ws.headers, scope):
+        await ws.refuse(4403)  # a page of another site must not speak with this phone's cookie
+        return
     if not await ws.accept():
         return
     try:
@@ -190,7 +242,7 @@ async def phone_socket(scope, receive, send, hub) -> None:
     except DBAPIError:
         await socket_unavailable(ws, locale)
         return
-    if device is None:
+    if device is None or not device.admitted(event.id):
         await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
         await ws.close(4401)
         return
@@ -203,5 +255,4 @@ async def phone_socket(scope, receive, send, hub) -> None:
     except DBAPIError:
         await socket_unavailable(ws, locale)
         return
-    device = voter or v_domain.device_hash(device, settings.secret_key)
-    await hub.serve(ws, role="attendee", event_id=event.id, device=device, locale=locale)
+    await hub.serve(ws, role="attendee", event_id=event.id, device=voter or _voter(event, device), locale=locale)

@@ -18,6 +18,7 @@ from app.web import ID_MAX, Id
 from app.db import SessionDep, new_session
 from app.domain import access
 from app.domain import events as e_domain
+from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
@@ -588,6 +589,19 @@ def join_screen(request: Request, event_id: Id, user: auth.PageUser, session: Se
     return RedirectResponse(_event_url(event.id, "live"), status_code=303)
 
 
+@router.post("/moderator/events/{event_id}/people-in-hall")
+def people_in_hall(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, people: Text = "", csrf: Text = ""):
+    """The organisers' head count, to compare with the number of voters (empty: not counted)."""
+    auth.check_csrf(request, csrf)
+    event = _load_event(session, event_id, user)
+    count = plausibility.parse_people(people)
+    plausibility.set_people_in_hall(session=session, event=event, people=count, user=user)
+    publish_state(request, session, event.id)
+    flash(request, _("Personen im Saal: {n} gespeichert.", n=count) if count is not None
+          else _("Die Zahl der Personen im Saal ist gelöscht."), "success")
+    return RedirectResponse(_event_url(event.id, "check-title"), status_code=303)
+
+
 # ---- access: co-moderators, the projector link, the audit log, accounts ------------------------------
 
 
@@ -670,6 +684,8 @@ AUDIT_ACTIONS = {
     "cards-off": N_("Strenger Modus (Abstimmkarten) ausgeschaltet"),
     "cards-generate": N_("Abstimmkarten erzeugt"),
     "cards-withdraw": N_("Abstimmkarten zurückgezogen"),
+    "people-in-hall": N_("Personen im Saal eingetragen"),
+    plausibility.WARNING_ACTION: N_("Warnung: mehr Stimmen als Geräte bzw. Personen im Saal"),
 }
 AUDIT_OUTCOMES = {"done": N_("ausgeführt"), "refused": N_("abgelehnt")}
 

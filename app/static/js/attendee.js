@@ -534,6 +534,10 @@ function needCard(message) {
   );
 }
 
+// Why the server is about to close the socket (e.g. too many tabs of this phone): shown in the connection note.
+const CLOSING_ERRORS = ["too_many_sockets", "no_device"];
+let closingReason = null;
+
 function onError(msg) {
   if (typeof msg.code === "string" && msg.code.startsWith("card_")) {
     needCard(msg.message);
@@ -582,9 +586,10 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
     if (cardNeeded) return;
     showStatus(connEl, state, strings);
     if (state === "open") {
+      closingReason = null;
       offlineNote.hidden = true;
     } else if (state === "closed") {
-      offlineNote.textContent = pending ? strings.offline_pending : strings.offline;
+      offlineNote.textContent = closingReason || (pending ? strings.offline_pending : strings.offline);
       offlineNote.hidden = false;
     }
   },
@@ -600,6 +605,7 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
         deliver(msg, onAck);
         break;
       case "error":
+        if (CLOSING_ERRORS.includes(msg.code)) closingReason = msg.message; // at once: the close follows
         deliver(msg, onError);
         break;
       default:

@@ -63,6 +63,29 @@ function setPhones(n) {
   if (typeof n === "number") el("live-phones").textContent = n;
 }
 
+// ---- plausibility: voters against devices seen and people in the hall (the server decides the warning) ----
+
+let warned = null;
+
+function setCheck(check) {
+  if (!check || !question) return;
+  el("check-voters").textContent = check.voters;
+  el("check-devices").textContent = check.devices_seen === null || check.devices_seen === undefined ? "–" : check.devices_seen;
+  el("check-people").textContent = check.people_in_hall === null || check.people_in_hall === undefined ? strings.mod_not_entered : check.people_in_hall;
+  const alert = el("check-alert");
+  if (warned === null) warned = Boolean(alert.firstElementChild);
+  // Changed only when the warning starts or ends, so a screen reader hears it once (role=alert), not per tally.
+  if (check.warning && !warned) {
+    alert.replaceChildren(
+      h("p", { class: "notice warn check-warning" }, h("span", { class: "icon", "aria-hidden": "true", text: "⚠" }), " ",
+        h("strong", { text: strings.mod_check_title }), " " + strings.mod_check_text),
+    );
+  } else if (!check.warning && warned) {
+    alert.replaceChildren();
+  }
+  warned = Boolean(check.warning);
+}
+
 function updateResults(next) {
   if (!question || !next || next.question_id !== question.id) return;
   if (next.round !== undefined && next.round !== question.round) return;
@@ -381,6 +404,7 @@ function onState(msg) {
   }
   question = msg.question;
   if (msg.results) updateResults(msg.results);
+  setCheck(msg.check);
 }
 
 if (el("queue")) enhance(el("queue"), el("queue-error"), review);
@@ -410,6 +434,7 @@ connect("/ws/moderator/" + body.dataset.eventId, {
         syncClock(msg.now);
         setPhones(msg.connected);
         updateResults(msg);
+        if (question && msg.question_id === question.id) setCheck(msg.check);
         break;
       case "presence":
         setPhones(msg.connected);

@@ -2,6 +2,8 @@
 // (re)connect, so a page never has to ask for it.
 
 const MAX_DELAY = 10000;
+// 4429: this device has too many sockets open already (other tabs). Try again now and then, not at once.
+const CROWDED_DELAY = 30000;
 
 export function connect(path, { onMessage, onStatus }) {
   let ws = null;
@@ -49,6 +51,10 @@ export function connect(path, { onMessage, onStatus }) {
       // 4404: the event (or projector link) is gone; 4401/4403: not allowed. Retrying would not help.
       if (event.code === 4404 || event.code === 4401 || event.code === 4403) {
         stopped = true;
+        return;
+      }
+      if (event.code === 4429) {
+        if (!retryTimer) retryTimer = setTimeout(open, CROWDED_DELAY * (0.5 + Math.random()));
         return;
       }
       schedule();
