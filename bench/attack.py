@@ -190,7 +190,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'attack.db'}", "BUS_URL": "memory://",
-            "SECRET_KEY": SECRET, "ENVIRONMENT": "development", "PYTHONPATH": str(ROOT),
+            "SECRET_KEY": SECRET, "ENVIRONMENT": "development", "PYTHONPATH": str(ROOT), "NEW_DEVICES_BURST": "100000",
         }
         port = free_port()
         log = open(Path(tmp) / "serve.log", "w+")
