@@ -69,9 +69,11 @@ def own_origins(headers: Mapping[str, str], scope: Scope) -> set[tuple[str, str]
 def request_allowed(headers: Mapping[str, str], scope: Scope) -> bool:
     """Whether a request or handshake with these headers (names in lower case) may come from where it comes from."""
     origin = headers.get("origin")
-    if origin is not None:
-        return _origin(origin) in own_origins(headers, scope)
     site = headers.get("sec-fetch-site")
+    if origin is not None and not (origin.strip() == "null" and site is not None):
+        return _origin(origin) in own_origins(headers, scope)
+    # `Origin: null` comes from a sandboxed page, but also from our own page with `Referrer-Policy: no-referrer`
+    # (the card entry page); the browser's Sec-Fetch-Site tells the two apart. Without it, null stays foreign.
     if site is not None:
         return site.strip().lower() in ("same-origin", "none")
     referer = headers.get("referer")
