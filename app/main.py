@@ -17,6 +17,7 @@ from app import db
 from app.auth import LoginRequired
 from app.config import ROOT, settings
 from app.domain.errors import DomainError
+from app.guards import HttpsOnly, RequestGuard
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.routes import api, attendee, moderator, projector
@@ -144,7 +145,9 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    app.add_middleware(RequestGuard)  # inside the locale (its messages are translated), outside the session
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(HttpsOnly)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)

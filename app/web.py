@@ -16,9 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import ROOT, settings
 from app.i18n import SOURCE_LOCALE, N_, pick_locale, translate
+from app.models import ID_MAX
 
-# Ids in URLs: a number the database can hold, so a made-up huge one is "not found", never a crash.
-ID_MAX = 2**62
+# Ids in URLs: a number the database's INTEGER columns can hold, so a made-up huge one is invalid input, never a crash.
 Id = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 DEVICE_COOKIE = "saal_device"

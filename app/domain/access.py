@@ -108,7 +108,8 @@ def record(*, session: Session, event_id: int, user: User | None, action: str, d
             user_id=user.id if user else None,
             username=user.username if user else "System",
             action=action[:40],
-            detail=" ".join(detail.split())[:AUDIT_DETAIL_MAX],
+            # Control characters dropped: whatever a form sent, the log line can be stored (PostgreSQL refuses NUL).
+            detail=" ".join("".join(ch for ch in detail if ch.isprintable() or ch.isspace()).split())[:AUDIT_DETAIL_MAX],
         )
     )
     session.commit()

@@ -15,7 +15,7 @@ from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
 from app.i18n import pick_locale, translate
-from app.models import Event
+from app.models import ID_MAX, Event
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.web import (
@@ -121,6 +121,8 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     try:
         qid = int(question_id)
     except ValueError:
+        qid = None
+    if qid is None or not 1 <= qid <= ID_MAX:
         qid = None
         error = error or _("Die Auswahl ist ungültig.")
     if error is None:
