@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # DSGVO: `saalumfrage retention` deletes single answers and device ids of events older than this many
     # days (by the event's date, else when it was created); the aggregated results stay.
     retention_days: int = 90
+    # A request's head (request line and headers) must arrive within this many seconds of its first byte, else
+    # the connection is closed (app/server.py): a client holding connections open with partial headers gets nowhere.
+    header_timeout_s: float = 10.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

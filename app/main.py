@@ -18,6 +18,7 @@ from app.auth import LoginRequired
 from app.config import ROOT, settings
 from app.domain.errors import DomainError
 from app.guards import HttpsOnly, RequestGuard
+from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.routes import api, attendee, moderator, projector
@@ -124,6 +125,10 @@ def create_app() -> FastAPI:
         )
         app.state.hub = hub
         await hub.start()
+        if fast_path_supported():
+            log.info("Schneller Sendeweg für Handys: von dieser uvicorn-Version unterstützt (websockets-sansio)")
+        else:
+            log.warning("Schneller Sendeweg für Handys: von dieser uvicorn-Version NICHT unterstützt; Handys werden einzeln bedient")
         _tune_gc()
         try:
             yield
