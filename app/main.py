@@ -21,7 +21,7 @@ from app.guards import HttpsOnly, RequestGuard
 from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import api, attendee, moderator, projector
+from app.routes import api, attendee, docs, moderator, projector
 from app.web import APP_CSS_CSP_HASH, LocaleMiddleware, _, flash, render
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def create_app() -> FastAPI:
         title="Saalumfrage",
         summary="Live-Saalumfragen für Bürgerbeteiligung",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app/routes/docs.py: Swagger UI from local files, not a CDN
         redoc_url=None,
     )
     app.add_middleware(
@@ -159,6 +159,7 @@ def create_app() -> FastAPI:
     app.include_router(moderator.router)
     app.include_router(projector.router)
     app.include_router(api.router)
+    app.include_router(docs.router)
 
     def openapi_schema():
         """FastAPI's schema, with its default validation-error shape replaced by the one the app answers with."""

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import guards
 from app.config import ROOT, settings
 from app.i18n import SOURCE_LOCALE, N_, pick_locale, translate
 from app.models import ID_MAX
@@ -118,7 +119,7 @@ def new_device_cookie() -> tuple[str, str]:
 
 
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https" or settings.public_url.startswith("https://")
+    return guards.is_https(request.scope)
 
 
 def public_base(request: Request) -> str:

@@ -204,3 +204,16 @@ def test_serve_the_image_and_the_pin_agree():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     uvicorn_dep = next(d for d in deps if d.startswith("uvicorn"))
     assert re.search(r"<\s*1(\.0)?\b", uvicorn_dep), uvicorn_dep
+
+
+def test_behind_an_https_proxy_cookies_are_secure_and_hsts_is_sent(server):
+    """nginx terminates TLS and says so in X-Forwarded-Proto; uvicorn trusts it from the proxy's address
+    (127.0.0.1 here, FORWARDED_ALLOW_IPS elsewhere). No PUBLIC_URL is set on this server."""
+    base = f"http://127.0.0.1:{server.port}"
+    proxied = httpx.get(f"{base}/j/{server.code}", headers={"x-forwarded-proto": "https"}, timeout=5)
+    cookies = proxied.headers.get_list("set-cookie")
+    assert cookies and all("secure" in [a.strip().lower() for a in c.split(";")[1:]] for c in cookies), cookies
+    assert proxied.headers["strict-transport-security"] == "max-age=31536000"
+    plain = httpx.get(f"{base}/j/{server.code}", timeout=5)
+    assert plain.headers.get_list("set-cookie") and not any("secure" in c.lower() for c in plain.headers.get_list("set-cookie"))
+    assert "strict-transport-security" not in plain.headers
