@@ -117,7 +117,9 @@ class RequestGuard:
         request = Request(scope, receive)
         text = _(message)
         if scope["path"].startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-            response = JSONResponse({"detail": text}, status_code=status)
+            # As every invalid input on the API: 422 with the Problem shape (app/routes/api.py).
+            code = "nul_character" if status == 400 else "too_large"
+            response = JSONResponse({"detail": text, "code": code}, status_code=422 if status == 400 else status)
         else:
             response = render(request, "error.html", status_code=status, title=_(title), message=text, flashes=[], csrf_token="")
         await response(scope, receive, send)

@@ -148,3 +148,20 @@ def test_public_url_https_sends_hsts(session, event, monkeypatch):
     with TestClient(create_app(), base_url="https://testserver") as c:
         for path in ("/", f"/j/{event.join_code}", "/login", "/docs", "/static/favicon.svg"):
             assert c.get(path).headers["strict-transport-security"] == "max-age=31536000", path
+
+
+# ---- browser tests wait in a way the app's CSP allows ----------------------------------------------------
+
+
+def test_no_browser_test_waits_with_a_string_wait_for_function():
+    """A string predicate is compiled inside the page when Playwright polls, which the app's CSP forbids: the
+    wait passed only when the condition was already true (flaky). tests/e2e/helpers.py::wait_until polls from
+    Python instead; expect(...) waits need no script in the page at all."""
+    from pathlib import Path
+
+    offenders = []
+    for path in sorted((Path(__file__).parent / "e2e").glob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\.wait_for_function\(", line):
+                offenders.append(f"{path.name}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
