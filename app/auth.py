@@ -280,7 +280,9 @@ async def attempt_login(*, username: str, password: str, known: str | None) -> t
 
 def check_csrf(request: Request, token: str | None) -> None:
     expected = request.session.get("csrf") if "session" in request.scope else None
-    if not expected or not token or not hmac.compare_digest(expected, token):
+    # compare_digest refuses a str with non-ASCII characters (TypeError, a 500); our tokens are ASCII, so such a
+    # token is simply wrong.
+    if not expected or not token or not token.isascii() or not hmac.compare_digest(expected, token):
         raise HTTPException(403, "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.")
 
 

@@ -61,12 +61,10 @@ def cmd_demo(args) -> int:
     return 0
 
 
-# A frame larger than this closes the socket (1009) before it is read whole; messages are ≤ 4 KiB anyway.
-WS_MAX_SIZE = 64 * 1024
-
-
 def cmd_serve(args) -> int:
     import uvicorn
+
+    from app.server import uvicorn_options
 
     if args.workers > 1 and settings.bus_url.startswith("memory://"):
         print(
@@ -83,18 +81,7 @@ def cmd_serve(args) -> int:
         cmd_migrate(args)
     os.environ["AUTO_MIGRATE"] = "false"  # done once here, not by every worker
     settings.auto_migrate = False
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        ws_max_size=WS_MAX_SIZE,
-        proxy_headers=True,
-        log_level="info",
-        access_log=False,  # no IP addresses in logs
-    )
+    uvicorn.run("app.main:app", **uvicorn_options(host=args.host, port=args.port, workers=args.workers))
     return 0
 
 

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     new_devices_burst: int = 400
     new_devices_per_s: float = 4.0
     new_devices_max_wait_s: float = 5.0
+    # A request's head (request line and headers) must arrive within this many seconds of its first byte, else
+    # the connection is closed (app/server.py): a client holding connections open with partial headers gets nowhere.
+    header_timeout_s: float = 10.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

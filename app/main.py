@@ -19,10 +19,12 @@ from app.db import migrate
 from app.auth import LoginRequired
 from app.config import ROOT, settings
 from app.domain.errors import DomainError
+from app.guards import HttpsOnly, RequestGuard
 from app.origin import OriginCheck
+from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import api, attendee, cards, moderator, projector
+from app.routes import api, attendee, cards, docs, moderator, projector
 from app.web import APP_CSS_CSP_HASH, LocaleMiddleware, _, flash, render
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,10 @@ def create_app() -> FastAPI:
         )
         app.state.hub = hub
         await hub.start()
+        if fast_path_supported():
+            log.info("Schneller Sendeweg für Handys: von dieser uvicorn-Version unterstützt (websockets-sansio)")
+        else:
+            log.warning("Schneller Sendeweg für Handys: von dieser uvicorn-Version NICHT unterstützt; Handys werden einzeln bedient")
         _tune_gc()
         try:
             yield
@@ -125,7 +131,7 @@ def create_app() -> FastAPI:
         title="Saalumfrage",
         summary="Live-Saalumfragen für Bürgerbeteiligung",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app/routes/docs.py: Swagger UI from local files, not a CDN
         redoc_url=None,
     )
     # Innermost: refusals from OriginCheck are German pages with the session's flashes and CSRF token.
@@ -138,7 +144,9 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    app.add_middleware(RequestGuard)  # inside the locale (its messages are translated), outside the session
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(HttpsOnly)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
@@ -146,6 +154,7 @@ def create_app() -> FastAPI:
     app.include_router(moderator.router)
     app.include_router(projector.router)
     app.include_router(api.router)
+    app.include_router(docs.router)
 
     def openapi_schema():
         """FastAPI's schema, with its default validation-error shape replaced by the one the app answers with."""

@@ -21,6 +21,12 @@ SQLModel.metadata = MetaData(
 )
 
 
+# The largest id (and any number kept in an INTEGER column): PostgreSQL's INTEGER is 32 bits. Ids in URLs, forms,
+# JSON bodies and socket messages are bounded by it, so a made-up huge one is refused as invalid input instead
+# of overflowing the column with a server error (SQLite would take up to 2^63 - 1 and hide the difference).
+ID_MAX = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -15,11 +15,12 @@ from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import guards
 from app.config import ROOT, settings
 from app.i18n import SOURCE_LOCALE, N_, pick_locale, translate
+from app.models import ID_MAX
 
-# Ids in URLs: a number the database can hold, so a made-up huge one is "not found", never a crash.
-ID_MAX = 2**62
+# Ids in URLs: a number the database's INTEGER columns can hold, so a made-up huge one is invalid input, never a crash.
 Id = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 DEVICE_COOKIE = "saal_device"
@@ -163,7 +164,7 @@ def new_device_cookie(*event_ids: int) -> tuple[str, str]:
 
 
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https" or settings.public_url.startswith("https://")
+    return guards.is_https(request.scope)
 
 
 def public_base(request: Request) -> str:

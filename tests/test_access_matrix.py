@@ -21,7 +21,7 @@ from tests.conftest import csrf_of, login
 
 ROLES = ["anonymous", "attendee", "projector", "own_moderator", "other_moderator", "admin"]
 PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",
-          "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+          "/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs/assets/{name}"}
 # Moderator routes that are not about one event: any logged-in moderator may use them.
 ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template"}
 ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
@@ -111,7 +111,7 @@ def _expected(path: str, role: str) -> str:
 def _fill(path: str, world: dict, action: str | None) -> str:
     values = {"event_id": world["event"].id, "question_id": world["question"].id, "topic_id": world["topic"].id,
               "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
-              "action": action}
+              "action": action, "name": "swagger-ui.css"}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

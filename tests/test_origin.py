@@ -95,7 +95,8 @@ def test_own_origin_and_clients_without_browser_headers_are_let_through(client, 
 
 def test_public_url_is_an_own_origin(client, world, monkeypatch):
     monkeypatch.setattr(settings, "public_url", "https://umfrage.landkreis.example")
-    c = _client_as(client, "own_moderator", world)
+    # With an https PUBLIC_URL every cookie is Secure (app/guards.py), so the client must speak https too.
+    c = _client_as(TestClient(client.app, base_url="https://testserver"), "own_moderator", world)
     event, question = world["event"], world["question"]
     url = f"/api/events/{event.id}/questions/{question.id}/open"
     assert c.post(url, headers={"origin": "https://umfrage.landkreis.example"}).status_code == 200

@@ -119,7 +119,8 @@ def _entry(*, event_id: int | None, user: User | None, action: str, detail: str,
         user_id=user.id if user else None,
         username=user.username if user else "System",
         action=action[:40],
-        detail=" ".join(detail.split())[:AUDIT_DETAIL_MAX],
+        # Control characters dropped: whatever a form sent, the log line can be stored (PostgreSQL refuses NUL).
+        detail=" ".join("".join(ch for ch in detail if ch.isprintable() or ch.isspace()).split())[:AUDIT_DETAIL_MAX],
         outcome=outcome,
     )
 

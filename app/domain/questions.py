@@ -13,6 +13,7 @@ from app.domain.answers import TERMS_MAX, clean_term, term_key
 from app.domain.errors import Conflict, Invalid, NotFound
 from app.domain.events import _clean, agenda, get_event, get_topic, swap_neighbour
 from app.models import (
+    ID_MAX,
     Event,
     Moderation,
     Option,
@@ -429,6 +430,10 @@ def set_term_hidden(*, session: Session, question: Question, term: str, hidden: 
     """Hide a word-cloud term from projector and phones, or show it (also a flagged one)."""
     if question.kind != QuestionKind.wordcloud:
         raise Invalid("not_wordcloud", "Diese Frage ist keine Wortwolke.")
+    # Checked before anything is written: a control character (NUL above all, which PostgreSQL cannot store)
+    # is no term anyone sees.
+    if not all(ch.isprintable() or ch.isspace() for ch in term or ""):
+        raise Invalid("bad_term", "Der Begriff enthält unzulässige Zeichen.")
     key = term_key(clean_term(term or ""))
     if not key or len(key) > 60:
         raise Invalid("no_term", "Bitte geben Sie einen Begriff an.")
@@ -545,7 +550,7 @@ def _int_param(params: dict, name: str) -> int | None:
         value = int(str(raw).strip())
     except ValueError:
         raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name) from None
-    if abs(value) > 2**62:  # no such row, and more than the database can hold
+    if abs(value) > ID_MAX:  # no such row, and more than the database can hold
         raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name)
     return value
 

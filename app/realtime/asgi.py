@@ -5,6 +5,7 @@ wrapper calls, and each idle socket holds those frames. The phone socket therefo
 SaalumfrageApp.__call__) and talks ASGI directly; it offers the few methods the hub uses.
 """
 
+import logging
 import struct
 from http.cookies import SimpleCookie
 from typing import Any
@@ -28,12 +29,44 @@ def text_frame(text: str) -> bytes:
 _SANSIO_ATTRS = ("conn", "transport", "writable", "disconnected", "close_sent", "handshake_complete", "initial_response")
 
 
+log = logging.getLogger(__name__)
+
+
 def _sansio_protocol(send: Send):
     """uvicorn's websockets-sansio connection behind an ASGI send, if that is what serves us."""
     proto = getattr(send, "__self__", None)
     if type(proto).__name__ == "WebSocketsSansIOProtocol" and all(hasattr(proto, a) for a in _SANSIO_ATTRS):
         return proto
     return None
+
+
+def fast_path_supported() -> bool:
+    """Whether the installed uvicorn's websockets-sansio protocol still has what write_frame uses (at start-up;
+    the first phone socket then shows whether it is really in use)."""
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:
+        return False
+    names: set[str] = set()
+    for member in vars(WebSocketsSansIOProtocol).values():
+        code = getattr(member, "__code__", None)
+        if code is not None:
+            names.update(code.co_names)
+    return all(a in names for a in _SANSIO_ATTRS)
+
+
+_send_path_reported = False
+
+
+def _report_send_path(proto) -> None:
+    """Say once per process which way messages reach the phones, so an upgrade cannot switch it off silently."""
+    global _send_path_reported
+    _send_path_reported = True
+    if proto is not None:
+        log.info("Handy-Sockets: schneller Sendeweg aktiv (ein Frame für alle, uvicorn websockets-sansio)")
+    else:
+        log.warning("Handy-Sockets: schneller Sendeweg NICHT aktiv, Nachrichten gehen einzeln über ASGI send "
+                    "(uvicorn mit --ws websockets-sansio starten: saalumfrage serve)")
 
 
 class PhoneSocket:
@@ -45,6 +78,8 @@ class PhoneSocket:
         self._send = send
         self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or ()}
         self._proto = _sansio_protocol(send)
+        if not _send_path_reported:
+            _report_send_path(self._proto)
 
     def write_frame(self, frame: bytes) -> bool:
         """Write a ready frame straight to the connection's transport, if it can take it now.

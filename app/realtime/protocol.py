@@ -3,7 +3,10 @@
 import json
 from typing import Any
 
-MAX_MESSAGE_BYTES = 4096
+from app.guards import has_nul
+from app.models import ID_MAX
+
+MAX_MESSAGE_BYTES = 4096  # UTF-8 bytes of one client message
 
 # Server → client
 STATE = "state"  # full state of the event for this role; sent on connect and on every change
@@ -32,11 +35,17 @@ def dumps(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
+def _size(raw: str | bytes) -> int:
+    return len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+
+
 def parse(raw: str | bytes | None, role: str) -> dict[str, Any]:
     """Decode one client message and check its type is allowed for the role."""
     if raw is None:
         raise ProtocolError("binary", "Nur Textnachrichten werden verstanden.")
-    if len(raw) > MAX_MESSAGE_BYTES:
+    # The limit is in bytes, as on the wire: 4,096 characters of emoji are 16 KiB. A text of at most a quarter
+    # of the limit in characters cannot exceed it, so the common short message is not encoded to be measured.
+    if len(raw) > MAX_MESSAGE_BYTES // 4 and _size(raw) > MAX_MESSAGE_BYTES:
         raise ProtocolError("too_large", "Die Nachricht ist zu groß.")
     try:
         message = json.loads(raw)
@@ -46,6 +55,11 @@ def parse(raw: str | bytes | None, role: str) -> dict[str, Any]:
         raise ProtocolError("bad_message", "Die Nachricht hat keinen gültigen Typ.")
     if message["type"] not in CLIENT_TYPES[role]:
         raise ProtocolError("unknown_type", "Unbekannter Nachrichtentyp „{type}“.", type=message["type"][:40])
+    if ("\\u0000" in raw if isinstance(raw, str) else b"\\u0000" in raw) and has_nul(message):
+        raise ProtocolError("bad_character", "Die Nachricht enthält ein unzulässiges Steuerzeichen (Nullzeichen).")
+    question_id = message.get("question_id")
+    if isinstance(question_id, int) and not isinstance(question_id, bool) and not 1 <= question_id <= ID_MAX:
+        raise ProtocolError("bad_question", "Die Frage ist ungültig.")
     return message
 
 

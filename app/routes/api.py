@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
-from app.web import Id
+from app.web import ID_MAX, Id
 from app.db import SessionDep
 from app.domain import access
 from app.domain import events as e_domain
@@ -70,12 +70,12 @@ class ActionIn(BaseModel):
     seconds: int | None = Field(default=None, ge=0, le=3600)
     mode: Literal["hidden", "after_close", "live"] | None = None
     term: str | None = Field(default=None, max_length=200)
-    answer_id: int | None = Field(default=None, ge=1, le=2**62)
+    answer_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
 class ProjectorIn(BaseModel):
     mode: Literal["question", "topic", "join"]
-    topic_id: int | None = Field(default=None, ge=1, le=2**62)
+    topic_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
 class PeopleIn(BaseModel):
@@ -87,7 +87,7 @@ class TemplateIn(BaseModel):
 
 
 class FromTemplateIn(BaseModel):
-    template_id: int = Field(ge=1, le=2**62)
+    template_id: int = Field(ge=1, le=ID_MAX)
     title: str = Field(max_length=200)
     place: str = Field(default="", max_length=200)
     date: dt.date | None = None

@@ -18,7 +18,7 @@ from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
 from app.i18n import pick_locale, translate
 from app.limits import Rate, budgets
-from app.models import Event
+from app.models import ID_MAX, Event
 from app.origin import request_allowed
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
@@ -181,6 +181,8 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     try:
         qid = int(question_id)
     except ValueError:
+        qid = None
+    if qid is None or not 1 <= qid <= ID_MAX:
         qid = None
         error = error or _("Die Auswahl ist ungültig.")
     if error is None:

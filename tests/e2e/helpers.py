@@ -50,6 +50,23 @@ LIVE_WITHIN_MS = 1000  # "projector and moderator show the new totals within 1 s
 RECONNECT_MS = 25_000
 
 
+def wait_until(page: Page, expression: str, timeout: float = 10_000, interval: float = 100):
+    """Poll a JavaScript expression from Python until it is truthy; returns its value.
+
+    Not a string wait_for_function: Playwright compiles a string predicate inside the page when it has to
+    poll, and the app's CSP (script-src 'self', no 'unsafe-eval') forbids that, so such a wait only passes
+    when the condition is already true. page.evaluate runs outside the page's CSP.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(interval)
+
+
 def device(devices: dict, name: str) -> dict:
     """A Playwright device descriptor for use with Chromium (iPhone descriptors default to WebKit)."""
     options = dict(devices[name])

@@ -2,6 +2,7 @@
 event handlers render as text on the phone, the projector and the control page, live updates included."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import PHONE_DEVICES, device
 
@@ -46,7 +47,7 @@ def test_injected_markup_is_shown_as_text_everywhere(make_event, new_context, de
     phone.locator("#vote-form label").filter(has_text="onerror").first.click()
     phone.locator("#vote-button").click()
     phone.wait_for_selector("#status .success")
-    projector.wait_for_function("() => document.body.innerText.includes('1 Stimme')")
+    expect(projector.locator("body")).to_contain_text("1 Stimme", use_inner_text=True)
     _assert_inert(projector, "<img src=x")
 
     own.act(cloud, "open")
@@ -54,7 +55,7 @@ def test_injected_markup_is_shown_as_text_everywhere(make_event, new_context, de
     phone.locator("input[name=term]").first.fill("<b onmouseover=x>fett</b>")
     phone.locator("#vote-button").click()
     phone.wait_for_selector("#status .success")
-    projector.wait_for_function("() => document.body.innerText.includes('fett')")
+    expect(projector.locator("body")).to_contain_text("fett", use_inner_text=True)
     _assert_inert(projector, "fett")
     assert projector.locator("b[onmouseover]").count() == 0
 
@@ -64,12 +65,12 @@ def test_injected_markup_is_shown_as_text_everywhere(make_event, new_context, de
     phone.locator("#vote-button").click()
     phone.wait_for_selector("#status .success")
     control.reload()
-    control.wait_for_function("() => document.body.innerText.includes('onerror')")
+    expect(control.locator("body")).to_contain_text("onerror", use_inner_text=True)
     _assert_inert(control, "<script>")
     state = own.api.get(f"/api/events/{own.links.event_id}").json()["state"]
     answer_id = state["results"]["answers"][0]["id"]
     response = own.api.post(f"/api/events/{own.links.event_id}/questions/{text['id']}/approve", data={"answer_id": answer_id})
     assert response.ok
-    projector.wait_for_function("() => document.body.innerText.includes('onerror')")
+    expect(projector.locator("body")).to_contain_text("onerror", use_inner_text=True)
     for page, fragment in ((projector, "<script>"), (phone, "Offen"), (control, "Konferenz")):
         _assert_inert(page, fragment)

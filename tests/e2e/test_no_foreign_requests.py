@@ -20,6 +20,9 @@ def test_no_page_requests_another_host(traffic, new_context, devices, moderator,
     visitor = new_context("audit visitor").new_page()
     for path in ("/", "/join?code=000001", "/login", "/static/favicon.svg"):
         visitor.goto(path)
+    # The API documentation: Swagger UI from this app's own files, rendered under the app's CSP.
+    visitor.goto("/docs")
+    expect(visitor.locator(".opblock").first).to_be_visible(timeout=15_000)
     moderator.page.goto("/moderator")
     moderator.goto()
     phones[0].join(demo.join_url)

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import PHONE_DEVICES, device
+from tests.e2e.helpers import PHONE_DEVICES, device, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -83,8 +83,8 @@ def _load(new_context, devices, url: str, conditions: dict, label: str) -> tuple
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     cdp.send("Network.emulateNetworkConditions", conditions)
     page.goto(url, wait_until="commit", timeout=30_000)
-    page.wait_for_function("() => window.__timing && window.__timing.usable !== undefined && window.__timing.live !== undefined",
-                           timeout=30_000)
+    wait_until(page, "window.__timing && window.__timing.usable !== undefined && window.__timing.live !== undefined",
+               timeout=30_000)
     page.wait_for_load_state("load")
     expect(page.locator("#vote-form input[name=choice]").first).to_be_enabled()
     return page.evaluate(TIMINGS), responses

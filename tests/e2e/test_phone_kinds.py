@@ -18,6 +18,7 @@ from tests.e2e.helpers import (
     describe_violations,
     device,
     run_axe,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -213,7 +214,7 @@ def test_open_text_with_counter(new_context, devices, moderator, demo, axe_js, s
     area.press_sequentially("y" * 20, delay=0)
     expect(area).to_have_value("x" * 285 + "y" * 15)
     expect(counter).to_have_text("Keine Zeichen mehr übrig (höchstens 300).")
-    page.wait_for_function("window.__announced.includes('Keine Zeichen mehr übrig (höchstens 300).')")
+    wait_until(page, "window.__announced.includes('Keine Zeichen mehr übrig (höchstens 300).')")
     said = page.evaluate("window.__announced")
     assert said == ["Noch 50 Zeichen", "Noch 20 Zeichen", "Keine Zeichen mehr übrig (höchstens 300)."], said
     # A phone that sends more anyway (the limit taken out of the page): the server refuses, with its message.

@@ -1,0 +1,131 @@
+"""The app's own server settings: uvicorn as `saalumfrage serve` and the container image run it.
+
+uvicorn has no deadline for a request's head and, with httptools (the fast C parser it picks when installed),
+no limit on its size: a client that sends its headers byte by byte holds a connection for ever, and a 50 MB
+header is buffered whole. HeadGuardedHttpToolsProtocol adds both, for every connection before nginx or
+without it (docs/security.md, "Langsame und große Anfragen"):
+
+- the head (request line and headers) must be complete within HEADER_TIMEOUT_S (Settings.header_timeout_s)
+  of its first byte, else the connection is answered with 408 and closed;
+- a head larger than HEAD_MAX_BYTES is answered with 431 and the connection closed, having buffered at most
+  that plus one read.
+
+Everything after the head (websocket upgrade, keep-alive, body) is uvicorn's own.
+"""
+
+import copy
+import logging
+from asyncio import TimerHandle
+from typing import Any
+
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from app.config import settings
+
+HEAD_MAX_BYTES = 32 * 1024
+HTTP_PROTOCOL = "app.server:HeadGuardedHttpToolsProtocol"
+WS_PROTOCOL = "websockets-sansio"  # the phones' fast send path needs it (app/realtime/asgi.py)
+# A frame larger than this closes the socket (1009) before it is read whole; messages are ≤ 4 KiB anyway.
+WS_MAX_SIZE = 64 * 1024
+
+log = logging.getLogger(__name__)
+
+
+def _reply(status: bytes, text: str) -> bytes:
+    body = text.encode()
+    return (
+        b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+
+
+TOO_SLOW = _reply(b"408 Request Timeout", "Die Anfrage kam zu langsam an. / Request head not received in time.\n")
+TOO_LARGE = _reply(b"431 Request Header Fields Too Large", "Die Kopfzeilen der Anfrage sind zu groß. / Request header fields too large.\n")
+
+
+class HeadGuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline and a size limit for each request head."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_timer: TimerHandle | None = None
+        self._head_bytes = 0
+        self._head_timeout = settings.header_timeout_s
+
+    # The head starts with the connection, or with the first byte after a finished response (keep-alive).
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_head()
+
+    def _start_head(self) -> None:
+        self._head_bytes = 0
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self._head_timeout, self._head_too_slow)
+
+    def _end_head(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_timer is None and self._idle():
+            self._start_head()
+        if self._head_timer is not None:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._head_timer is not None and self._head_bytes > HEAD_MAX_BYTES and not self.transport.is_closing():
+            self._refuse(TOO_LARGE)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._head_timer is None:  # a pipelined request: its head gets its own deadline
+            self._start_head()
+
+    def on_headers_complete(self) -> None:
+        self._end_head()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end_head()
+        super().connection_lost(exc)
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self._refuse(TOO_SLOW)
+
+    def _refuse(self, reply: bytes) -> None:
+        self._end_head()
+        self.transport.write(reply)
+        self.transport.close()
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the app's own loggers at INFO (no access log: it would hold IP addresses)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for name in ("app", "saalumfrage"):
+        config["loggers"][name] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def uvicorn_options(*, host: str, port: int, workers: int = 1) -> dict[str, Any]:
+    """What `saalumfrage serve` hands to uvicorn.run (the Dockerfile's command line says the same)."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "http": HTTP_PROTOCOL,
+        "ws": WS_PROTOCOL,
+        "ws_per_message_deflate": False,
+        "ws_max_size": WS_MAX_SIZE,
+        # Only where h11 is used after all (uvicorn's --http h11): its own bound for a head, the same as ours.
+        "h11_max_incomplete_event_size": HEAD_MAX_BYTES,
+        "proxy_headers": True,
+        "log_level": "info",
+        "log_config": log_config(),
+        "access_log": False,  # no IP addresses in logs
+    }
