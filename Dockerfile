@@ -17,4 +17,5 @@ ENV ENVIRONMENT=production AUTO_MIGRATE=false
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", \
      "--ws-per-message-deflate", "false", "--ws-max-size", "65536", "--loop", "uvloop", "--http", "httptools", "--no-access-log", \
      "--proxy-headers", "--forwarded-allow-ips", "*", "--backlog", "4096"]
-HEALTHCHECK --interval=10s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+# Liveness, not readiness: /readyz also asks Redis, and a Redis blip must not mark every replica unhealthy.
+HEALTHCHECK --interval=10s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"

@@ -17,6 +17,7 @@ from app import db
 from app.auth import LoginRequired
 from app.config import ROOT, settings
 from app.domain.errors import DomainError
+from app.proxy import PlainHttpWarning
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.routes import api, attendee, moderator, projector
@@ -146,6 +147,7 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(PlainHttpWarning)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
     app.include_router(moderator.router)
