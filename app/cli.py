@@ -68,6 +68,9 @@ WS_MAX_SIZE = 64 * 1024
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from app.server import use_draining_server
+
+    use_draining_server()  # a stop answers the requests that already arrived (app/server.py)
     if args.demo:
         cmd_demo(args)
     else:

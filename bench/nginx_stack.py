@@ -238,10 +238,10 @@ def dockerfile_command(host: str, port: int) -> list[str]:
     """The Dockerfile's CMD, on another address and port (as a replica in its own container)."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     cmd = json.loads(re.search(r"^CMD (\[.*\])\s*$", text, re.M).group(1))
-    assert cmd[0] == "uvicorn" and cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "8000"
+    assert cmd[:3] == ["python", "-m", "app.server"] and cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "8000"
     cmd[cmd.index("--host") + 1] = host
     cmd[cmd.index("--port") + 1] = str(port)
-    return [sys.executable, "-m", *cmd]
+    return [sys.executable, *cmd[1:]]
 
 
 class AppInstance:

@@ -241,6 +241,9 @@ def test_hundred_phones_vote_through_nginx(stack, database):
     assert len(sockets) == 100
     for address in ("127.0.0.2", "127.0.0.3"):
         assert sum(f"upstream={address}:" in line for line in sockets) >= 10, address
+    # The projector link is a secret: the access log has its path, not its token.
+    log = "\n".join(nginx.access_log())
+    assert database["token"] not in log and " GET /p/*** 200 " in log and " GET /ws/p/*** 101 " in log
     assert_no_client_addresses(nginx)
 
 
