@@ -64,7 +64,7 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from app.server import uvicorn_options
+    from app.server import use_draining_server, uvicorn_options
 
     if args.workers > 1 and settings.bus_url.startswith("memory://"):
         print(
@@ -75,6 +75,7 @@ def cmd_serve(args) -> int:
             file=sys.stderr,
         )
         return 2
+    use_draining_server()  # a stop answers the requests that already arrived (app/server.py)
     if args.demo:
         cmd_demo(args)
     else:

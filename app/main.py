@@ -22,6 +22,7 @@ from app.domain.errors import DomainError
 from app.guards import HttpsOnly, RequestGuard
 from app.origin import OriginCheck
 from app.realtime.asgi import fast_path_supported
+from app.proxy import PlainHttpWarning
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.routes import api, attendee, cards, docs, moderator, projector
@@ -148,6 +149,7 @@ def create_app() -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(HttpsOnly)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(PlainHttpWarning)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
     app.include_router(cards.router)
