@@ -149,6 +149,20 @@ def test_nginx_retries_only_what_is_safe():
     assert "non_idempotent" not in locations
 
 
+def test_proxy_cuts_slow_and_huge_requests():
+    """Every server block ends slow or huge request heads and bodies with the app's own numbers (app/server.py:
+    10 s, 32 KiB), and gives the long-running card sheet its time (docs/security.md, docs/voting-cards.md)."""
+    from app.server import HEAD_MAX_BYTES
+
+    locations = nginx("nginx-locations.conf")
+    assert directive(locations, "client_header_timeout") == ["10s"]
+    assert directive(locations, "client_body_timeout") == ["10s"]
+    count, size = directive(locations, "large_client_header_buffers")[0].split()
+    assert int(count) * int(size.rstrip("k")) * 1024 <= HEAD_MAX_BYTES
+    assert directive(locations, "client_max_body_size") == ["64k"]
+    assert re.search(r"location ~ \^/moderator/events/\[0-9\]\+/cards\$ \{[^}]*proxy_read_timeout 10m;", locations)
+
+
 def test_nginx_passes_the_host_with_its_port():
     conf, locations = nginx(), nginx("nginx-locations.conf")
     assert re.search(r'map \$http_host \$saal_host \{\s*""\s+\$host;\s*default \$http_host;\s*\}', conf)
