@@ -113,17 +113,24 @@ async def sample_rss(pid: int, stop: asyncio.Event) -> int:
     return peak
 
 
-async def own_login(base: str, username: str, password: str) -> float:
-    """How long the real moderator waits for their own login (right password)."""
-    async with httpx.AsyncClient(base_url=base, timeout=180) as http:
+async def own_login(base: str, username: str, password: str, jar: httpx.Cookies | None = None) -> dict:
+    """How long the real moderator waits for their own login (right password), from the browser they used
+    before (`jar` holds its `saal_known` cookie) or from a new one."""
+    async with httpx.AsyncClient(base_url=base, timeout=180, cookies=jar) as http:
         page = await http.get("/login")
         token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
         t0 = time.monotonic()
         r = await http.post("/login", data={"username": username, "password": password, "csrf": token})
-        took = time.monotonic() - t0
-        if r.status_code != 303:
-            return -1.0
-        return took
+        return {"status": r.status_code, "seconds": round(time.monotonic() - t0, 2), "logged_in": r.status_code == 303}
+
+
+async def known_browser(base: str, username: str, password: str) -> httpx.Cookies:
+    """The moderator's usual browser: logged in once before the attack, so it carries its `saal_known` cookie."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        page = await http.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        await http.post("/login", data={"username": username, "password": password, "csrf": token})
+        return httpx.Cookies({name: value for name, value in http.cookies.items() if name == "saal_known"})
 
 
 async def run(args, info: dict, port: int, pid: int) -> dict:
@@ -134,6 +141,7 @@ async def run(args, info: dict, port: int, pid: int) -> dict:
     cookies, join = await join_all(host, port, f"/j/{info['code']}", args.phones)
     driver = AppDriver(base, info["event_id"], DEMO_USER, DEMO_PASSWORD)
     questions = await driver.start()
+    usual_browser = await known_browser(base, DEMO_USER, DEMO_PASSWORD)
     connect = await connect_all(hall, host, port, f"/ws/j/{info['code']}", cookies)
     rounds = []
     for k in range(args.rounds * 2):
@@ -147,11 +155,13 @@ async def run(args, info: dict, port: int, pid: int) -> dict:
                 asyncio.create_task(slow_headers(host, port, stop, args.slow)),
             ]
             await asyncio.sleep(3)  # the attack is under way before the votes start
-        own = asyncio.create_task(own_login(base, DEMO_USER, DEMO_PASSWORD)) if attacked else None
+        own = asyncio.create_task(own_login(base, DEMO_USER, DEMO_PASSWORD, usual_browser)) if attacked else None
+        new = asyncio.create_task(own_login(base, DEMO_USER, DEMO_PASSWORD)) if attacked else None
         projector = await measure_projector(
             hall, driver, questions[k % len(questions)], host, port, info["token"], args.rate, args.phones
         )
         own_s = await own if own else None
+        new_s = await new if new else None
         if attacked:
             await asyncio.sleep(max(0.0, args.hold - 3))  # let slow connections meet the server's header timeout
         stop.set()
@@ -161,11 +171,12 @@ async def run(args, info: dict, port: int, pid: int) -> dict:
             "attacked": attacked,
             "projector": projector,
             "rss_peak_mib": round(peak / 1024, 1),
-            "own_login_s": round(own_s, 2) if own_s is not None else None,
+            "own_login_usual_browser": own_s,
+            "own_login_new_browser": new_s,
             **({"logins": results[0], "slow_headers": results[1]} if attacked else {}),
         })
         print(f"  round {k + 1} {'attacked' if attacked else 'quiet   '}: projector p95 {projector['p95_ms']} ms, "
-              f"RSS peak {round(peak / 1024)} MiB" + (f", own login {own_s:.1f} s, {results[1]}" if attacked else ""), flush=True)
+              f"RSS peak {round(peak / 1024)} MiB" + (f", own login (usual browser) {own_s}, (new browser) {new_s}, {results[1]}" if attacked else ""), flush=True)
         await asyncio.sleep(1)
     for s in hall.socks:
         if s is not None:
@@ -214,10 +225,14 @@ def main() -> int:
             result = asyncio.run(run(args, info, port, server.pid))
             result["server_alive"] = server.poll() is None
             result["machine"] = machine()
+            (RESULTS / "attack.json").write_text(json.dumps(result, indent=2))
         finally:
             server.terminate()
-            server.wait(10)
-    (RESULTS / "attack.json").write_text(json.dumps(result, indent=2))
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     print("› bench/results/attack.json", flush=True)
     return 0
 

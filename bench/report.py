@@ -13,7 +13,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 def load() -> dict[tuple[str, int], dict]:
     out = {}
-    for path in sorted(RESULTS.glob("*.json")):
+    for path in sorted([*RESULTS.glob("app-*.json"), *RESULTS.glob("raw-*.json")]):  # not attack.json, nginx-*.json
         data = json.loads(path.read_text())
         target = "app-pg" if data.get("backend") == "postgres" else data["target"]
         out[(target, data["n"])] = data
