@@ -9,7 +9,6 @@ are required (scripts/test.sh installs nginx in CI when it can).
 
 import asyncio
 import json
-import os
 import re
 import shutil
 import ssl
@@ -24,41 +23,12 @@ from websockets.sync.client import connect as ws_connect
 
 from bench import nginx_stack
 from bench.nginx_stack import AppInstance, DockerDNS, Hall, Nginx
+from tests.test_scaleout import PG_ADMIN_URL, REDIS_URL, _postgres_ok, _redis_ok, _require
 
-PG_ADMIN_URL = os.environ.get("SCALEOUT_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
 ARTIFACTS = nginx_stack.ROOT / "test-artifacts"
 PHONES_PER_REPLICA = 10_000  # what docs/deployment.md promises per app replica
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _require(what: str, ok: bool, how: str) -> None:
-    if ok:
-        return
-    message = f"{what} nicht verfügbar – {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _postgres_ok() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
-            return True
-    except Exception:
-        return False
-
-
-def _redis_ok() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
-    except Exception:
-        return False
 
 
 def _require_all() -> None:
