@@ -272,6 +272,7 @@ class Hub:
         self._vote_budget = Budgets(None)
         self._last_idle_sweep = time.monotonic()
         self._reconciler: asyncio.Task | None = None
+        self._catching_up: set[int] = set()  # events being reconciled after a vote the database refused
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -396,6 +397,20 @@ class Hub:
                 elif event is not None and not can_manage(session=session, user=user, event=event):
                     ended.append((login, True))
         return ended
+
+    def _catch_up(self, room: Room) -> None:
+        """Reconcile a room now, once: a burst of votes refused as closed asks for one reload, not one each."""
+        if room.event_id in self._catching_up:
+            return
+        self._catching_up.add(room.event_id)
+
+        async def run() -> None:
+            try:
+                await self.reconcile(room)
+            finally:
+                self._catching_up.discard(room.event_id)
+
+        self._spawn(run())
 
     def connected(self, room: Room) -> int:
         """Devices (not sockets) connected to the event on every instance.
@@ -811,7 +826,7 @@ class Hub:
             conn.push(protocol.error(exc.code, translate(exc.message, conn.locale, **exc.params), vote_id=row.vote_id))
             room = self.rooms.get(conn.event_id)
             if room is not None:
-                self._spawn(self.reconcile(room))
+                self._catch_up(room)
             return
         if future.cancelled() or exc is not None:
             text = translate("Ihre Stimme konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", conn.locale)
@@ -837,7 +852,7 @@ class Hub:
         try:
             await self.writer.submit(row)
         except DomainError:
-            self._spawn(self.reconcile(room))
+            self._catch_up(room)
             raise
         return row.choices
 
