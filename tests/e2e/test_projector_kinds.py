@@ -18,7 +18,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import RECORD_ANNOUNCEMENTS, LIVE_WITHIN_MS, axe_source, bar_texts, describe_violations, run_axe, votes_given
+from tests.e2e.helpers import (RECORD_ANNOUNCEMENTS, LIVE_WITHIN_MS, axe_source, bar_texts, describe_violations, run_axe,
+                               votes_given, wait_until)
 
 pytestmark = pytest.mark.e2e
 
@@ -588,10 +589,12 @@ def test_countdown_closes_the_question_whatever_the_projector_clock(new_context,
     expect(page.locator("#p-phase")).to_have_text("Abstimmung beendet", timeout=9_000)
     assert time.monotonic() - started >= 9.5, "closed before the time was up"
     expect(page.locator("#p-countdown")).to_be_hidden()
-    spoken = page.evaluate("window.__announced")
+    # The live region is cleared and refilled 50 ms later (so a repeated text is spoken again): wait for it.
+    closed = ("Abstimmung beendet. Ergebnis: Ja: 0 Stimmen, 0 %; Nein: 0 Stimmen, 0 %; "
+              "Enthaltung: 0 Stimmen, 0 %. 0 Stimmen abgegeben.")
+    spoken = wait_until(page, f"(() => {{ const s = window.__announced; "
+                              f"return s.length && s[s.length - 1].endsWith({closed!r}) ? s : null; }})()", timeout=3_000)
     assert any(text.startswith("Zeit abgelaufen") for text in spoken), spoken
-    assert spoken[-1].endswith("Abstimmung beendet. Ergebnis: Ja: 0 Stimmen, 0 %; Nein: 0 Stimmen, 0 %; "
-                               "Enthaltung: 0 Stimmen, 0 %. 0 Stimmen abgegeben."), spoken
     no_page_errors(page)
 
 
