@@ -79,7 +79,7 @@ class QuestionStatus(StrEnum):
 
 
 class User(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     username: str = Field(max_length=80, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     is_admin: bool = False
@@ -89,7 +89,7 @@ class User(SQLModel, table=True):
 
 
 class Series(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     title: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -101,7 +101,7 @@ class EventBase(SQLModel):
 
 
 class Event(EventBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     join_code: str = Field(max_length=12, unique=True, index=True)
@@ -128,14 +128,14 @@ class EventPublic(EventBase):
 
 
 class Topic(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int = Field(foreign_key="event.id", index=True)
     title: str = Field(max_length=200)
     position: int = 0
 
 
 class Question(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int = Field(foreign_key="event.id", index=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
     # The same question asked at every event of a series carries the same key (templates, duplicates).
@@ -168,7 +168,7 @@ class Question(SQLModel, table=True):
 
 
 class Option(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     question_id: int = Field(foreign_key="question.id", index=True)
     label: str = Field(max_length=200)
     position: int = 0
@@ -179,7 +179,7 @@ class Vote(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("question_id", "round", "device_hash"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     question_id: int = Field(foreign_key="question.id", index=True)
     round: int = 1
     # Keyed hash of the device id from the signed cookie: never the raw id, never an IP.
@@ -199,7 +199,7 @@ class Vote(SQLModel, table=True):
 class Template(SQLModel, table=True):
     """An event's agenda saved for the next events of a series: topics, questions and their keys as JSON."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     title: str = Field(max_length=200)
     series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
@@ -212,7 +212,7 @@ class ResultArchive(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("question_id", "round"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     question_id: int = Field(foreign_key="question.id", index=True)
     round: int = 1
     # The moderator's full result (see domain.results) minus anything that could single out a person:
@@ -226,7 +226,7 @@ class EventModerator(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("event_id", "user_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int = Field(foreign_key="event.id", index=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     added_at: datetime = Field(default_factory=utcnow)
@@ -238,7 +238,7 @@ class AuditEntry(SQLModel, table=True):
     Account actions (created, switched off or on) concern no event: their event_id is None.
     """
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     # The name as it was then, so the log stays readable if the account is renamed or switched off.
@@ -266,7 +266,7 @@ class LoginSession(SQLModel, table=True):
 class VotingCard(SQLModel, table=True):
     """A printed single-use voting card of an event in strict mode: stored as a keyed hash, never linked to a person."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int = Field(foreign_key="event.id", index=True)
     code_hash: str = Field(max_length=64, unique=True)
     # Cards are printed in numbered sheets; the batch lets a moderator withdraw a lost sheet.
