@@ -111,7 +111,9 @@ async def _perform(request: Request, session: Session, user: User, event: Event,
 async def _drive(request: Request, session: Session, user: User, event: Event, verb: str, **kwargs: Any) -> dict[str, Any]:
     """`_perform`, answered with the event's new state."""
     outcome = await _perform(request, session, user, event, verb, **kwargs)
-    return outcome.state or await run_in_threadpool(partial(control.state_of, session=session, event_id=event.id))
+    if outcome.state is not None:
+        return outcome.state
+    return await run_in_threadpool(partial(control.state_of, session=session, event_id=event.id))
 
 
 @router.get("/events", response_model=list[EventPublic])
