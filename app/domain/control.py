@@ -165,7 +165,8 @@ QUESTION_ACTIONS = [
               live=False),
     Action(
         name="timer", label=N_("Countdown"), scope="question", live=True, detail=_question_detail, message=_timer_message,
-        run=_on_question(lambda s, q, p: q_domain.set_timer(session=s, question=q, seconds=optional_int(p.get("seconds"), field="seconds"))),
+        run=_on_question(lambda s, q, p: q_domain.set_timer(session=s, question=q,
+                                                            seconds=optional_int(p.get("seconds"), field="seconds"))),
     ),
 ]
 

@@ -77,7 +77,8 @@ def create_user(request: Request, user: auth.PageUser, session: SessionDep, _for
             entry.detail = created.username + (" (Admin)" if created.is_admin else "")
     except DomainError as exc:
         session.rollback()
-        return _users_page(request, session, user, error=_(exc.message, **exc.params), form={"username": username[:80]}, status_code=exc.status)
+        return _users_page(request, session, user, error=_(exc.message, **exc.params), form={"username": username[:80]},
+                           status_code=exc.status)
     flash(request, _("Konto „{name}“ angelegt.", name=created.username), "success")
     return RedirectResponse("/admin/users", status_code=303)
 
