@@ -25,7 +25,7 @@ from app.realtime.asgi import fast_path_supported
 from app.proxy import PlainHttpWarning
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import api, attendee, cards, docs, moderator, projector
+from app.routes import admin, agenda, api, attendee, cards, docs, events, live, login, projector
 from app.web import APP_CSS_CSP_HASH, LocaleMiddleware, _, flash, render
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,11 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
     app.include_router(cards.router)
-    app.include_router(moderator.router)
+    app.include_router(login.router)
+    app.include_router(events.router)
+    app.include_router(agenda.router)
+    app.include_router(live.router)
+    app.include_router(admin.router)
     app.include_router(projector.router)
     app.include_router(api.router)
     app.include_router(docs.router)

@@ -116,7 +116,8 @@ def test_refused_action_returns_to_page_with_message(mod_client, session, event)
 def test_unknown_action_and_ids_are_404_or_422_not_500(mod_client, event, session):
     single, _ = questions_of(session, event)
     c = mod_client
-    assert c.post(f"/moderator/events/{event.id}/questions/{single.id}/explode", data={"csrf": c.csrf}).status_code == 422
+    # A URL naming no action names nothing: 404, as in the JSON API.
+    assert c.post(f"/moderator/events/{event.id}/questions/{single.id}/explode", data={"csrf": c.csrf}).status_code == 404
     assert c.post(f"/moderator/events/{event.id}/questions/99999/open", data={"csrf": c.csrf}).status_code == 404
     assert c.get("/moderator/events/99999").status_code == 404
     assert c.get("/moderator/events/abc").status_code == 400

@@ -13,7 +13,6 @@ from app.domain.answers import TERMS_MAX, clean_term, term_key
 from app.domain.errors import Conflict, Invalid, NotFound
 from app.domain.events import _clean, agenda, get_event, get_topic, swap_neighbour
 from app.models import (
-    ID_MAX,
     Event,
     Moderation,
     Option,
@@ -540,42 +539,3 @@ def question_public(*, session: Session, question: Question, opts: list[Option] 
         "scale": scale,
         "options": [{"id": o.id, "label": o.label} for o in opts],
     }
-
-
-def _int_param(params: dict, name: str) -> int | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name) from None
-    if abs(value) > ID_MAX:  # no such row, and more than the database can hold
-        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field=name)
-    return value
-
-
-# What a moderator can do to one question, by the name used in URLs and the JSON API; `params` are
-# the form fields or the JSON body (seconds, mode, term, answer_id).
-QUESTION_ACTIONS = {
-    "open": lambda session, q, params: open_question(session=session, question=q),
-    "close": lambda session, q, params: close_question(session=session, question=q),
-    "new-round": lambda session, q, params: new_round(session=session, question=q),
-    "show": lambda session, q, params: show_on_screen(session=session, question=q),
-    "show-results": lambda session, q, params: set_results_shown(session=session, question=q, shown=True),
-    "hide-results": lambda session, q, params: set_results_shown(session=session, question=q, shown=False),
-    "phone-results": lambda session, q, params: set_phone_results(session=session, question=q, mode=params.get("mode")),
-    "compare-rounds": lambda session, q, params: set_compare_rounds(session=session, question=q, on=True),
-    "single-round": lambda session, q, params: set_compare_rounds(session=session, question=q, on=False),
-    "timer": lambda session, q, params: set_timer(session=session, question=q, seconds=_int_param(params, "seconds")),
-    "hide-term": lambda session, q, params: set_term_hidden(session=session, question=q, term=str(params.get("term", "")), hidden=True),
-    "show-term": lambda session, q, params: set_term_hidden(session=session, question=q, term=str(params.get("term", "")), hidden=False),
-    "approve": lambda session, q, params: set_moderation(session=session, question=q, answer_id=_int_param(params, "answer_id") or 0, state="approved"),
-    "reject": lambda session, q, params: set_moderation(session=session, question=q, answer_id=_int_param(params, "answer_id") or 0, state="rejected"),
-    "requeue": lambda session, q, params: set_moderation(session=session, question=q, answer_id=_int_param(params, "answer_id") or 0, state="pending"),
-    "move-up": lambda session, q, params: move_question(session=session, question=q, direction=-1),
-    "move-down": lambda session, q, params: move_question(session=session, question=q, direction=1),
-    "delete": lambda session, q, params: delete_question(session=session, question=q),
-}
-# Actions that change only a tally (no snapshot field): the hub recomputes it instead of a full state.
-TALLY_ACTIONS = frozenset({"hide-term", "show-term", "approve", "reject", "requeue"})

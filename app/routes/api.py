@@ -1,24 +1,28 @@
-"""JSON API for moderators (OpenAPI at /docs). Every call needs the login session."""
+"""JSON API for moderators (OpenAPI at /docs). Every call needs the login session.
+
+Its actions are the control page's (app.domain.control): the same change, audit entry and publish.
+"""
 
 import datetime as dt
-
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
-from app.web import ID_MAX, Id
 from app.db import SessionDep
-from app.domain import access
+from app.domain import access, control, plausibility
 from app.domain import events as e_domain
-from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
-from app.domain.errors import NotFound
 from app.domain.snapshot import snapshot
-from app.models import EventPublic
+from app.models import Event, EventPublic, Question, Template, Topic, User
+from app.routes.deps import ApiEvent, publish
+from app.web import ID_MAX, Id
+
 
 class Problem(BaseModel):
     """Every refused API call: a sentence for people (German first), a stable code for programs."""
@@ -93,31 +97,23 @@ class FromTemplateIn(BaseModel):
     date: dt.date | None = None
 
 
-def _question_out(session, question) -> dict:
+def _question_out(session: Session, question: Question) -> dict[str, Any]:
     return q_domain.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
 
 
-def _event(session, user, event_id: Id):
-    """The event, if this moderator may drive it (owner, co-moderator, admin): else 404 or 403."""
-    return access.event_for(session=session, user=user, event_id=event_id)
+async def _perform(request: Request, session: Session, user: User, event: Event, verb: str, **kwargs: Any) -> control.Outcome:
+    """Run a moderator action in a worker thread (change and audit entry in one transaction), then publish it."""
+    outcome = await run_in_threadpool(partial(control.perform, session=session, user=user, event=event, verb=verb, **kwargs))
+    await publish(request.app.state.hub, outcome)
+    return outcome
 
 
-async def _drive(request: Request, session, user, event_id: Id, change, action: str, detail=lambda: "") -> dict:
-    """Run a change to the event in a worker thread with its audit entry (one transaction), then publish and
-    return the new state."""
-
-    def work() -> dict:
-        event = _event(session, user, event_id)
-        with access.audited(session=session, event_id=event_id, user=user, action=action) as entry:
-            try:
-                change(event)
-            finally:
-                entry.detail = detail()  # what was known when it succeeded or was refused
-        return snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
-
-    state = await run_in_threadpool(work)
-    await request.app.state.hub.state_changed(event_id, state)
-    return state
+async def _drive(request: Request, session: Session, user: User, event: Event, verb: str, **kwargs: Any) -> dict[str, Any]:
+    """`_perform`, answered with the event's new state."""
+    outcome = await _perform(request, session, user, event, verb, **kwargs)
+    if outcome.state is not None:
+        return outcome.state
+    return await run_in_threadpool(partial(control.state_of, session=session, event_id=event.id))
 
 
 @router.get("/events", response_model=list[EventPublic])
@@ -134,9 +130,8 @@ def create_event(body: EventIn, user: auth.ApiUser, session: SessionDep):
 
 
 @router.get("/events/{event_id}")
-def get_event(event_id: Id, user: auth.ApiUser, session: SessionDep):
+def get_event(event: ApiEvent, session: SessionDep):
     """The event with its agenda and the current state as the moderator sees it."""
-    event = _event(session, user, event_id)
     return {
         "event": EventPublic.model_validate(event, from_attributes=True).model_dump(mode="json"),
         "topics": [
@@ -148,97 +143,64 @@ def get_event(event_id: Id, user: auth.ApiUser, session: SessionDep):
 
 
 @router.post("/events/{event_id}/topics", status_code=201)
-async def add_topic(request: Request, event_id: Id, body: TopicIn, user: auth.ApiUser, session: SessionDep):
-    def work():
-        _event(session, user, event_id)
-        with access.audited(session=session, event_id=event_id, user=user, action="add-topic", detail=body.title) as entry:
-            topic = e_domain.add_topic(session=session, event_id=event_id, title=body.title)
-            entry.detail = topic.title
-        return {"id": topic.id, "title": topic.title, "position": topic.position}
-
-    return await run_in_threadpool(work)
+async def add_topic(request: Request, event: ApiEvent, body: TopicIn, user: auth.ApiUser, session: SessionDep):
+    topic = (await _perform(request, session, user, event, "add-topic", params={"title": body.title})).result
+    assert isinstance(topic, Topic)
+    return {"id": topic.id, "title": topic.title, "position": topic.position}
 
 
 @router.post("/events/{event_id}/topics/{topic_id}/questions", status_code=201)
-async def add_question(request: Request, event_id: Id, topic_id: Id, body: QuestionIn, user: auth.ApiUser, session: SessionDep):
-    def work():
-        _event(session, user, event_id)
-        topic = e_domain.get_topic(session=session, topic_id=topic_id, event_id=event_id)
-        with access.audited(session=session, event_id=event_id, user=user, action="add-question", detail=body.text) as entry:
-            question = q_domain.create_question(session=session, topic=topic, **body.model_dump())
-            entry.detail = question.text
-        return _question_out(session, question)
-
-    return await run_in_threadpool(work)
+async def add_question(request: Request, event: ApiEvent, topic_id: Id, body: QuestionIn, user: auth.ApiUser, session: SessionDep):
+    outcome = await _perform(request, session, user, event, "add-question", topic_id=topic_id,
+                             params={"text": body.text, "fields": body.model_dump()})
+    assert isinstance(outcome.result, Question)
+    return await run_in_threadpool(_question_out, session, outcome.result)
 
 
 @router.post("/events/{event_id}/questions/{question_id}/{action}")
 async def question_action(
-    request: Request, event_id: Id, question_id: Id, action: str, user: auth.ApiUser, session: SessionDep,
+    request: Request, event: ApiEvent, question_id: Id, action: str, user: auth.ApiUser, session: SessionDep,
     body: ActionIn | None = Body(default=None),
 ):
     """Actions: open, close, new-round, show, show-results, hide-results, phone-results (mode),
     compare-rounds, single-round, timer (seconds; 0 stops it), hide-term / show-term (term),
     approve / reject / requeue (answer_id), move-up, move-down, delete."""
-    run = q_domain.QUESTION_ACTIONS.get(action)
-    if run is None:
-        raise NotFound("unknown_action", "Unbekannte Aktion.")
     params = (body or ActionIn()).model_dump(exclude_none=True)
-    text = []
-
-    def change(_e):
-        question = q_domain.get_question(session=session, question_id=question_id, event_id=event_id)
-        text.append(question.text)
-        run(session, question, params)
-
-    detail = lambda: " · ".join([*text, *(f"{k}={v}" for k, v in params.items())])  # noqa: E731
-    return await _drive(request, session, user, event_id, change, action, detail)
+    return await _drive(request, session, user, event, action, scope="question", question_id=question_id, params=params)
 
 
 @router.post("/events/{event_id}/projector")
-async def projector_mode(request: Request, event_id: Id, body: ProjectorIn, user: auth.ApiUser, session: SessionDep):
+async def projector_mode(request: Request, event: ApiEvent, body: ProjectorIn, user: auth.ApiUser, session: SessionDep):
     """What the projector shows: the current question, a topic roll-up (topic_id) or the join screen."""
-    return await _drive(
-        request, session, user, event_id,
-        lambda event: q_domain.set_projector(session=session, event=event, mode=body.mode, topic_id=body.topic_id),
-        "projector", lambda: body.mode,
-    )
+    return await _drive(request, session, user, event, "projector", params=body.model_dump())
 
 
 @router.post("/events/{event_id}/projector-link")
-async def renew_projector_link(request: Request, event_id: Id, user: auth.ApiUser, session: SessionDep):
+async def renew_projector_link(request: Request, event: ApiEvent, user: auth.ApiUser, session: SessionDep):
     """Revoke the projector link: a new token replaces it, projectors on the old one are disconnected."""
-
-    def work():
-        event = _event(session, user, event_id)
-        with access.audited(session=session, event_id=event_id, user=user, action="renew-projector-link"):
-            access.renew_projector_token(session=session, event=event)
-        return event.projector_token
-
-    token = await run_in_threadpool(work)
-    await request.app.state.hub.revoke_projectors(event_id)
-    return {"projector_token": token}
+    await _perform(request, session, user, event, "renew-projector-link")
+    await request.app.state.hub.revoke_projectors(event.id)
+    return {"projector_token": event.projector_token}
 
 
 @router.post("/events/{event_id}/people-in-hall")
-async def people_in_hall(request: Request, event_id: Id, body: PeopleIn, user: auth.ApiUser, session: SessionDep):
+async def people_in_hall(request: Request, event: ApiEvent, body: PeopleIn, user: auth.ApiUser, session: SessionDep):
     """The people in the hall, for the plausibility check (voters against devices seen and people in the hall)."""
 
-    def work() -> dict:
-        event = plausibility.set_people_in_hall(session=session, event=_event(session, user, event_id), people=body.people_in_hall, user=user)
-        return snapshot(session=session, event=event)
+    def work() -> dict[str, Any]:
+        plausibility.set_people_in_hall(session=session, event=event, people=body.people_in_hall, user=user)
+        return control.state_of(session=session, event_id=event.id)
 
     state = await run_in_threadpool(work)
-    await request.app.state.hub.state_changed(event_id, state)
+    await request.app.state.hub.state_changed(event.id, state)
     return state["check"]
 
 
 @router.post("/events/{event_id}/template", status_code=201)
-def save_template(event_id: Id, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
+async def save_template(request: Request, event: ApiEvent, body: TemplateIn, user: auth.ApiUser, session: SessionDep):
     """Save the event's topics and questions as a template of its series."""
-    event = _event(session, user, event_id)
-    with access.audited(session=session, event_id=event.id, user=user, action="save-template", detail=body.title):
-        template = t_domain.save_template(session=session, event=event, title=body.title, owner_id=user.id)
+    template = (await _perform(request, session, user, event, "save-template", params={"title": body.title})).result
+    assert isinstance(template, Template)
     return {"id": template.id, "title": template.title, "series_id": template.series_id, **t_domain.template_summary(template)}
 
 
@@ -254,33 +216,29 @@ def event_from_template(body: FromTemplateIn, user: auth.ApiUser, session: Sessi
 
 
 @router.post("/events/{event_id}/duplicate", response_model=EventPublic, status_code=201)
-def duplicate_event(event_id: Id, user: auth.ApiUser, session: SessionDep, body: TemplateIn | None = Body(default=None)):
+def duplicate_event(event: ApiEvent, user: auth.ApiUser, session: SessionDep, body: TemplateIn | None = Body(default=None)):
     """A copy of the event's agenda without votes, in the same series (same question keys)."""
-    event = _event(session, user, event_id)
     copy = t_domain.duplicate_event(session=session, event=event, owner_id=user.id, title=body.title if body else None)
     access.record(session=session, event_id=copy.id, user=user, action="create-event", detail=f"{copy.title} ← {event.title}")
     return copy
 
 
 @router.post("/events/{event_id}/next")
-async def next_question(request: Request, event_id: Id, user: auth.ApiUser, session: SessionDep):
+async def next_question(request: Request, event: ApiEvent, user: auth.ApiUser, session: SessionDep):
     """Close the current question and open the next one in agenda order (at the end: the join screen)."""
-    return await _drive(request, session, user, event_id, lambda event: q_domain.next_question(session=session, event=event), "next")
+    return await _drive(request, session, user, event, "next")
 
 
 @router.post("/events/{event_id}/join-screen")
-async def join_screen(request: Request, event_id: Id, user: auth.ApiUser, session: SessionDep):
+async def join_screen(request: Request, event: ApiEvent, user: auth.ApiUser, session: SessionDep):
     """Close whatever is open; projector and phones show the join code."""
-    return await _drive(
-        request, session, user, event_id, lambda event: q_domain.show_join_screen(session=session, event=event), "join-screen"
-    )
+    return await _drive(request, session, user, event, "join-screen")
 
 
 @router.get("/events/{event_id}/audit")
-def audit_log(event_id: Id, user: auth.ApiUser, session: SessionDep):
+def audit_log(event: ApiEvent, session: SessionDep):
     """Who did what to the event, newest first."""
-    _event(session, user, event_id)
     return [
         {"at": e.at.isoformat(), "user": e.username, "action": e.action, "outcome": e.outcome, "detail": e.detail}
-        for e in access.audit_log(session=session, event_id=event_id)
+        for e in access.audit_log(session=session, event_id=event.id)
     ]

@@ -235,26 +235,20 @@ async def phone_socket(scope, receive, send, hub) -> None:
         return
     if not await ws.accept():
         return
+    event: Event | None = None
     try:
         event = await run_in_threadpool(_find_event, code)
-    except NotFound as exc:
+        admitted = device is not None and device.admitted(event.id)
+        voter = await card_routes.socket_voter(event, ws.cookie(card_routes.cookie_name(event.id))) if admitted else None
+    except DomainError as exc:  # no such event; strict mode without a valid card: the page stops retrying and asks for one
         await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
-        await ws.close(4404)
+        await ws.close(4404 if event is None else 4403)
         return
     except DBAPIError:
         await socket_unavailable(ws, locale)
         return
-    if device is None or not device.admitted(event.id):
+    if device is None or not admitted:
         await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
         await ws.close(4401)
-        return
-    try:
-        voter = await card_routes.socket_voter(event, ws.cookie(card_routes.cookie_name(event.id)))
-    except DomainError as exc:  # strict mode without a valid card: the page stops retrying and asks for one
-        await ws.send_text(protocol.error(exc.code, translate(exc.message, locale, **exc.params)))
-        await ws.close(4403)
-        return
-    except DBAPIError:
-        await socket_unavailable(ws, locale)
         return
     await hub.serve(ws, role="attendee", event_id=event.id, device=voter or _voter(event, device), locale=locale)

@@ -26,7 +26,8 @@ from app.domain import events as e_domain
 from app.domain.errors import DomainError, NotFound
 from app.models import Event, Question, utcnow
 from app.realtime import card_gate
-from app.web import Id, _, current_locale, flash, is_https, public_base, render
+from app.routes.deps import DrivenEvent, Text
+from app.web import _, current_locale, flash, is_https, public_base, render
 
 router = APIRouter()
 
@@ -247,31 +248,26 @@ def sheet_spec(*, event: Event, batch: int, codes: list[str], base: str, made: s
     }
 
 
-def _back(event_id: int) -> RedirectResponse:
-    return RedirectResponse(f"/moderator/events/{event_id}#cards", status_code=303)
+def _cards_changed(request: Request, event: Event, message: str, withdrawn: list[str] | None = None) -> RedirectResponse:
+    """Strict mode or the valid cards changed: every instance re-checks its phones; back to the card panel."""
+    from_thread.run(partial(card_gate.cards_changed, request.app.state.hub, event.id, strict=event.voting_cards, withdrawn=withdrawn))
+    flash(request, message, "success")
+    return RedirectResponse(f"/moderator/events/{event.id}#cards", status_code=303)
 
 
 @router.post("/moderator/events/{event_id}/cards/strict")
-def switch_strict(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep, on: Annotated[str, Form()] = "",
-                  csrf: Annotated[str, Form()] = ""):
+def switch_strict(event: DrivenEvent, request: Request, user: auth.PageUser, session: SessionDep, on: Text = ""):
     """Strict mode on (only printed cards may answer) or off (every phone again)."""
-    auth.check_csrf(request, csrf)
-    event = access.event_for(session=session, user=user, event_id=event_id)
     strict = on == "1"
     c_domain.set_strict(session=session, event=event, on=strict)
     access.record(session=session, event_id=event.id, user=user, action="cards-on" if strict else "cards-off")
-    from_thread.run(partial(card_gate.cards_changed, request.app.state.hub, event.id, strict=strict))
-    flash(request, _("Strenger Modus ist an: Nur wer eine Abstimmkarte eingegeben hat, kann abstimmen.") if strict
-          else _("Strenger Modus ist aus: Alle Handys können wieder abstimmen."), "success")
-    return _back(event.id)
+    return _cards_changed(request, event, _("Strenger Modus ist an: Nur wer eine Abstimmkarte eingegeben hat, kann abstimmen.") if strict
+                          else _("Strenger Modus ist aus: Alle Handys können wieder abstimmen."))
 
 
 @router.post("/moderator/events/{event_id}/cards")
-def generate_cards(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep,
-                   count: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = ""):
+def generate_cards(event: DrivenEvent, request: Request, user: auth.PageUser, session: SessionDep, count: Text = ""):
     """Make a batch of cards and answer with its PDF: the only place the codes ever exist."""
-    auth.check_csrf(request, csrf)
-    event = access.event_for(session=session, user=user, event_id=event_id)
     n = c_domain.parse_count(count)
     base = public_base(request)
     made = local_time(utcnow())
@@ -290,16 +286,11 @@ def generate_cards(request: Request, event_id: Id, user: auth.PageUser, session:
 
 
 @router.post("/moderator/events/{event_id}/cards/withdraw")
-def withdraw_cards(request: Request, event_id: Id, user: auth.PageUser, session: SessionDep,
-                   batch: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = ""):
+def withdraw_cards(event: DrivenEvent, request: Request, user: auth.PageUser, session: SessionDep, batch: Text = ""):
     """Withdraw a batch (a lost or stolen sheet): its cards stop working at once, on every phone."""
-    auth.check_csrf(request, csrf)
-    event = access.event_for(session=session, user=user, event_id=event_id)
     number = c_domain.parse_batch(batch)
     voters = c_domain.withdraw_batch(session=session, event=event, batch=number)
     access.record(session=session, event_id=event.id, user=user, action="cards-withdraw",
                   detail=_("Satz {batch}: {n} Karten", batch=number, n=len(voters)))
-    from_thread.run(partial(card_gate.cards_changed, request.app.state.hub, event.id, strict=event.voting_cards, withdrawn=voters))
-    flash(request, _("Satz {batch} ({n} Karten) ist zurückgezogen: Diese Karten gelten ab sofort nicht mehr.", batch=number, n=len(voters)),
-          "success")
-    return _back(event.id)
+    return _cards_changed(request, event, _("Satz {batch} ({n} Karten) ist zurückgezogen: Diese Karten gelten ab sofort nicht mehr.",
+                                            batch=number, n=len(voters)), withdrawn=voters)
