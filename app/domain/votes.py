@@ -1,4 +1,4 @@
-"""Voting rules, the batched upsert the vote writer runs, and tallies."""
+"""Voting rules and the batched upsert the vote writer runs (tallies: domain.kinds, per kind)."""
 
 import hashlib
 import hmac
@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 from sqlmodel import Session
 
 from app.domain import answers
@@ -119,24 +119,6 @@ def lock_open_rounds(conn: Connection, rounds: set[tuple[int, int]]) -> set[tupl
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return {(qid, rnd) for qid, rnd in conn.execute(query)}
-
-
-def tally(*, session: Session | Connection, question_id: int, option_ids: list[int], round: int = 1) -> dict:
-    """Full totals for a choice question: votes per option and the number of devices that voted."""
-    counts = dict.fromkeys(option_ids, 0)
-    voters = 0
-    table = Vote.__table__
-    rows = session.execute(
-        select(table.c.choices, func.count())
-        .where(table.c.question_id == question_id, table.c.round == round)
-        .group_by(table.c.choices)
-    )
-    for choices, n in rows:
-        voters += n
-        for option_id in json.loads(choices):
-            if option_id in counts:
-                counts[option_id] += n
-    return {"question_id": question_id, "round": round, "voters": voters, "counts": {str(k): v for k, v in counts.items()}}
 
 
 def device_choices(*, session: Session, question_id: int, device: str, round: int = 1) -> Any:
