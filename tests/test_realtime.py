@@ -7,7 +7,6 @@ import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from app.domain import votes as v_domain
 from app.domain.kinds import choice as choice_kind
 from app.models import Vote
 from app.web import DEVICE_COOKIE, new_device_cookie

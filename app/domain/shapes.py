@@ -119,3 +119,11 @@ class State(TypedDict):
     topic_view: TopicView | None
     topics: list[TopicRef] | None
     check: dict[str, Any] | None
+
+
+class RoleViews(TypedDict):
+    """What each role may see of a state (snapshot.role_views); phones get a trimmed dict."""
+
+    moderator: State
+    projector: State
+    attendee: dict[str, Any]

@@ -18,6 +18,7 @@ from app.web import ID_MAX, Id
 from app.db import SessionDep, new_session
 from app.domain import access
 from app.domain import events as e_domain
+from app.domain import kinds
 from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
@@ -220,6 +221,7 @@ def control_page(request: Request, event_id: Id, user: auth.PageUser, session: S
     return render(
         request,
         "moderator/control.html",
+        limits=kinds.LIMITS,
         user=user,
         event=event,
         agenda=e_domain.agenda(session=session, event_id=event.id),
@@ -355,6 +357,7 @@ def _question_form_page(request, *, user, event, session, form, error=None, ques
     return render(
         request,
         "moderator/question_form.html",
+        limits=kinds.LIMITS,
         status_code=status_code,
         user=user,
         event=event,

@@ -10,7 +10,7 @@ script (attendee.html, phone-kinds.js) and its chart (results.js, _results.html)
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.domain.errors import Invalid
 from app.domain.kinds.base import Kind, SpecInput
@@ -113,7 +113,7 @@ def question_public(
     """The question as phones and projector see it; `max_choices` is how many may be chosen (or terms sent)."""
     topic = topic or session.get(Topic, question.topic_id)
     if opts is None:
-        opts = list(session.exec(select(Option).where(Option.question_id == question.id).order_by(Option.position, Option.id)))
+        opts = list(session.exec(select(Option).where(Option.question_id == question.id).order_by(col(Option.position), col(Option.id))))
     scale: ScalePublic | None = None
     if question.kind == SCALE.name:
         scale = {
