@@ -281,7 +281,7 @@ def test_one_answer_per_card_and_question_over_socket_and_form_from_two_phones(c
     assert r.status_code == 303
     session.expire_all()
     votes = session.exec(select(Vote).where(Vote.question_id == single.id)).all()
-    assert len(votes) == 1 and votes[0].choices == f"[{rad}]"
+    assert len(votes) == 1 and votes[0].answer == f"[{rad}]"
     assert votes[0].device_hash == c_domain.card_voter_hash(event.id, code)
     assert c_domain.cards_voted(session=session, question_id=single.id, round=1) == 1
 
