@@ -11,12 +11,6 @@ from typing import Any, Protocol
 from app.domain import kinds
 from app.domain.errors import Conflict, Invalid
 from app.domain.kinds.base import FormLike, LiveLike
-from app.domain.kinds.wordcloud import clean_term, term_key
-
-__all__ = ["ANSWER_FIELDS", "answer_from_form", "check_answer", "clean_term", "term_key"]
-
-ANSWER_FIELDS = {name: kind.answer_field for name, kind in kinds.KINDS.items()}
-
 
 class LiveAnswerable(LiveLike, Protocol):
     """The live question as the vote path holds it (domain.questions.LiveQuestion)."""

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
-from app.domain.answers import clean_term, term_key
 from app.domain.errors import Conflict, Invalid, NotFound
 from app.domain.kinds import KINDS_WITH_OPTIONS, TIME_LIMIT_MAX, TIME_LIMIT_MIN, clean_spec, question_public  # noqa: F401 (question_public: re-exported)
+from app.domain.kinds.wordcloud import clean_term, term_key
 from app.domain.events import _clean, agenda, get_event, get_topic, swap_neighbour
 from app.models import (
     ID_MAX,

@@ -5,6 +5,7 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
@@ -82,6 +83,7 @@ def upsert_votes(conn: Connection, rows: list[VoteRow]) -> None:
     if not rows:
         return
     now = utcnow()
+    stamp: str | datetime
     if conn.dialect.name == "sqlite":
         sql, stamp = _UPSERT.format(p="?"), now.strftime("%Y-%m-%d %H:%M:%S.%f")
     elif conn.dialect.name == "postgresql":
@@ -153,9 +155,12 @@ def new_vote_row(
     )
 
 
-def take_answer(*, live: LiveQuestion | None, device: str, question_id: object, answer: dict, vote_id: object) -> VoteRow:
+def take_answer(
+    *, live: LiveQuestion | None, device: str, question_id: object, answer: dict[str, Any], vote_id: object
+) -> VoteRow:
     """Check an answer from a phone (socket or form) and turn it into the row the writer stores."""
     vote_id = clean_vote_id(vote_id)
     value, moderation, flagged = answers.check_answer(live=live, question_id=question_id, answer=answer)
+    assert live is not None  # check_answer refuses an answer to no question
     return new_vote_row(live=live, device=device, choices=value, vote_id=vote_id, moderation=moderation, flagged=flagged)
 

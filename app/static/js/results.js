@@ -54,7 +54,7 @@ export function isShown(results) {
   return Boolean(results && results.counts);
 }
 
-// Word-cloud terms are counted case-folded (app/domain/answers.py term_key).
+// Word-cloud terms are counted case-folded (app/domain/kinds/wordcloud.py term_key).
 export function termKey(term) {
   return String(term).toLowerCase().replace(/ß/g, "ss");
 }
