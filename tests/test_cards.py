@@ -334,7 +334,7 @@ def test_card_holders_keep_their_card_identity_when_strict_mode_is_switched_off(
     assert client.post(f"/j/{event.join_code}/vote", data={"question_id": single.id, "choice": bus}, follow_redirects=False).status_code == 303
     session.expire_all()
     votes = session.exec(select(Vote).where(Vote.question_id == single.id)).all()
-    assert len(votes) == 1 and votes[0].choices == f"[{bus}]"
+    assert len(votes) == 1 and votes[0].answer == f"[{bus}]"
 
 
 def test_withdrawing_a_batch_closes_its_phones_at_once(mod_client, session, event):

@@ -2,9 +2,12 @@
 
 Each kind lives in its own module (choice, scale, ranking, points, wordcloud, text) as a `Kind`; this
 module collects them (KINDS), checks what defines a question of a kind (clean_spec) and shapes a question
-for phones and projector (question_public). Pages and scripts get the limits from LIMITS, never as literals.
-Adding a kind: a module here with its `Kind`, one line in KINDS, its fields in the phone page's template and
-script (attendee.html, phone-kinds.js) and its chart (results.js, _results.html).
+for phones and projector (question_public). Pages and scripts get the limits from LIMITS, never as literals
+(templates: `limits`; scripts: the JSON blob `limits` from _js_strings.html).
+
+Adding a kind today: a module here with its `Kind` and one line in KINDS; the phone's fields in
+templates/kinds/phone_<kind>.html and phone-kinds.js; its chart in _results.html and results.js; its name
+and explanation in moderator/_kinds.html (and its own form fields, if any, in moderator/question_form.html).
 """
 
 import datetime as dt
