@@ -65,7 +65,7 @@ def _clean_options(labels: list[str], low: int = MIN_OPTIONS, high: int = MAX_OP
         raise Invalid("too_many_options", "Eine Frage darf höchstens {max} Antwortmöglichkeiten haben.", max=high)
     for label in cleaned:
         if len(label) > OPTION_LABEL_MAX:
-            raise Invalid("option_too_long", "Eine Antwortmöglichkeit darf höchstens 200 Zeichen lang sein.")
+            raise Invalid("option_too_long", "Eine Antwortmöglichkeit darf höchstens {max} Zeichen lang sein.", max=OPTION_LABEL_MAX)
     if len({label.casefold() for label in cleaned}) != len(cleaned):
         raise Invalid("duplicate_option", "Jede Antwortmöglichkeit darf nur einmal vorkommen.")
     return cleaned
