@@ -446,7 +446,7 @@ def test_form_answers_without_javascript_are_stored(mod_client, session, event, 
     response = mod_client.post(f"/j/{event.join_code}/vote", data={"question_id": str(q.id), **build(ids)}, follow_redirects=False)
     assert response.status_code == 303, response.text
     row = session.exec(select(Vote).where(Vote.question_id == q.id)).one()
-    assert json.loads(row.choices) == stored(ids)
+    assert json.loads(row.answer) == stored(ids)
 
 
 def test_api_creates_every_kind_and_refuses_bad_definitions(mod_client, session, event):

@@ -56,7 +56,7 @@ def test_new_round_keeps_round_one_apart(mod_client, session, event):
         assert p_state["rounds"][0]["results"]["counts"][str(a)] == 1
         assert p_state["results"]["counts"][str(b)] == 1
     rows = session.exec(select(Vote).where(Vote.question_id == single.id).order_by(Vote.round)).all()
-    assert [(r.round, json.loads(r.choices)) for r in rows] == [(1, [a]), (2, [b])]
+    assert [(r.round, json.loads(r.answer)) for r in rows] == [(1, [a]), (2, [b])]
 
 
 def test_round_rules(session, event):
