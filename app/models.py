@@ -42,10 +42,6 @@ class QuestionKind(StrEnum):
     points = "points"  # 100 points spread over the options
 
 
-# Kinds whose answer is a set of option ids (tallied alike).
-CHOICE_KINDS = frozenset({QuestionKind.single, QuestionKind.multiple, QuestionKind.yesno})
-
-
 class PhoneResults(StrEnum):
     """When phones see a question's result."""
 
@@ -186,8 +182,8 @@ class Vote(SQLModel, table=True):
     device_hash: str = Field(max_length=64)
     # The answer as JSON, by question kind: option ids "[12,14]" (choice kinds), "[4]" (scale),
     # ordered option ids (ranking), {"12": 60, "13": 40} (points), ["Radwege", "Bus"] (word cloud),
-    # "the text" (open text).
-    choices: str = Field(sa_column=Column(Text, nullable=False))
+    # "the text" (open text). The column keeps its first name, "choices" (from when every answer was one).
+    answer: str = Field(sa_column=Column("choices", Text, nullable=False))
     # Open text only: review state (Moderation) and whether the profanity check flagged it.
     moderation: str = Field(default="", max_length=10)
     flagged: bool = False

@@ -281,7 +281,7 @@ def test_one_answer_per_card_and_question_over_socket_and_form_from_two_phones(c
     assert r.status_code == 303
     session.expire_all()
     votes = session.exec(select(Vote).where(Vote.question_id == single.id)).all()
-    assert len(votes) == 1 and votes[0].choices == f"[{rad}]"
+    assert len(votes) == 1 and votes[0].answer == f"[{rad}]"
     assert votes[0].device_hash == c_domain.card_voter_hash(event.id, code)
     assert c_domain.cards_voted(session=session, question_id=single.id, round=1) == 1
 
@@ -334,7 +334,7 @@ def test_card_holders_keep_their_card_identity_when_strict_mode_is_switched_off(
     assert client.post(f"/j/{event.join_code}/vote", data={"question_id": single.id, "choice": bus}, follow_redirects=False).status_code == 303
     session.expire_all()
     votes = session.exec(select(Vote).where(Vote.question_id == single.id)).all()
-    assert len(votes) == 1 and votes[0].choices == f"[{bus}]"
+    assert len(votes) == 1 and votes[0].answer == f"[{bus}]"
 
 
 def test_withdrawing_a_batch_closes_its_phones_at_once(mod_client, session, event):

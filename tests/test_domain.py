@@ -6,6 +6,7 @@ from app.domain import events as e_domain
 from app.domain import snapshot
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
+from app.domain.kinds import choice as choice_kind
 from app.domain.errors import Conflict, Invalid, NotFound
 from app.models import Event, QuestionStatus
 from tests.factories import option_ids, questions_of
@@ -145,13 +146,13 @@ def test_upsert_counts_one_vote_per_device_and_tally_counts_multiple_choice(sess
     single, multiple = questions_of(session, event)
     a, b, c = option_ids(session, single)
     v_domain.insert_votes_directly(session=session, rows=[_row(single, "d1", [a]), _row(single, "d2", [a]), _row(single, "d1", [b])])
-    t = v_domain.tally(session=session, question_id=single.id, option_ids=[a, b, c])
+    t = choice_kind.count(session=session, question_id=single.id, option_ids=[a, b, c])
     assert t["voters"] == 2
     assert t["counts"] == {str(a): 1, str(b): 1, str(c): 0}
 
     m = option_ids(session, multiple)
     v_domain.insert_votes_directly(session=session, rows=[_row(multiple, "d1", [m[0], m[1]]), _row(multiple, "d2", [m[1]])])
-    t = v_domain.tally(session=session, question_id=multiple.id, option_ids=m)
+    t = choice_kind.count(session=session, question_id=multiple.id, option_ids=m)
     assert t["voters"] == 2
     assert t["counts"][str(m[1])] == 2 and t["counts"][str(m[0])] == 1
 

@@ -7,12 +7,13 @@ from sqlmodel import select
 
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
+from app.domain import kinds
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid
 from app.domain.snapshot import role_views, snapshot
-from app.models import Vote
+from app.models import QuestionKind, Vote
 from tests.conftest import csrf_of
 from tests.factories import option_ids
 from tests.test_realtime import act, phone, until
@@ -25,7 +26,7 @@ def make(session, event, kind, options=(), **settings):
 
 def live(session, question):
     q_domain.open_question(session=session, question=question)
-    return q_domain.LiveQuestion.from_public(q_domain.question_public(session=session, question=question), question.event_id)
+    return q_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=question), question.event_id)
 
 
 def check(live_q, **answer):
@@ -47,7 +48,7 @@ def store(session, question, device, answer, **extra):
 
 
 def results_of(session, question):
-    return r_domain.compute(session, q_domain.question_public(session=session, question=question))
+    return r_domain.compute(session, kinds.question_public(session=session, question=question))
 
 
 # ---- defining questions -------------------------------------------------------------------------
@@ -84,10 +85,39 @@ def test_yesno_gets_its_three_options_and_option_less_kinds_none(session, event)
         q = make(session, event, kind, ["not", "used"])
         assert q_domain.options_of(session=session, question_id=q.id) == []
     scale = make(session, event, "scale", scale_min=0, scale_max=10, scale_label_min="gar nicht", scale_label_max="sehr")
-    public = q_domain.question_public(session=session, question=scale)
+    public = kinds.question_public(session=session, question=scale)
     assert public["scale"] == {"min": 0, "max": 10, "label_min": "gar nicht", "label_max": "sehr"}
     assert public["max_choices"] == 1
-    assert q_domain.question_public(session=session, question=make(session, event, "wordcloud"))["max_choices"] == 3
+    assert kinds.question_public(session=session, question=make(session, event, "wordcloud"))["max_choices"] == 3
+
+
+def test_every_kind_is_defined_once_with_its_limits():
+    """One definition per kind (domain.kinds): answer field, check, form parsing, tally; pages get its numbers."""
+    assert set(kinds.KINDS) == set(QuestionKind)
+    for name, kind in kinds.KINDS.items():
+        assert kind.name == name and kind.answer_field and kind.check and kind.from_form and kind.tally
+        assert set(kind.limits) <= set(kinds.LIMITS)
+    assert kinds.KINDS_WITH_OPTIONS == {"single": (2, 10), "multiple": (2, 10), "ranking": (3, 8), "points": (2, 10)}
+    assert {k: kinds.LIMITS[k] for k in ("text_max", "term_max", "terms_max", "points_total")} == {
+        "text_max": 300, "term_max": 30, "terms_max": 3, "points_total": 100,
+    }
+
+
+def test_pages_show_the_limits_of_the_kinds_definition(mod_client, session, event, monkeypatch):
+    """No page carries a kind's number as a literal: change the definition, and the pages follow."""
+    monkeypatch.setitem(kinds.LIMITS, "text_max", 250)
+    monkeypatch.setitem(kinds.LIMITS, "points_total", 60)
+    monkeypatch.setitem(kinds.LIMITS, "ranking_max", 7)
+    form = mod_client.get(f"/moderator/events/{event.id}/questions/new").text
+    assert "Die Teilnehmenden schreiben bis zu 250 Zeichen." in form
+    assert "Die Teilnehmenden verteilen 60 Punkte darauf." in form
+    assert "Eine pro Zeile, 3 bis 7 (Rangfolge)." in form
+    control = mod_client.get(f"/moderator/events/{event.id}").text
+    assert '"text_max": 250' in control and '"points_total": 60' in control
+    text = make(session, event, "text")
+    q_domain.open_question(session=session, question=text)
+    phone_page = mod_client.get(f"/j/{event.join_code}").text
+    assert 'maxlength="250"' in phone_page and "Höchstens 250 Zeichen." in phone_page
 
 
 # ---- answers: every wrong input has its message ----------------------------------------------------
@@ -179,7 +209,7 @@ def test_answer_to_a_closed_or_other_question_is_refused(session, event):
         a_domain.check_answer(live=lq, question_id=other.id, answer={"value": 3})
     assert exc.value.code == "not_current"
     q_domain.close_question(session=session, question=q)
-    closed = q_domain.LiveQuestion.from_public(q_domain.question_public(session=session, question=q), event.id)
+    closed = q_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=q), event.id)
     refused(closed, "closed", value=3)
 
 
@@ -416,7 +446,7 @@ def test_form_answers_without_javascript_are_stored(mod_client, session, event, 
     response = mod_client.post(f"/j/{event.join_code}/vote", data={"question_id": str(q.id), **build(ids)}, follow_redirects=False)
     assert response.status_code == 303, response.text
     row = session.exec(select(Vote).where(Vote.question_id == q.id)).one()
-    assert json.loads(row.choices) == stored(ids)
+    assert json.loads(row.answer) == stored(ids)
 
 
 def test_api_creates_every_kind_and_refuses_bad_definitions(mod_client, session, event):

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from app.domain import votes as v_domain
+from app.domain.kinds import choice as choice_kind
 from app.models import Vote
 from app.web import DEVICE_COOKIE, new_device_cookie
 from tests.conftest import csrf_of
@@ -256,7 +256,7 @@ def test_votes_from_writer_are_durable(app, mod_client, session, event):
         from sqlmodel import Session
 
         with Session(session.get_bind()) as fresh:
-            assert v_domain.tally(session=fresh, question_id=single.id, option_ids=[a])["voters"] == 1
+            assert choice_kind.count(session=fresh, question_id=single.id, option_ids=[a])["voters"] == 1
 
 
 def test_older_snapshot_never_overwrites_newer(engine, session, event):

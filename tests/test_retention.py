@@ -4,6 +4,7 @@ import datetime as dt
 
 from sqlmodel import select
 
+from app.domain import kinds
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
@@ -41,7 +42,7 @@ def test_retention_deletes_answers_and_device_ids_of_old_events_and_keeps_result
 
     def result(q, round=None):
         session.refresh(q)
-        return r_domain.compute(session, q_domain.question_public(session=session, question=q), round=round)
+        return r_domain.compute(session, kinds.question_public(session=session, question=q), round=round)
 
     before_1, before_2 = result(single, 1), result(single, 2)
     report = apply_retention(session=session, days=90)

@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlmodel import select
 
+from app.domain import kinds
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
@@ -56,7 +57,7 @@ def test_new_round_keeps_round_one_apart(mod_client, session, event):
         assert p_state["rounds"][0]["results"]["counts"][str(a)] == 1
         assert p_state["results"]["counts"][str(b)] == 1
     rows = session.exec(select(Vote).where(Vote.question_id == single.id).order_by(Vote.round)).all()
-    assert [(r.round, json.loads(r.choices)) for r in rows] == [(1, [a]), (2, [b])]
+    assert [(r.round, json.loads(r.answer)) for r in rows] == [(1, [a]), (2, [b])]
 
 
 def test_round_rules(session, event):
@@ -135,7 +136,7 @@ def test_expired_countdown_refuses_votes_before_the_sweep_and_closes_once(sessio
     single.closes_at = utcnow() - dt.timedelta(seconds=2)
     session.add(single)
     session.commit()
-    live = q_domain.LiveQuestion.from_public(q_domain.question_public(session=session, question=single), event.id)
+    live = q_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=single), event.id)
     assert not live.accepting()
     with pytest.raises(Conflict):
         v_domain.check_vote(live=live, question_id=single.id, choices=option_ids(session, single)[:1])

@@ -4,6 +4,7 @@ import asyncio
 
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
+from app.domain.kinds import choice as choice_kind
 from app.domain.errors import Conflict
 from app.realtime.writer import VoteWriter
 from tests.factories import option_ids, questions_of
@@ -25,7 +26,7 @@ def test_batches_commit_and_ack(engine, session, event):
         return results
 
     assert all(asyncio.run(run()))
-    t = v_domain.tally(session=session, question_id=single.id, option_ids=[a, b])
+    t = choice_kind.count(session=session, question_id=single.id, option_ids=[a, b])
     assert t["voters"] == 500
     assert t["counts"] == {str(a): 499, str(b): 1}
     assert len(committed) >= 500
@@ -48,7 +49,7 @@ def test_bad_row_fails_alone(engine, session, event):
     good, bad = asyncio.run(run())
     assert good is True
     assert isinstance(bad, Exception)
-    assert v_domain.tally(session=session, question_id=single.id, option_ids=[a])["voters"] == 1
+    assert choice_kind.count(session=session, question_id=single.id, option_ids=[a])["voters"] == 1
     q_domain.get_question(session=session, question_id=single.id)
 
 
@@ -77,5 +78,5 @@ def test_database_refuses_votes_for_a_closed_question_whatever_memory_says(engin
     assert fine is True
     for result in [*late, old_round]:
         assert isinstance(result, Conflict) and result.code == "closed"
-    assert v_domain.tally(session=session, question_id=single.id, option_ids=[a])["voters"] == 0
+    assert choice_kind.count(session=session, question_id=single.id, option_ids=[a])["voters"] == 0
     assert [row.question_id for row in committed] == [multiple.id]

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
-from app.domain.answers import TERMS_MAX, clean_term, term_key
 from app.domain.errors import Conflict, Invalid, NotFound
+from app.domain.kinds import KINDS_WITH_OPTIONS, TIME_LIMIT_MAX, TIME_LIMIT_MIN, clean_spec
+from app.domain.kinds.wordcloud import clean_term, term_key
 from app.domain.events import _clean, agenda, get_event, get_topic, swap_neighbour
 from app.models import (
     Event,
@@ -27,19 +28,8 @@ from app.models import (
     utcnow,
 )
 
-MIN_OPTIONS = 2
-MAX_OPTIONS = 10
-RANKING_MIN, RANKING_MAX = 3, 8
-YESNO_OPTIONS = ("Ja", "Nein", "Enthaltung")
-TIME_LIMIT_MIN, TIME_LIMIT_MAX = 10, 3600
 # A vote tapped just before the countdown ran out may arrive a moment after it: still counted.
 TIMER_GRACE_S = 0.5
-KINDS_WITH_OPTIONS = {
-    QuestionKind.single: (MIN_OPTIONS, MAX_OPTIONS),
-    QuestionKind.multiple: (MIN_OPTIONS, MAX_OPTIONS),
-    QuestionKind.ranking: (RANKING_MIN, RANKING_MAX),
-    QuestionKind.points: (MIN_OPTIONS, MAX_OPTIONS),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,83 +73,6 @@ class LiveQuestion:
             scale_max=scale.get("max", 5),
             closes_at=closes_at / 1000 if closes_at else None,
         )
-
-
-def epoch_ms(moment: dt.datetime | None) -> int | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp() * 1000)
-
-
-def _clean_options(labels: list[str], low: int = MIN_OPTIONS, high: int = MAX_OPTIONS) -> list[str]:
-    cleaned = [" ".join(label.split()) for label in labels]
-    cleaned = [label for label in cleaned if label]
-    if len(cleaned) < low:
-        raise Invalid("too_few_options", "Eine Frage braucht mindestens {min} Antwortmöglichkeiten.", min=low)
-    if len(cleaned) > high:
-        raise Invalid("too_many_options", "Eine Frage darf höchstens {max} Antwortmöglichkeiten haben.", max=high)
-    for label in cleaned:
-        if len(label) > 200:
-            raise Invalid("option_too_long", "Eine Antwortmöglichkeit darf höchstens 200 Zeichen lang sein.")
-    if len({label.casefold() for label in cleaned}) != len(cleaned):
-        raise Invalid("duplicate_option", "Jede Antwortmöglichkeit darf nur einmal vorkommen.")
-    return cleaned
-
-
-def clean_spec(
-    *,
-    kind: str,
-    options: list[str],
-    max_choices: int | None = None,
-    scale_min: int | None = None,
-    scale_max: int | None = None,
-    scale_label_min: str = "",
-    scale_label_max: str = "",
-    time_limit_s: int | None = None,
-    phone_results: str | None = None,
-    results_shown: bool | None = None,
-) -> tuple[dict[str, Any], list[str]]:
-    """Check what defines a question of a kind; return its columns and its option labels."""
-    if kind not in set(QuestionKind):
-        raise Invalid("bad_kind", "Unbekannter Fragetyp.")
-    fields: dict[str, Any] = {"kind": kind, "max_choices": None, "scale_min": None, "scale_max": None,
-                              "scale_label_min": "", "scale_label_max": ""}
-    labels: list[str] = []
-    if kind in KINDS_WITH_OPTIONS:
-        labels = _clean_options(options, *KINDS_WITH_OPTIONS[kind])
-    elif kind == QuestionKind.yesno:
-        labels = list(YESNO_OPTIONS)
-    if kind == QuestionKind.multiple:
-        if max_choices is not None and not 1 <= max_choices <= len(labels):
-            raise Invalid("bad_max_choices", "Die Höchstzahl der Auswahl muss zwischen 1 und {n} liegen.", n=len(labels))
-        fields["max_choices"] = max_choices
-    elif kind == QuestionKind.wordcloud:
-        if max_choices is not None and not 1 <= max_choices <= TERMS_MAX:
-            raise Invalid("bad_max_terms", "Pro Person sind 1 bis {n} Begriffe möglich.", n=TERMS_MAX)
-        fields["max_choices"] = max_choices or TERMS_MAX
-    elif kind == QuestionKind.scale:
-        low = 1 if scale_min is None else scale_min
-        high = 5 if scale_max is None else scale_max
-        if low not in (0, 1) or not 2 <= high <= 10 or high <= low:
-            raise Invalid("bad_scale", "Eine Skala beginnt bei 0 oder 1 und endet bei 2 bis 10, z. B. 1–5 oder 0–10.")
-        fields.update(
-            scale_min=low,
-            scale_max=high,
-            scale_label_min=_clean(scale_label_min, field="Beschriftung links", max_len=60, required=False),
-            scale_label_max=_clean(scale_label_max, field="Beschriftung rechts", max_len=60, required=False),
-        )
-    if time_limit_s is not None and not TIME_LIMIT_MIN <= time_limit_s <= TIME_LIMIT_MAX:
-        raise Invalid("bad_time_limit", "Das Zeitlimit muss zwischen {min} und {max} Sekunden liegen.", min=TIME_LIMIT_MIN, max=TIME_LIMIT_MAX)
-    fields["time_limit_s"] = time_limit_s
-    if phone_results is not None:
-        if phone_results not in set(PhoneResults):
-            raise Invalid("bad_phone_results", "Unbekannte Einstellung für das Ergebnis auf den Handys.")
-        fields["phone_results"] = phone_results
-    if results_shown is not None:
-        fields["results_shown"] = bool(results_shown)
-    return fields, labels
 
 
 def get_question(*, session: Session, question_id: int, event_id: int | None = None) -> Question:
@@ -503,39 +416,3 @@ def next_question(*, session: Session, event: Event) -> Question | None:
     return open_question(session=session, question=following[0])
 
 
-def question_public(*, session: Session, question: Question, opts: list[Option] | None = None, topic: Topic | None = None) -> dict:
-    """The question as phones and projector see it; `max_choices` is how many may be chosen (or terms sent)."""
-    topic = topic or session.get(Topic, question.topic_id)
-    opts = options_of(session=session, question_id=question.id) if opts is None else opts
-    if question.kind in (QuestionKind.single, QuestionKind.yesno, QuestionKind.scale):
-        limit = 1
-    elif question.kind in (QuestionKind.ranking, QuestionKind.points):
-        limit = len(opts)
-    else:
-        limit = question.max_choices or (TERMS_MAX if question.kind == QuestionKind.wordcloud else len(opts))
-    scale = None
-    if question.kind == QuestionKind.scale:
-        scale = {
-            "min": question.scale_min,
-            "max": question.scale_max,
-            "label_min": question.scale_label_min,
-            "label_max": question.scale_label_max,
-        }
-    return {
-        "id": question.id,
-        "key": question.key,
-        "text": question.text,
-        "kind": question.kind,
-        "max_choices": limit,
-        "status": question.status,
-        "round": question.round,
-        "results_shown": question.results_shown,
-        "phone_results": question.phone_results,
-        "compare_rounds": question.compare_rounds,
-        "time_limit_s": question.time_limit_s,
-        "closes_at": epoch_ms(question.closes_at) if question.status == QuestionStatus.open else None,
-        "topic": topic.title if topic else "",
-        "topic_id": question.topic_id,
-        "scale": scale,
-        "options": [{"id": o.id, "label": o.label} for o in opts],
-    }

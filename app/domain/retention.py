@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
+from app.domain import kinds
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.models import Event, Moderation, Question, QuestionKind, ResultArchive, Vote, utcnow
@@ -49,7 +50,7 @@ def apply_retention(*, session: Session, days: int, today: dt.date | None = None
             rounds = sorted(set(session.exec(select(Vote.round).where(Vote.question_id == question.id))))
             if not rounds:
                 continue
-            public = q_domain.question_public(session=session, question=question)
+            public = kinds.question_public(session=session, question=question)
             for round_ in rounds:
                 results = r_domain.compute(session, public, round=round_, hidden_terms=question.hidden_terms)
                 existing = session.exec(

@@ -10,21 +10,23 @@ from app.domain import events as e_domain
 from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
+from app.domain.kinds import question_public
 from app.domain.questions import LiveQuestion
+from app.domain.shapes import QuestionPublic, Results, RoleViews, RoundResults, State, TopicItem, TopicView
 from app.models import Event, ProjectorMode, Question, QuestionStatus, Topic
 
 
-def _topic_view(session: Session, event: Event) -> dict[str, Any] | None:
+def _topic_view(session: Session, event: Event) -> TopicView | None:
     """Every question of the projector's topic with its results: the roll-up at a glance."""
     topic = session.get(Topic, event.projector_topic_id) if event.projector_topic_id else None
     if topic is None or topic.event_id != event.id:
         return None
-    items = []
+    items: list[TopicItem] = []
     for row in session.exec(select(Question).where(Question.topic_id == topic.id).order_by(Question.position, Question.id)):
-        question = q_domain.question_public(session=session, question=row, topic=topic)
+        question = question_public(session=session, question=row, topic=topic)
         results = None if row.status == QuestionStatus.draft else r_domain.compute(session, question, hidden_terms=row.hidden_terms)
         items.append({"question": question, "results": results})
-    return {"topic": {"id": topic.id, "title": topic.title}, "items": items}
+    return {"topic": {"id": topic.id or 0, "title": topic.title}, "items": items}
 
 
 def _clock_ns(session: Session) -> int:
@@ -33,7 +35,7 @@ def _clock_ns(session: Session) -> int:
     return time.time_ns()
 
 
-def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
+def snapshot(*, session: Session, event: Event) -> State:
     """Phase, current question and its full results, as the moderator sees it.
 
     `version` orders snapshots: one taken later (after a later commit) never loses to an older one. It is
@@ -42,19 +44,20 @@ def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
     `screen` is what the projector shows: the join code, the question, or a topic roll-up.
     """
     version = _clock_ns(session)
-    question = results = None
-    rounds: list[dict[str, Any]] = []
+    question: QuestionPublic | None = None
+    results: Results | None = None
+    rounds: list[RoundResults] = []
     row = session.get(Question, event.current_question_id) if event.current_question_id else None
     if row is not None:
         opts = q_domain.options_of(session=session, question_id=row.id)
-        question = q_domain.question_public(session=session, question=row, opts=opts)
+        question = question_public(session=session, question=row, opts=opts)
         results = r_domain.compute(session, question, hidden_terms=row.hidden_terms)
         rounds = [
             {"round": r, "results": r_domain.compute(session, question, round=r, hidden_terms=row.hidden_terms)}
             for r in range(1, row.round)
         ]
     check = plausibility.check(
-        voters=(results or {}).get("voters", 0),
+        voters=results["voters"] if results else 0,
         devices_seen=row.devices_seen if row is not None else None,
         people_in_hall=event.people_in_hall,
     )
@@ -82,7 +85,7 @@ def snapshot(*, session: Session, event: Event) -> dict[str, Any]:
     }
 
 
-def role_views(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def role_views(state: State) -> RoleViews:
     """What each role may see.
 
     Projector: numbers only while shown there; earlier rounds only when the moderator compares them.
@@ -93,10 +96,10 @@ def role_views(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
     results = state["results"]
     rounds = state.get("rounds") or []
     topic_view = state.get("topic_view")
-    projector_rounds = []
+    projector_rounds: list[RoundResults] = []
     if question and question.get("compare_rounds"):
         projector_rounds = [{"round": r["round"], "results": r_domain.for_projector(question, r["results"])} for r in rounds]
-    projector_topic = None
+    projector_topic: TopicView | None = None
     if topic_view is not None:
         projector_topic = {
             **topic_view,
@@ -123,6 +126,6 @@ def role_views(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def live_of(state: dict[str, Any]) -> LiveQuestion | None:
+def live_of(state: State | dict[str, Any]) -> LiveQuestion | None:
     question = state.get("question")
     return None if question is None else LiveQuestion.from_public(question, state["event"]["id"])

@@ -1,13 +1,14 @@
-"""Voting rules, the batched upsert the vote writer runs, and tallies."""
+"""Voting rules and the batched upsert the vote writer runs (tallies: domain.kinds, per kind)."""
 
 import hashlib
 import hmac
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 from sqlmodel import Session
 
 from app.domain import answers
@@ -82,6 +83,7 @@ def upsert_votes(conn: Connection, rows: list[VoteRow]) -> None:
     if not rows:
         return
     now = utcnow()
+    stamp: str | datetime
     if conn.dialect.name == "sqlite":
         sql, stamp = _UPSERT.format(p="?"), now.strftime("%Y-%m-%d %H:%M:%S.%f")
     elif conn.dialect.name == "postgresql":
@@ -121,24 +123,6 @@ def lock_open_rounds(conn: Connection, rounds: set[tuple[int, int]]) -> set[tupl
     return {(qid, rnd) for qid, rnd in conn.execute(query)}
 
 
-def tally(*, session: Session | Connection, question_id: int, option_ids: list[int], round: int = 1) -> dict:
-    """Full totals for a choice question: votes per option and the number of devices that voted."""
-    counts = dict.fromkeys(option_ids, 0)
-    voters = 0
-    table = Vote.__table__
-    rows = session.execute(
-        select(table.c.choices, func.count())
-        .where(table.c.question_id == question_id, table.c.round == round)
-        .group_by(table.c.choices)
-    )
-    for choices, n in rows:
-        voters += n
-        for option_id in json.loads(choices):
-            if option_id in counts:
-                counts[option_id] += n
-    return {"question_id": question_id, "round": round, "voters": voters, "counts": {str(k): v for k, v in counts.items()}}
-
-
 def device_choices(*, session: Session, question_id: int, device: str, round: int = 1) -> Any:
     """What this device answered to the question in this round, if anything (JSON as stored)."""
     table = Vote.__table__
@@ -171,9 +155,12 @@ def new_vote_row(
     )
 
 
-def take_answer(*, live: LiveQuestion | None, device: str, question_id: object, answer: dict, vote_id: object) -> VoteRow:
+def take_answer(
+    *, live: LiveQuestion | None, device: str, question_id: object, answer: dict[str, Any], vote_id: object
+) -> VoteRow:
     """Check an answer from a phone (socket or form) and turn it into the row the writer stores."""
     vote_id = clean_vote_id(vote_id)
     value, moderation, flagged = answers.check_answer(live=live, question_id=question_id, answer=answer)
+    assert live is not None  # check_answer refuses an answer to no question
     return new_vote_row(live=live, device=device, choices=value, vote_id=vote_id, moderation=moderation, flagged=flagged)
 

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import auth
 from app.db import SessionDep
+from app.domain import kinds
 from app.domain import access, control, plausibility
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
@@ -98,7 +99,7 @@ class FromTemplateIn(BaseModel):
 
 
 def _question_out(session: Session, question: Question) -> dict[str, Any]:
-    return q_domain.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
+    return kinds.question_public(session=session, question=question) | {"topic_id": question.topic_id, "position": question.position}
 
 
 async def _perform(request: Request, session: Session, user: User, event: Event, verb: str, **kwargs: Any) -> control.Outcome:

@@ -13,6 +13,7 @@ from app.config import settings
 from app.db import new_session
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
+from app.domain import kinds
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
@@ -149,7 +150,7 @@ async def phone_page(request: Request, code: str, voted: int | None = None, kart
 
 
 # What the phone page's inputs allow, the same numbers the server checks.
-LIMITS = {"text_max": a_domain.TEXT_MAX, "term_max": a_domain.TERM_MAX, "points_total": a_domain.POINTS_TOTAL}
+LIMITS = kinds.LIMITS
 
 
 @router.post("/j/{code}/vote")

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import new_session
 from app.domain import events as e_domain
+from app.domain import kinds
 from app.domain.errors import NotFound
 from app.i18n import translate
 from app.models import Event
@@ -42,7 +43,9 @@ def projector_page(request: Request, token: str):
     except NotFound as exc:
         return render(request, "error.html", status_code=404, title=_("Nicht gefunden"), message=_(exc.message))
     join_url = f"{public_base(request)}/j/{event.join_code}"
-    response = render(request, "projector.html", event=event, join_url=join_url, qr=qr_svg(join_url), token=token)
+    response = render(
+        request, "projector.html", event=event, join_url=join_url, qr=qr_svg(join_url), token=token, limits=kinds.LIMITS
+    )
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -18,11 +18,8 @@ const offlineNote = document.getElementById("offline-note");
 const PENDING_KEY = "saal-pending-" + code;
 const VOTES_KEY = "saal-votes-" + code;
 const VOTES_KEPT = 40;
-const LIMITS = {
-  text: Number(body.dataset.textMax) || 300,
-  term: Number(body.dataset.termMax) || 30,
-  points: Number(body.dataset.pointsTotal) || 100,
-};
+// What the answer fields allow, the same numbers the server checks (domain.kinds.LIMITS).
+const LIMITS = loadJSON("limits");
 // Bars from charts.js (already loaded) for these; the other kinds' charts come from results.js.
 const BAR_KINDS = new Set(["single", "multiple", "yesno"]);
 

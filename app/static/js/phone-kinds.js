@@ -57,12 +57,12 @@ function buildScale(q, mine) {
 function buildTerms(q, mine) {
   const n = q.max_choices;
   const terms = Array.isArray(mine) ? mine : [];
-  const parts = [hint(n === 1 ? fmt(strings.ph_hint_terms_1, { max: LIMITS.term }) : fmt(strings.ph_hint_terms_n, { n, max: LIMITS.term }))];
+  const parts = [hint(n === 1 ? fmt(strings.ph_hint_terms_1, { max: LIMITS.term_max }) : fmt(strings.ph_hint_terms_n, { n, max: LIMITS.term_max }))];
   for (let i = 1; i <= n; i++) {
     parts.push(h("label", { for: "term-" + i, class: "term-label", text: n === 1 ? strings.ph_term_1 : fmt(strings.ph_term_n, { n: i }) }));
     parts.push(
       h("input", {
-        type: "text", id: "term-" + i, name: "term", class: "term-input", maxlength: String(LIMITS.term),
+        type: "text", id: "term-" + i, name: "term", class: "term-input", maxlength: String(LIMITS.term_max),
         autocomplete: "off", enterkeyhint: "send", value: terms[i - 1] || "",
       }),
     );
@@ -75,7 +75,7 @@ function buildText(q, mine) {
     hint(strings.ph_hint_text),
     h("label", { for: "answer-text", text: strings.ph_text_label }),
     h("textarea", {
-      id: "answer-text", name: "text", maxlength: String(LIMITS.text), rows: 5, "aria-describedby": "text-count",
+      id: "answer-text", name: "text", maxlength: String(LIMITS.text_max), rows: 5, "aria-describedby": "text-count",
       value: typeof mine === "string" ? mine : "",
     }),
     h("p", { class: "hint text-count", id: "text-count" }),
@@ -106,7 +106,7 @@ function buildRanking(q, mine) {
 function buildPoints(q, mine) {
   const given = mine && typeof mine === "object" && !Array.isArray(mine) ? mine : {};
   return [
-    hint(fmt(strings.ph_hint_points, { total: LIMITS.points })),
+    hint(fmt(strings.ph_hint_points, { total: LIMITS.points_total })),
     h(
       "ul",
       { class: "points-list" },
@@ -120,7 +120,7 @@ function buildPoints(q, mine) {
             { class: "points-controls" },
             h("input", {
               type: "number", id: "points-" + opt.id, name: "points-" + opt.id, class: "points-input", min: "0",
-              max: String(LIMITS.points), step: "1", inputmode: "numeric", value: String(given[String(opt.id)] || 0),
+              max: String(LIMITS.points_total), step: "1", inputmode: "numeric", value: String(given[String(opt.id)] || 0),
             }),
             h("span", { class: "points-unit", "aria-hidden": "true", text: strings.ph_points_unit }),
           ),
@@ -136,7 +136,7 @@ function pointsSumBox() {
     { class: "points-sum", id: "points-sum" },
     h("p", { class: "points-sum-text", id: "points-sum-text" }),
     h("div", { class: "points-meter", "aria-hidden": "true" }, h("div", { class: "points-meter-fill" })),
-    h("p", { class: "hint", id: "points-reason", text: fmt(strings.ph_points_reason, { total: LIMITS.points }) }),
+    h("p", { class: "hint", id: "points-reason", text: fmt(strings.ph_points_reason, { total: LIMITS.points_total }) }),
   );
 }
 
@@ -161,7 +161,7 @@ function readRanking(form) {
 
 function readPoints(form) {
   const state = pointsState(form);
-  if (state.bad || state.sum !== LIMITS.points) return { error: pointsText(state) };
+  if (state.bad || state.sum !== LIMITS.points_total) return { error: pointsText(state) };
   const points = {};
   for (const entry of state.entries) points[entry.id] = entry.value;
   return { value: points };
@@ -171,7 +171,7 @@ function enhanceText(form) {
   const area = form.querySelector("textarea[name=text]");
   const counter = document.getElementById("text-count");
   if (!area || !counter) return;
-  const max = area.maxLength > 0 ? area.maxLength : LIMITS.text;
+  const max = area.maxLength > 0 ? area.maxLength : LIMITS.text_max;
   // Screen readers hear the count when they reach the field (aria-describedby) and when it runs low, not
   // on every key.
   const band = (left) => (left > 50 ? 3 : left > 20 ? 2 : left > 0 ? 1 : 0);
@@ -269,13 +269,13 @@ function pointsState(form) {
   const entries = [...form.querySelectorAll(".points-input")].map((input) => ({
     id: input.name.slice("points-".length), input, value: pointsValue(input),
   }));
-  const bad = entries.some((e) => !Number.isInteger(e.value) || e.value < 0 || e.value > LIMITS.points);
+  const bad = entries.some((e) => !Number.isInteger(e.value) || e.value < 0 || e.value > LIMITS.points_total);
   const sum = entries.reduce((total, e) => total + (Number.isInteger(e.value) ? e.value : 0), 0);
   return { entries, bad, sum };
 }
 
 function pointsText(state) {
-  const total = LIMITS.points;
+  const total = LIMITS.points_total;
   if (state.bad) return fmt(strings.ph_points_bad, { total });
   if (state.sum === total) return fmt(strings.ph_points_done, { total });
   if (state.sum > total) {
@@ -293,9 +293,9 @@ function updatePoints(form, speak) {
   const text = pointsText(state);
   if (box) {
     box.querySelector(".points-sum-text").textContent = text;
-    box.classList.toggle("done", !state.bad && state.sum === LIMITS.points);
-    box.classList.toggle("over", state.bad || state.sum > LIMITS.points);
-    box.querySelector(".points-meter-fill").style.width = Math.min(100, (state.sum * 100) / LIMITS.points) + "%";
+    box.classList.toggle("done", !state.bad && state.sum === LIMITS.points_total);
+    box.classList.toggle("over", state.bad || state.sum > LIMITS.points_total);
+    box.querySelector(".points-meter-fill").style.width = Math.min(100, (state.sum * 100) / LIMITS.points_total) + "%";
   }
   for (const entry of state.entries) {
     const controls = entry.input.parentNode;
@@ -303,8 +303,8 @@ function updatePoints(form, speak) {
     const minus = controls.querySelector("[data-step='-10']");
     const plus = controls.querySelector("[data-step='10']");
     if (minus) minus.setAttribute("aria-disabled", String(value <= 0));
-    if (plus) plus.setAttribute("aria-disabled", String(state.bad || state.sum >= LIMITS.points || value >= LIMITS.points));
-    entry.input.setAttribute("aria-invalid", String(!Number.isInteger(entry.value) || entry.value > LIMITS.points));
+    if (plus) plus.setAttribute("aria-disabled", String(state.bad || state.sum >= LIMITS.points_total || value >= LIMITS.points_total));
+    entry.input.setAttribute("aria-invalid", String(!Number.isInteger(entry.value) || entry.value > LIMITS.points_total));
   }
   onChange();
   if (speak) {
@@ -346,7 +346,7 @@ function enhancePoints(form, q) {
     const value = Number.isInteger(pointsValue(input)) ? pointsValue(input) : 0;
     let next = value;
     if (Number(button.dataset.step) > 0) {
-      if (!state.bad) next = value + Math.max(0, Math.min(10, LIMITS.points - state.sum, LIMITS.points - value));
+      if (!state.bad) next = value + Math.max(0, Math.min(10, LIMITS.points_total - state.sum, LIMITS.points_total - value));
     } else {
       next = value - Math.min(10, value);
     }
@@ -359,7 +359,7 @@ function enhancePoints(form, q) {
 
 function pointsBlocked(form) {
   const state = pointsState(form);
-  return state.bad || state.sum !== LIMITS.points ? "points-sum-text points-reason" : null;
+  return state.bad || state.sum !== LIMITS.points_total ? "points-sum-text points-reason" : null;
 }
 
 // `limits`: {text, term, points}; `onChange`: the answer's sendability may have changed.

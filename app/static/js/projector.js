@@ -7,6 +7,7 @@ import { CHOICE_KINDS, OPTION_KINDS, isShown, renderResultTable, renderResults, 
 
 document.documentElement.classList.add("js");
 const strings = loadJSON("strings");
+const LIMITS = loadJSON("limits"); // the numbers of the question kinds (domain.kinds.LIMITS)
 const token = document.body.dataset.token;
 const el = (id) => document.getElementById(id);
 const captionText = el("p-table-caption").textContent;
@@ -341,7 +342,7 @@ function hintText(q) {
     case "ranking":
       return strings.hint_ranking;
     case "points":
-      return strings.hint_points;
+      return fmt(strings.hint_points, { total: LIMITS.points_total });
     case "wordcloud":
       return q.max_choices === 1 ? strings.hint_terms_1 : fmt(strings.hint_terms_n, { n: q.max_choices });
     case "text":

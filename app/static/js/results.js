@@ -12,13 +12,15 @@
 //   resultSummary(question, results, strings)   one sentence for an announcement
 //   resultText(question, results, strings)      the whole result in words (announced on closing)
 //   resultTable(question, results, strings)     {head, rows} for a screen-reader table, or null
-import { fmt, h } from "./socket.js";
+import { fmt, h, loadJSON } from "./socket.js";
 import { percent, renderBars, renderRows, setText, votersText } from "./charts.js";
 
 export const CHOICE_KINDS = new Set(["single", "multiple", "yesno"]);
 export const OPTION_KINDS = new Set(["single", "multiple", "yesno", "ranking", "points"]);
 
 const lang = document.documentElement.lang || "de";
+// The numbers of the question kinds (domain.kinds.LIMITS), as the page hands them over.
+const LIMITS = loadJSON("limits") || {};
 const formats = new Map();
 
 // Numbers as people of the page's language write them: 3,5 in German, 2.480 for thousands.
@@ -52,7 +54,7 @@ export function isShown(results) {
   return Boolean(results && results.counts);
 }
 
-// Word-cloud terms are counted case-folded (app/domain/answers.py term_key).
+// Word-cloud terms are counted case-folded (app/domain/kinds/wordcloud.py term_key).
 export function termKey(term) {
   return String(term).toLowerCase().replace(/ß/g, "ss");
 }
@@ -262,12 +264,12 @@ function renderPoints(view, question, results, strings, options) {
       key,
       name: opt.label,
       value: t(strings, "avg_points", { n: num(avg) }),
-      pct: avg, // of the 100 points each person gives
+      pct: (avg * 100) / LIMITS.points_total, // the share of the points each person gives
       mine: mine && my ? t(strings, "mine_points", { n: num(my) }) : false,
     };
   });
   renderRows(part(view, "bars points-bars", () => h("ol", { id: options.barsId || null })), rows);
-  setText(part(view, "points-note hint", () => h("p")), t(strings, "points_note"));
+  setText(part(view, "points-note hint", () => h("p")), t(strings, "points_note", { total: LIMITS.points_total }));
   votersLine(view, votersText(results.voters, strings), options.votersId);
 }
 
