@@ -23,7 +23,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import settings
-from app.i18n import N_
+from app.i18n import N_, _
+from app.pages import render
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CLOSE_FOREIGN_ORIGIN = 4403
@@ -109,8 +110,6 @@ class OriginCheck:
         await self.app(scope, receive, send)
 
     async def _refuse_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from app.web import _, render
-
         request = Request(scope, receive)
         message = _(FOREIGN_MESSAGE)
         if scope["path"].startswith("/api/") or "application/json" in request.headers.get("accept", ""):
