@@ -64,7 +64,7 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from app.server import use_draining_server, uvicorn_options
+    from app.server import APP, use_draining_server, uvicorn_options
 
     if args.workers > 1 and settings.bus_url.startswith("memory://"):
         print(
@@ -82,7 +82,7 @@ def cmd_serve(args) -> int:
         cmd_migrate(args)
     os.environ["AUTO_MIGRATE"] = "false"  # done once here, not by every worker
     settings.auto_migrate = False
-    uvicorn.run("app.main:app", **uvicorn_options(host=args.host, port=args.port, workers=args.workers))
+    uvicorn.run(APP, **uvicorn_options(host=args.host, port=args.port, workers=args.workers))
     return 0
 
 

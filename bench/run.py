@@ -103,7 +103,7 @@ def seed(env: dict) -> dict:
 
 def start_app(port: int, env: dict, core: int | None) -> subprocess.Popen:
     cmd = [
-        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port),
         "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--loop", "uvloop", "--http", "httptools",
         "--no-access-log", "--backlog", "4096", "--log-level", "warning",
     ]

@@ -207,7 +207,8 @@ def test_tls_variant_replaces_the_server_block():
 def test_image_runs_the_fast_websocket_implementation_as_non_root():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert '"--ws", "websockets-sansio"' in dockerfile and "--ws-per-message-deflate" in dockerfile
-    assert 'CMD ["python", "-m", "app.server", "app.main:app",' in dockerfile  # uvicorn with a stop that resets nothing
+    # uvicorn with a stop that resets nothing, building the app by its factory
+    assert 'CMD ["python", "-m", "app.server", "--factory", "app.main:create_app",' in dockerfile
     assert "USER saal" in dockerfile and "AUTO_MIGRATE=false" in dockerfile
 
 
