@@ -37,8 +37,7 @@ def cmd_migrate(_args) -> int:
 
 def cmd_demo(args) -> int:
     from app import demo
-    from app.db import new_session
-    from app.db import migrate
+    from app.db import migrate, new_session
 
     migrate(settings.database_url)
     with new_session() as session:
@@ -88,10 +87,9 @@ def cmd_serve(args) -> int:
 
 def cmd_create_admin(args) -> int:
     from app import auth
-    from app.db import new_session
+    from app.db import migrate, new_session
     from app.domain import access
     from app.domain.errors import DomainError
-    from app.db import migrate
 
     migrate(settings.database_url)
     password = args.password or os.environ.get("SAALUMFRAGE_PASSWORD") or getpass.getpass("Passwort: ")
@@ -108,9 +106,8 @@ def cmd_create_admin(args) -> int:
 
 def cmd_retention(args) -> int:
     """Delete single answers and device ids of old events; their aggregated results stay (DSGVO)."""
-    from app.db import new_session
+    from app.db import migrate, new_session
     from app.domain.retention import apply_retention, old_events
-    from app.db import migrate
 
     migrate(settings.database_url)
     days = args.days if args.days is not None else settings.retention_days
