@@ -27,7 +27,7 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def cmd_migrate(_args) -> int:
+def cmd_migrate(_args: argparse.Namespace) -> int:
     from app.db import migrate
 
     migrate(settings.database_url)
@@ -35,7 +35,7 @@ def cmd_migrate(_args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     from app import demo
     from app.db import migrate, new_session
 
@@ -60,7 +60,7 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.server import APP, use_draining_server, uvicorn_options
@@ -85,7 +85,7 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_create_admin(args) -> int:
+def cmd_create_admin(args: argparse.Namespace) -> int:
     from app import auth
     from app.db import migrate, new_session
     from app.domain import access
@@ -104,7 +104,7 @@ def cmd_create_admin(args) -> int:
     return 0
 
 
-def cmd_retention(args) -> int:
+def cmd_retention(args: argparse.Namespace) -> int:
     """Delete single answers and device ids of old events; their aggregated results stay (DSGVO)."""
     from app.db import migrate, new_session
     from app.domain.retention import apply_retention, old_events

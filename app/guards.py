@@ -6,7 +6,7 @@ Pure ASGI, so the phones' socket (routed past the middleware, see SaalumfrageApp
 
 import json
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -126,7 +126,7 @@ class RequestGuard:
         if scope["path"].startswith("/api/") or "application/json" in request.headers.get("accept", ""):
             # As every invalid input on the API: 422 with the Problem shape (app/routes/api.py).
             code = "nul_character" if status == 400 else "too_large"
-            response = JSONResponse({"detail": text, "code": code}, status_code=422 if status == 400 else status)
+            response: Response = JSONResponse({"detail": text, "code": code}, status_code=422 if status == 400 else status)
         else:
             response = render(request, "error.html", status_code=status, title=_(title), message=text, flashes=[], csrf_token="")
         await response(scope, receive, send)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import settings
@@ -113,7 +113,7 @@ class OriginCheck:
         request = Request(scope, receive)
         message = _(FOREIGN_MESSAGE)
         if scope["path"].startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-            response = JSONResponse({"detail": message, "code": "foreign_origin"}, status_code=403)
+            response: Response = JSONResponse({"detail": message, "code": "foreign_origin"}, status_code=403)
         else:
             response = render(request, "error.html", status_code=403, title=_("Nicht erlaubt"), message=message)
         await response(scope, receive, send)

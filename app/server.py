@@ -78,7 +78,7 @@ class HeadGuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timeout = settings.header_timeout_s
 
     # The head starts with the connection, or with the first byte after a finished response (keep-alive).
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._start_head()
 
@@ -223,7 +223,7 @@ class DrainingServer(uvicorn.Server):
 
 def use_draining_server() -> None:
     """uvicorn.run() and uvicorn's command line build their server from this name."""
-    uvicorn_main.Server = DrainingServer
+    uvicorn_main.Server = DrainingServer  # type: ignore[attr-defined]  # a module found by name: mypy cannot see it
 
 
 if __name__ == "__main__":
