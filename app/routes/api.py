@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
-from app.web import ID_MAX, Id
+from app.models import ID_MAX
+from app.routes.params import Id
 from app.db import SessionDep
 from app.domain import access
 from app.domain import events as e_domain

@@ -24,16 +24,9 @@ from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.realtime.hub import socket_unavailable
 from app.routes import cards as card_routes
-from app.web import (
-    DEVICE_COOKIE,
-    DEVICE_MAX_AGE,
-    Device,
-    _,
-    is_https,
-    new_device,
-    read_device_cookie,
-    render,
-)
+from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_device, read_device_cookie
+from app.i18n import _
+from app.pages import render
 
 router = APIRouter()
 PHONE_SOCKET_PREFIX = "/ws/j/"

@@ -25,7 +25,10 @@ from app.domain import events as e_domain
 from app.domain.errors import DomainError, NotFound
 from app.models import Event, Question, utcnow
 from app.realtime import card_gate
-from app.web import Id, _, current_locale, flash, is_https, public_base, render
+from app.cookies import is_https
+from app.i18n import _, current_locale
+from app.pages import flash, public_base, render
+from app.routes.params import Id
 
 router = APIRouter()
 

@@ -14,7 +14,8 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
-from app.web import ID_MAX, Id
+from app.models import ID_MAX
+from app.routes.params import Id
 from app.db import SessionDep, new_session
 from app.domain import access
 from app.domain import events as e_domain
@@ -28,7 +29,9 @@ from app.models import Event, PhoneResults, Question, QuestionKind, User
 from app.realtime.hub import socket_unavailable
 from app.i18n import N_
 from app.routes import cards as card_routes
-from app.web import _, flash, is_https, public_base, render
+from app.cookies import is_https
+from app.i18n import _
+from app.pages import flash, public_base, render
 
 router = APIRouter()
 

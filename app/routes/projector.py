@@ -15,7 +15,8 @@ from app.i18n import translate
 from app.models import Event
 from app.realtime import protocol
 from app.realtime.hub import socket_unavailable
-from app.web import _, public_base, render
+from app.i18n import _
+from app.pages import public_base, render
 
 router = APIRouter()
 
