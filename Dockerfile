@@ -19,7 +19,7 @@ ENV ENVIRONMENT=production AUTO_MIGRATE=false
 # One worker per core is a good start; one worker holds 10,000 phones (docs/benchmarks.md).
 # app.server: uvicorn with a stop that answers requests already received (no 502 at the proxy on docker stop),
 # and --http with a deadline and a size limit for request heads (as `saalumfrage serve`).
-CMD ["python", "-m", "app.server", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", \
+CMD ["python", "-m", "app.server", "--factory", "app.main:create_app", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", \
      "--ws-per-message-deflate", "false", "--ws-max-size", "65536", "--loop", "uvloop", \
      "--http", "app.server:HeadGuardedHttpToolsProtocol", "--no-access-log", \
      "--proxy-headers", "--forwarded-allow-ips", "*", "--backlog", "4096"]

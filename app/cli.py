@@ -27,7 +27,7 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def cmd_migrate(_args) -> int:
+def cmd_migrate(_args: argparse.Namespace) -> int:
     from app.db import migrate
 
     migrate(settings.database_url)
@@ -35,10 +35,9 @@ def cmd_migrate(_args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     from app import demo
-    from app.db import new_session
-    from app.db import migrate
+    from app.db import migrate, new_session
 
     migrate(settings.database_url)
     with new_session() as session:
@@ -61,10 +60,10 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.server import use_draining_server, uvicorn_options
+    from app.server import APP, use_draining_server, uvicorn_options
 
     if args.workers > 1 and settings.bus_url.startswith("memory://"):
         print(
@@ -82,16 +81,15 @@ def cmd_serve(args) -> int:
         cmd_migrate(args)
     os.environ["AUTO_MIGRATE"] = "false"  # done once here, not by every worker
     settings.auto_migrate = False
-    uvicorn.run("app.main:app", **uvicorn_options(host=args.host, port=args.port, workers=args.workers))
+    uvicorn.run(APP, **uvicorn_options(host=args.host, port=args.port, workers=args.workers))
     return 0
 
 
-def cmd_create_admin(args) -> int:
+def cmd_create_admin(args: argparse.Namespace) -> int:
     from app import auth
-    from app.db import new_session
+    from app.db import migrate, new_session
     from app.domain import access
     from app.domain.errors import DomainError
-    from app.db import migrate
 
     migrate(settings.database_url)
     password = args.password or os.environ.get("SAALUMFRAGE_PASSWORD") or getpass.getpass("Passwort: ")
@@ -106,11 +104,10 @@ def cmd_create_admin(args) -> int:
     return 0
 
 
-def cmd_retention(args) -> int:
+def cmd_retention(args: argparse.Namespace) -> int:
     """Delete single answers and device ids of old events; their aggregated results stay (DSGVO)."""
-    from app.db import new_session
+    from app.db import migrate, new_session
     from app.domain.retention import apply_retention, old_events
-    from app.db import migrate
 
     migrate(settings.database_url)
     days = args.days if args.days is not None else settings.retention_days

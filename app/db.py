@@ -1,8 +1,12 @@
-"""Engine and sessions. Every request or moderator action gets a short session."""
+"""Engine, sessions and migrations. Every request or moderator action gets a short session.
+
+The engine is made on first use (the lifespan, a CLI command), from DATABASE_URL; tests set their own with
+set_engine. A SQLite file's directory (data/ by default) is made when the first connection opens it.
+"""
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import event as sa_event
@@ -16,16 +20,24 @@ from app.config import ROOT, settings
 MIGRATION_LOCK_KEY = 0x5AA1_0001
 
 
+def _make_directory(url: str) -> None:
+    """The directory a SQLite file goes in, made when the database is first opened."""
+    path = url.split("///", 1)[-1]
+    if url.startswith("sqlite") and path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL so readers never wait for the vote writer."""
+    """Create an engine (no connection yet); SQLite gets WAL so readers never wait for the vote writer."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
+        @sa_event.listens_for(engine, "do_connect")
+        def _on_first_open(*_args: object) -> None:
+            _make_directory(url)
+
         @sa_event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -36,21 +48,25 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-engine = make_engine(settings.database_url)
+_engine: Engine | None = None
 
 
 def set_engine(new_engine: Engine) -> None:
     """Swap the process-wide engine (tests, CLI with another URL)."""
-    global engine
-    engine = new_engine
+    global _engine
+    _engine = new_engine
 
 
 def get_engine() -> Engine:
-    return engine
+    """The process-wide engine, made from DATABASE_URL on first use."""
+    global _engine
+    if _engine is None:
+        _engine = make_engine(settings.database_url)
+    return _engine
 
 
 def new_session() -> Session:
-    return Session(engine, expire_on_commit=False)
+    return Session(get_engine(), expire_on_commit=False)
 
 
 def get_session() -> Iterator[Session]:
@@ -74,6 +90,7 @@ def migrate(url: str) -> None:
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if not url.startswith("postgresql"):
+        _make_directory(url)
         command.upgrade(cfg, "head")
         return
     lock_engine = create_engine(url, poolclass=NullPool)

@@ -1,21 +1,30 @@
-"""What every request passes before a route sees it: no NUL characters, a bounded body, HTTPS kept HTTPS.
+"""What every request passes before a route sees it, and every response on its way out: no NUL characters, a
+bounded body, HTTPS kept HTTPS, the security headers.
 
 Pure ASGI, so the phones' socket (routed past the middleware, see SaalumfrageApp) pays nothing for it.
 """
 
 import json
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import settings
-from app.i18n import N_
+from app.i18n import N_, _
+from app.pages import APP_CSS_CSP_HASH, render
 
 # Form and JSON bodies are small (the longest is a question with its options); anything larger is refused
 # before it is parsed. nginx refuses earlier still (client_max_body_size, docs/security.md).
 MAX_BODY_BYTES = 256 * 1024
 HSTS = b"max-age=31536000"
+SECURITY_HEADERS = [
+    (b"content-security-policy", (f"default-src 'self'; script-src 'self'; style-src 'self' {APP_CSS_CSP_HASH}; "
+     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'").encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
 
 NUL_TITLE = N_("Ungültige Eingabe")
 NUL_MESSAGE = N_("Die Eingabe enthält ein unzulässiges Steuerzeichen (Nullzeichen). Bitte entfernen Sie es und versuchen Sie es noch einmal.")
@@ -109,8 +118,6 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, title: str, message: str) -> None:
-        from app.web import _, render  # app.web renders pages; imported late, it imports the templates
-
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
@@ -119,7 +126,7 @@ class RequestGuard:
         if scope["path"].startswith("/api/") or "application/json" in request.headers.get("accept", ""):
             # As every invalid input on the API: 422 with the Problem shape (app/routes/api.py).
             code = "nul_character" if status == 400 else "too_large"
-            response = JSONResponse({"detail": text, "code": code}, status_code=422 if status == 400 else status)
+            response: Response = JSONResponse({"detail": text, "code": code}, status_code=422 if status == 400 else status)
         else:
             response = render(request, "error.html", status_code=status, title=_(title), message=text, flashes=[], csrf_token="")
         await response(scope, receive, send)
@@ -153,3 +160,22 @@ class HttpsOnly:
             await send(message)
 
         await self.app(scope, receive, send_secure)
+
+
+class SecurityHeaders:
+    """Every response forbids third-party content and framing (pure ASGI: no cost on websockets)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _v in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,5 +1,10 @@
-"""Translation catalogue: German is the source language; other locales come from app/locale/<lang>/messages.po."""
+"""Translation catalogue and the language of each request.
 
+German is the source language; other locales come from app/locale/<lang>/messages.po. LocaleMiddleware picks
+the language once per request or socket and keeps it in `current_locale`, so `_()` translates for it anywhere.
+"""
+
+import contextvars
 import io
 from functools import lru_cache
 from pathlib import Path
@@ -7,9 +12,13 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 SOURCE_LOCALE = "de"
+LOCALE_COOKIE = "lang"
+
+current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("current_locale", default=SOURCE_LOCALE)
 
 
 def available_locales() -> list[str]:
@@ -51,3 +60,38 @@ def pick_locale(accept_language: str | None, cookie: str | None = None) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated later, where the locale is known."""
     return message
+
+
+def _(message: str, **params: object) -> str:
+    """Translate a message for the current request."""
+    return translate(message, current_locale.get(), **params)
+
+
+def _cookie(header: bytes, name: str) -> str | None:
+    """One cookie's value from a raw Cookie header; of several with the name, the last."""
+    found = None
+    for part in header.decode("latin-1").split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key == name:
+            found = value
+    return found
+
+
+class LocaleMiddleware:
+    """Pick the language once per request or socket and keep it in a context variable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        locale = pick_locale(headers.get(b"accept-language", b"").decode("latin-1"), _cookie(headers.get(b"cookie", b""), LOCALE_COOKIE))
+        scope.setdefault("state", {})["locale"] = locale
+        token = current_locale.set(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_locale.reset(token)

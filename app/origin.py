@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import settings
-from app.i18n import N_
+from app.i18n import N_, _
+from app.pages import render
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CLOSE_FOREIGN_ORIGIN = 4403
@@ -109,12 +110,10 @@ class OriginCheck:
         await self.app(scope, receive, send)
 
     async def _refuse_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from app.web import _, render
-
         request = Request(scope, receive)
         message = _(FOREIGN_MESSAGE)
         if scope["path"].startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-            response = JSONResponse({"detail": message, "code": "foreign_origin"}, status_code=403)
+            response: Response = JSONResponse({"detail": message, "code": "foreign_origin"}, status_code=403)
         else:
             response = render(request, "error.html", status_code=403, title=_("Nicht erlaubt"), message=message)
         await response(scope, receive, send)

@@ -47,7 +47,7 @@ def process_request(connection, request):
 
 
 async def main(port: int) -> None:
-    # The same collector settings as the app (app.main._tune_gc), so the comparison is like for like.
+    # The same collector settings as the app (app.server.tune_gc), so the comparison is like for like.
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 1000)

@@ -102,8 +102,9 @@ def seed(env: dict) -> dict:
 
 
 def start_app(port: int, env: dict, core: int | None) -> subprocess.Popen:
+    # app.server is uvicorn's command line with the collector tuned once the app has started, as in production.
     cmd = [
-        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-m", "app.server", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port),
         "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--loop", "uvloop", "--http", "httptools",
         "--no-access-log", "--backlog", "4096", "--log-level", "warning",
     ]

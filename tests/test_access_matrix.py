@@ -16,7 +16,7 @@ from app.domain import control
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
-from app.web import DEVICE_COOKIE, new_device_cookie
+from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests import factories
 from tests.conftest import csrf_of, login
 

@@ -21,7 +21,7 @@ from app.domain import votes as v_domain
 from app.domain.errors import DomainError, Invalid
 from app.models import AuditEntry, Event, Vote, VotingCard
 from app.routes import cards as card_routes
-from app.web import DEVICE_COOKIE, new_device_cookie
+from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests import factories
 from tests.conftest import csrf_of, login
 from tests.factories import option_ids, questions_of

@@ -207,7 +207,8 @@ def test_tls_variant_replaces_the_server_block():
 def test_image_runs_the_fast_websocket_implementation_as_non_root():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert '"--ws", "websockets-sansio"' in dockerfile and "--ws-per-message-deflate" in dockerfile
-    assert 'CMD ["python", "-m", "app.server", "app.main:app",' in dockerfile  # uvicorn with a stop that resets nothing
+    # uvicorn with a stop that resets nothing, building the app by its factory
+    assert 'CMD ["python", "-m", "app.server", "--factory", "app.main:create_app",' in dockerfile
     assert "USER saal" in dockerfile and "AUTO_MIGRATE=false" in dockerfile
 
 
@@ -249,3 +250,29 @@ def test_no_warning_when_the_scheme_fits(client, monkeypatch, caplog, public_url
     with caplog.at_level(logging.WARNING, logger="saalumfrage.proxy"):
         client.get("/login", headers=headers)
     assert warnings(caplog) == []
+
+
+def test_nothing_is_built_at_import_and_migrate_does_not_build_the_app(tmp_path):
+    """Importing the app makes no engine, no data/ directory and no app; create_app (what tests call) leaves the
+    collector alone (gc.freeze is for the real server, app.server); `saalumfrage migrate` never imports app.main."""
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    script = """
+import gc, sys
+from pathlib import Path
+import app.cli, app.db, app.main
+assert app.db._engine is None, "engine made at import"
+assert not hasattr(app.main, "app"), "app built at import"
+app.main.create_app()
+assert gc.get_freeze_count() == 0, "gc.freeze in create_app"
+assert not Path(sys.argv[1]).exists(), "data directory made before the database is used"
+del sys.modules["app.main"]
+assert app.cli.main(["migrate"]) == 0 and Path(sys.argv[1], "saal.db").exists()
+assert "app.main" not in sys.modules, "migrate built the app"
+"""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'saal.db'}", "ENVIRONMENT": "test"}
+    done = subprocess.run([sys.executable, "-c", script, str(data)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

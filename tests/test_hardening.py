@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.config import settings
 from app.domain import profanity
 from app.realtime import protocol
-from app.web import DEVICE_COOKIE
+from app.cookies import DEVICE_COOKIE
 from tests import factories
 from tests.conftest import csrf_of
 from tests.test_hostile_input import hub_module_time_travel

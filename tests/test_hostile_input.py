@@ -111,7 +111,7 @@ def test_a_flood_is_slowed_then_closed_while_other_phones_go_on(mod_client, sess
 
 
 def test_one_device_cannot_vote_endlessly_even_over_several_sockets(mod_client, session, event):
-    from app.web import new_device_cookie
+    from app.cookies import new_device_cookie
 
     single, _ = questions_of(session, event)
     a, b, _c = option_ids(session, single)

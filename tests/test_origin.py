@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.config import settings
 from app.domain import questions as q_domain
 from app.models import Event, Question, QuestionStatus, Vote
-from app.web import DEVICE_COOKIE, new_device_cookie
+from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests.factories import option_ids, questions_of
 from tests.test_access_matrix import ACTIONS, API_BODIES, _client_as, _fill, _routes, world  # noqa: F401 (fixture)
 from tests.test_realtime import until

@@ -258,10 +258,10 @@ def test_edit_question_form_saves_and_refuses_option_change_after_votes(mod_clie
 
 
 def test_accessibility_statement_linked_on_every_page_when_configured(client, event, monkeypatch):
-    from app import web
+    from app import pages
 
     assert "Erklärung zur Barrierefreiheit" not in client.get("/").text
-    monkeypatch.setitem(web.templates.env.globals, "accessibility_url", "https://www.landkreis-mittelsachsen.de/barrierefreiheit")
+    monkeypatch.setitem(pages.templates.env.globals, "accessibility_url", "https://www.landkreis-mittelsachsen.de/barrierefreiheit")
     # Every page people use; the projector is a wall display without navigation.
     for path in ["/", f"/j/{event.join_code}", "/login", "/join?code=1"]:
         assert 'href="https://www.landkreis-mittelsachsen.de/barrierefreiheit"' in client.get(path).text, path

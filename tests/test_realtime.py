@@ -9,7 +9,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.domain.kinds import choice as choice_kind
 from app.models import Vote
-from app.web import DEVICE_COOKIE, new_device_cookie
+from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
 

@@ -101,7 +101,7 @@ class Server:
             "AUTO_MIGRATE": "false",
             **(env or {}),
         }
-        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(self.port),
                "--ws", "websockets-sansio", "--log-level", "warning", "--workers", str(workers)]
         self.log = open(ROOT / "test-artifacts" / f"scaleout-{self.port}.log", "w")
         self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)

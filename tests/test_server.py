@@ -22,7 +22,7 @@ import pytest
 from itsdangerous import Signer
 from websockets.asyncio.client import connect
 
-from app.server import HEAD_MAX_BYTES, HTTP_PROTOCOL, uvicorn_options
+from app.server import APP, HEAD_MAX_BYTES, HTTP_PROTOCOL, uvicorn_options
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "server-secret-" + "s" * 32
@@ -201,6 +201,7 @@ def test_serve_the_image_and_the_pin_agree():
     assert options["http"] == HTTP_PROTOCOL and options["ws"] == "websockets-sansio" and options["access_log"] is False
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert f'"--http", "{HTTP_PROTOCOL}"' in dockerfile
+    assert options["factory"] is True and f'"--factory", "{APP}"' in dockerfile
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     uvicorn_dep = next(d for d in deps if d.startswith("uvicorn"))
     assert re.search(r"<\s*1(\.0)?\b", uvicorn_dep), uvicorn_dep

@@ -96,5 +96,5 @@ def test_saalumfrage_serve_uses_the_same_server(monkeypatch):
     monkeypatch.setattr(importlib.import_module("uvicorn.main"), "Server", uvicorn.Server)  # restored after the test
     use_draining_server()
     with pytest.raises(Built) as built:
-        uvicorn.run("app.main:app")
+        uvicorn.run("app.main:create_app", factory=True)
     assert built.value.args[0] is DrainingServer

@@ -28,7 +28,7 @@ from app.domain import votes as v_domain
 from app.limits import Budgets, Rate
 from app.models import AuditEntry, Question, Vote
 from app.realtime import hub as hub_module
-from app.web import DEVICE_COOKIE, new_device_cookie, read_device_cookie
+from app.cookies import DEVICE_COOKIE, new_device_cookie, read_device_cookie
 from tests import factories
 from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, delete, select
 
 from app.domain import kinds
-from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.models import Event, Moderation, Question, QuestionKind, ResultArchive, Vote, utcnow
 

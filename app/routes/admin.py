@@ -13,7 +13,9 @@ from app.domain import access, control
 from app.domain.errors import DomainError, Invalid, NotFound
 from app.models import User
 from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
-from app.web import Id, _, flash, render
+from app.i18n import _
+from app.pages import flash, render
+from app.routes.params import Id
 
 router = APIRouter()
 

@@ -15,7 +15,9 @@ from app.domain.errors import DomainError, Invalid
 from app.domain.parsing import optional_int
 from app.models import ID_MAX, Event, PhoneResults, Question, QuestionKind, User
 from app.routes.deps import DrivenEvent, Text, ViewedEvent, done, event_url
-from app.web import Id, _, render
+from app.i18n import _
+from app.pages import render
+from app.routes.params import Id
 
 router = APIRouter()
 

@@ -17,12 +17,12 @@ from app.db import SessionDep
 from app.domain import kinds
 from app.domain import access, control, plausibility
 from app.domain import events as e_domain
-from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain.snapshot import snapshot
 from app.models import Event, EventPublic, Question, Template, Topic, User
 from app.routes.deps import ApiEvent, publish
-from app.web import ID_MAX, Id
+from app.models import ID_MAX
+from app.routes.params import Id
 
 
 class Problem(BaseModel):

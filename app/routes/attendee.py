@@ -13,7 +13,6 @@ from app.config import settings
 from app.db import new_session
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
-from app.domain import kinds
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
@@ -25,16 +24,9 @@ from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.realtime.hub import socket_unavailable
 from app.routes import cards as card_routes
-from app.web import (
-    DEVICE_COOKIE,
-    DEVICE_MAX_AGE,
-    Device,
-    _,
-    is_https,
-    new_device,
-    read_device_cookie,
-    render,
-)
+from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_device, read_device_cookie
+from app.i18n import _
+from app.pages import render
 
 router = APIRouter()
 PHONE_SOCKET_PREFIX = "/ws/j/"
@@ -144,13 +136,9 @@ async def phone_page(request: Request, code: str, voted: int | None = None, kart
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
-        limits=LIMITS, card_tail=card.tail,
+        card_tail=card.tail,
     )
     return _with_device(request, response, cookie)
-
-
-# What the phone page's inputs allow, the same numbers the server checks.
-LIMITS = kinds.LIMITS
 
 
 @router.post("/j/{code}/vote")
@@ -174,7 +162,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte laden Sie die Seite neu und wählen Sie Ihre Antwort dann noch einmal.")
         return render(
             request, "attendee.html", status_code=400, event=event, view=view, error=error, selected=None, just_voted=False,
-            limits=LIMITS, card_tail=card.tail,
+            card_tail=card.tail,
         )
     error = None
     selected = places = None
@@ -207,7 +195,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     status = 409 if view["phase"] != "open" else 422
     return render(
         request, "attendee.html", status_code=status, event=event, view=view, error=error, selected=selected, just_voted=False,
-        limits=LIMITS, places=places, card_tail=card.tail,
+        places=places, card_tail=card.tail,
     )
 
 

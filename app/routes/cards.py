@@ -13,11 +13,10 @@ from typing import Annotated
 from anyio import from_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from itsdangerous import BadSignature, Signer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app import auth, cards_sheet
+from app import auth, cards_sheet, cookies
 from app.config import settings
 from app.db import SessionDep, new_session
 from app.domain import access
@@ -26,16 +25,17 @@ from app.domain import events as e_domain
 from app.domain.errors import DomainError, NotFound
 from app.models import Event, Question, utcnow
 from app.realtime import card_gate
+from app.cookies import is_https
+from app.i18n import _, current_locale
+from app.pages import flash, public_base, render
 from app.routes.deps import DrivenEvent, Text
-from app.web import _, current_locale, flash, is_https, public_base, render
 
 router = APIRouter()
 
 COOKIE_PREFIX = "saal_card_"
 COOKIE_MAX_AGE = 3 * 24 * 3600  # a conference lasts a day or two; the card is worth nothing after it
 TYPED_MAX = 40
-
-_signer = Signer(settings.secret_key, salt="saalumfrage.card")
+COOKIE_SALT = "saalumfrage.card"
 
 
 class CardRequired(DomainError):
@@ -47,16 +47,13 @@ def cookie_name(event_id: int) -> str:
 
 
 def _cookie_value(event_id: int, code: str) -> str:
-    return _signer.sign(f"{event_id}:{code}").decode()
+    return cookies.sign(f"{event_id}:{code}", salt=COOKIE_SALT)
 
 
 def code_from_cookie(event_id: int, value: str | None) -> str | None:
     """The card code this phone entered for this event, if its cookie is genuine."""
-    if not value:
-        return None
-    try:
-        raw = _signer.unsign(value).decode()
-    except (BadSignature, UnicodeDecodeError):
+    raw = cookies.unsign(value, salt=COOKIE_SALT)
+    if raw is None:
         return None
     owner, _sep, code = raw.partition(":")
     return code if owner == str(event_id) and c_domain.normalize(code) == code else None

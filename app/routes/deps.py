@@ -13,7 +13,9 @@ from app.domain import access, control
 from app.domain.control import Outcome
 from app.models import Event
 from app.realtime.hub import Hub
-from app.web import Id, _, flash
+from app.i18n import _
+from app.pages import flash
+from app.routes.params import Id
 
 Text = Annotated[str, Form()]
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from swagger_ui_bundle import swagger_ui_path
 
-from app.web import templates
+from app.pages import templates
 
 router = APIRouter(include_in_schema=False)
 

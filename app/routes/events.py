@@ -17,7 +17,8 @@ from app.domain.snapshot import snapshot
 from app.models import Event, PhoneResults, User
 from app.routes import cards as card_routes
 from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
-from app.web import _, flash, public_base, render
+from app.i18n import _
+from app.pages import flash, public_base, render
 
 router = APIRouter()
 

@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app import auth
 from app.db import SessionDep
 from app.routes.deps import CheckedForm, Text
-from app.web import _, is_https, render
+from app.cookies import is_https
+from app.i18n import _
+from app.pages import render
 
 router = APIRouter()
 

@@ -10,13 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import new_session
 from app.domain import events as e_domain
-from app.domain import kinds
 from app.domain.errors import NotFound
 from app.i18n import translate
 from app.models import Event
 from app.realtime import protocol
 from app.realtime.hub import socket_unavailable
-from app.web import _, public_base, render
+from app.i18n import _
+from app.pages import public_base, render
 
 router = APIRouter()
 
@@ -44,7 +44,7 @@ def projector_page(request: Request, token: str):
         return render(request, "error.html", status_code=404, title=_("Nicht gefunden"), message=_(exc.message))
     join_url = f"{public_base(request)}/j/{event.join_code}"
     response = render(
-        request, "projector.html", event=event, join_url=join_url, qr=qr_svg(join_url), token=token, limits=kinds.LIMITS
+        request, "projector.html", event=event, join_url=join_url, qr=qr_svg(join_url), token=token
     )
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"

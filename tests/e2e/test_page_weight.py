@@ -7,7 +7,6 @@ on Chrome DevTools' own "Slow 3G" preset (2 s per request).
 
 import gzip
 import json
-import os
 import urllib.request
 from urllib.parse import urlsplit
 

@@ -3,7 +3,7 @@
 // Every question kind renders the same markup as attendee.html, so the page works before (and without)
 // this script. The choice kinds are here; the other kinds' fields (phone-kinds.js) and their results
 // (results.js) are loaded when such a question is on: the first load stays small.
-import { announce, connect, fmt, h, loadJSON, showStatus } from "./socket.js";
+import { announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock } from "./socket.js";
 import { fillServerBars, renderBars, votersText } from "./charts.js";
 
 document.documentElement.classList.add("js");
@@ -196,16 +196,9 @@ function kindOf(q) {
   return kind;
 }
 
-// ---- countdown: the server's clock (msg.now) plus the time elapsed here, never the phone's own clock ----
+// ---- countdown: on the server's clock (socket.js serverNow), never the phone's own ----
 
-const clock = { server: Date.now(), at: performance.now(), closesAt: null, last: null, timer: null, expired: false };
-
-function syncClock(msg) {
-  if (msg && typeof msg.now === "number") {
-    clock.server = msg.now;
-    clock.at = performance.now();
-  }
-}
+const clock = { closesAt: null, last: null, timer: null, expired: false };
 
 function setCountdown(closesAt) {
   closesAt = closesAt || null;
@@ -226,7 +219,7 @@ function setCountdown(closesAt) {
 
 function tick() {
   if (!clock.closesAt) return;
-  const now = clock.server + (performance.now() - clock.at);
+  const now = serverNow();
   const left = Math.max(0, Math.ceil((clock.closesAt - now) / 1000));
   const el = document.getElementById("countdown");
   if (el) {
@@ -547,7 +540,6 @@ function onError(msg) {
 
 function onState(msg) {
   const previous = view;
-  syncClock(msg);
   if (msg.phase === "gone") {
     setCountdown(null);
     phone.replaceChildren(h("p", { class: "notice error", text: strings.gone }));
@@ -565,7 +557,6 @@ function onState(msg) {
 }
 
 function onTally(msg) {
-  syncClock(msg);
   const q = view.question;
   if (!q || msg.question_id !== q.id || msg.round !== q.round) return;
   const results = { ...msg };
@@ -611,7 +602,8 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
   },
 });
 
-// The page as the server rendered it: bars and marks drawn, the form enhanced, the clock started.
+// The page as the server rendered it (stamped with the server's `now`): bars and marks drawn, the form
+// enhanced, the clock started.
 syncClock(view);
 fillServerBars(document);
 // The server's form works as it is until its kind's script is there.

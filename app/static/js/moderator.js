@@ -1,7 +1,7 @@
 // The control page: live results of every kind, connected phones, the countdown, the open-text queue and the
 // word-cloud terms. Every action is a plain form (it works without script); the review actions are sent with
 // fetch, so the page stays where it is and the socket brings the change.
-import { announce, connect, fmt, h, loadJSON, showStatus } from "./socket.js";
+import { announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock } from "./socket.js";
 import { fillServerBars } from "./charts.js";
 import { renderResults } from "./results.js";
 
@@ -99,19 +99,13 @@ function updateResults(next) {
   if (question.kind === "wordcloud") renderTerms();
 }
 
-// ---- countdown: closes_at − the server's now, plus the time passed here since that message ----
+// ---- countdown: closes_at − the server's clock (socket.js serverNow) ----
 
-const clock = { closesAt: null, serverNow: 0, at: 0, warned: false, over: false };
+const clock = { closesAt: null, warned: false, over: false };
 let ticker = null;
 
-function syncClock(now) {
-  if (typeof now !== "number") return;
-  clock.serverNow = now;
-  clock.at = performance.now();
-}
-
 function timeLeft() {
-  return clock.closesAt - (clock.serverNow + (performance.now() - clock.at));
+  return clock.closesAt - serverNow();
 }
 
 function tick() {
@@ -137,9 +131,9 @@ function startClock() {
   const box = el("countdown");
   if (!box) return;
   clock.closesAt = Number(box.dataset.closesAt);
-  clock.serverNow = Number(body.dataset.now) || Date.now();
-  clock.at = performance.now();
-  // The first paint came from the server a moment ago; the socket's first message corrects it.
+  // The page was stamped with the server's time a moment ago; the socket's first message corrects it.
+  const stamped = Number(body.dataset.now);
+  if (stamped) syncClock({ type: "state", now: stamped });
   clock.warned = timeLeft() <= 10000;
   tick();
   ticker = setInterval(tick, 250);
@@ -390,7 +384,6 @@ const termReview = {
 // ---- the socket ----
 
 function onState(msg) {
-  syncClock(msg.now);
   setPhones(msg.connected);
   if (stateKey(msg) !== pageKey()) {
     const timeUp = body.dataset.phase === "open" && clock.closesAt !== null && timeLeft() < 2000 &&
@@ -431,7 +424,6 @@ connect("/ws/moderator/" + body.dataset.eventId, {
         onState(msg);
         break;
       case "tally":
-        syncClock(msg.now);
         setPhones(msg.connected);
         updateResults(msg);
         if (question && msg.question_id === question.id) setCheck(msg.check);

@@ -1,7 +1,7 @@
 // The projector: the join screen, the current question with its live result (any kind, earlier rounds beside
 // it when compared, a countdown when one runs), or the roll-up of one topic. The numbers are also a table for
 // screen readers, and spoken updates never come more often than every ANNOUNCE_EVERY_MS.
-import { announce, connect, fmt, h, loadJSON, showStatus } from "./socket.js";
+import { announce, connect, fmt, h, loadJSON, serverNow, showStatus } from "./socket.js";
 import { percent, renderBars, setText } from "./charts.js";
 import { CHOICE_KINDS, OPTION_KINDS, isShown, renderResultTable, renderResults, resultSummary, resultText } from "./results.js";
 
@@ -142,25 +142,11 @@ function resultsChanged() {
 
 // ---- the countdown ----
 
-// The server's clock, read from the newest message plus the time since it arrived on this computer's
-// monotonic clock: the device's own wall clock never enters.
-let clock = null; // {server: ms, local: performance.now()}
+// On the server's clock (socket.js serverNow): the device's own wall clock never enters.
 let countdownTimer = null;
 let countdownFor = null; // "question id/closes_at" the countdown runs for
 let countdownSaid = new Set();
 let timeUpSaid = false; // "Zeit abgelaufen" was said for the countdown that just ended
-
-// A state is stamped when it is sent; a tally may be an older one handed to a new connection, so it only moves
-// the clock forward.
-function syncClock(msg) {
-  if (typeof msg.now !== "number") return;
-  const local = performance.now();
-  if (msg.type === "state" || !clock || msg.now > clock.server + (local - clock.local)) clock = { server: msg.now, local };
-}
-
-function serverNow() {
-  return clock ? clock.server + (performance.now() - clock.local) : Date.now();
-}
 
 function clockText(seconds) {
   const m = Math.floor(seconds / 60);
@@ -478,7 +464,6 @@ function showTopic(msg) {
 function onState(msg) {
   const previous = current;
   current = msg;
-  syncClock(msg);
   const q = msg.question;
   const screen = msg.screen || (msg.phase === "join" || !q ? "join" : "question");
   const topicScreen = screen === "topic" && Boolean(msg.topic_view);
@@ -558,7 +543,6 @@ function onState(msg) {
 }
 
 function onTally(msg) {
-  syncClock(msg);
   if (typeof msg.connected === "number") setPhones(msg.connected);
   if (!current) return;
   const results = resultOf(msg);

@@ -1,5 +1,6 @@
 // One websocket with retry, keep-alive and a visible state. The server sends the full state on every
-// (re)connect, so a page never has to ask for it.
+// (re)connect, so a page never has to ask for it. Every message that carries the server's `now` sets the
+// page's one server clock (serverNow), which the countdowns of phone, projector and control page read.
 
 const MAX_DELAY = 10000;
 // 4429: this device has too many sockets open already (other tabs). Try again now and then, not at once.
@@ -43,6 +44,7 @@ export function connect(path, { onMessage, onStatus }) {
         return;
       }
       if (msg.type === "pong") return;
+      syncClock(msg);
       onMessage(msg);
     };
     ws.onclose = (event) => {
@@ -118,6 +120,25 @@ export function connect(path, { onMessage, onStatus }) {
     isOpen: () => Boolean(ws && ws.readyState === 1),
     reconnect: drop,
   };
+}
+
+// ---- the server's clock ----
+
+// The server's time: the `now` (ms) of the newest message plus the time since it arrived, measured on this
+// device's monotonic clock, so a device whose own wall clock is wrong still counts down right. A state is
+// stamped when it is sent; a tally may be an older one handed to a new connection, so it only moves the
+// clock forward.
+let clock = null; // {server: ms, local: performance.now()}
+
+export function syncClock(msg) {
+  if (!msg || typeof msg.now !== "number") return;
+  const local = performance.now();
+  if (msg.type === "state" || !clock || msg.now > clock.server + (local - clock.local)) clock = { server: msg.now, local };
+}
+
+// Before the first message (or a page-rendered `now`) there is only the device's own clock.
+export function serverNow() {
+  return clock ? clock.server + (performance.now() - clock.local) : Date.now();
 }
 
 export function loadJSON(id) {

@@ -1,178 +1,13 @@
-"""What every page shares: templates with the translation catalogue, locale, flash messages, the device cookie."""
+"""The texts each page's script shows, translated on the server and handed to the script as JSON.
 
-import base64
-import contextvars
-import hashlib
-import secrets
-import uuid
-from dataclasses import dataclass
-from typing import Annotated, Any
+Every page gets the shared texts (connection state, results); a page with a script of its own gets that
+script's texts too (`js_strings(page)`), rendered into the page by templates/_js_strings.html.
+"""
 
-import jinja2
-from fastapi import Path, Request
-from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, Signer
-from markupsafe import Markup
-from starlette.types import ASGIApp, Receive, Scope, Send
+from app.i18n import N_, _
 
-from app import guards
-from app.config import ROOT, settings
-from app.i18n import SOURCE_LOCALE, N_, pick_locale, translate
-from app.models import ID_MAX
-
-# Ids in URLs: a number the database's INTEGER columns can hold, so a made-up huge one is invalid input, never a crash.
-Id = Annotated[int, Path(ge=1, le=ID_MAX)]
-
-DEVICE_COOKIE = "saal_device"
-DEVICE_MAX_AGE = 30 * 24 * 3600
-
-current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("current_locale", default=SOURCE_LOCALE)
-
-
-def _(message: str, **params: object) -> str:
-    """Translate a message for the current request."""
-    return translate(message, current_locale.get(), **params)
-
-
-templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(ROOT / "app" / "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-)
-templates.env.install_gettext_callables(
-    gettext=lambda s, **kw: _(s, **kw),
-    ngettext=lambda s, p, n, **kw: _(s if n == 1 else p, **{"num": n, **kw}),
-    newstyle=False,
-)
-templates.env.globals["locale"] = lambda: current_locale.get()
-
-
-class LocaleMiddleware:
-    """Pick the language once per request or socket and keep it in a context variable."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            headers = dict(scope.get("headers") or [])
-            cookie_lang = None
-            for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
-                name, _sep, value = part.strip().partition("=")
-                if name == "lang":
-                    cookie_lang = value
-            locale = pick_locale(headers.get(b"accept-language", b"").decode("latin-1"), cookie_lang)
-            scope.setdefault("state", {})["locale"] = locale
-            token = current_locale.set(locale)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                current_locale.reset(token)
-        else:
-            await self.app(scope, receive, send)
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any):
-    context.setdefault("flashes", pop_flashes(request))
-    context.setdefault("csrf_token", csrf_token(request))
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def flash(request: Request, message: str, kind: str = "info") -> None:
-    request.session.setdefault("flashes", []).append({"message": message, "kind": kind})
-
-
-def pop_flashes(request: Request) -> list[dict[str, str]]:
-    if "session" not in request.scope:
-        return []
-    return request.session.pop("flashes", [])
-
-
-def csrf_token(request: Request) -> str:
-    if "session" not in request.scope:
-        return ""
-    token = request.session.get("csrf")
-    if not token:
-        token = request.session["csrf"] = secrets.token_urlsafe(24)
-    return token
-
-
-_device_signer = Signer(settings.secret_key, salt="saalumfrage.device")
-
-# A device cookie remembers the events its id was admitted to (each admission paced by that event's budget),
-# so ids fetched from one event's page cannot be spent at another. The newest few are kept.
-DEVICE_EVENTS_MAX = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    """The device id from the signed cookie and the events it was admitted to.
-
-    `events` None: a cookie from before admissions were recorded (server-made only, so it counts for any event
-    until it expires, DEVICE_MAX_AGE after the upgrade).
-    """
-
-    id: str
-    events: tuple[int, ...] | None = ()
-
-    def admitted(self, event_id: int) -> bool:
-        return self.events is None or event_id in self.events
-
-    def admit(self, event_id: int) -> "Device":
-        kept = tuple(e for e in (self.events or ()) if e != event_id)
-        return Device(self.id, (kept + (event_id,))[-DEVICE_EVENTS_MAX:])
-
-    def cookie(self) -> str:
-        # Only characters a cookie value may hold unquoted.
-        payload = self.id if self.events is None else f"{self.id}:{'-'.join(map(str, self.events))}"
-        return _device_signer.sign(payload).decode()
-
-
-def read_device_cookie(cookie: str | None) -> Device | None:
-    """The device from its signed cookie, or None if missing or tampered with."""
-    if not cookie:
-        return None
-    try:
-        payload = _device_signer.unsign(cookie).decode()
-    except (BadSignature, UnicodeDecodeError):
-        return None
-    device_id, sep, events = payload.partition(":")
-    if not device_id:
-        return None
-    if not sep:
-        return Device(device_id, None)
-    try:
-        return Device(device_id, tuple(int(e) for e in events.split("-") if e))
-    except ValueError:
-        return None
-
-
-def new_device(event_id: int) -> Device:
-    """A fresh device id, admitted to one event (the caller has paced it: see routes.attendee)."""
-    return Device(uuid.uuid4().hex, (event_id,))
-
-
-def new_device_cookie(*event_ids: int) -> tuple[str, str]:
-    """A device id and its cookie, admitted to `event_ids`; without any, in the format from before admissions
-    (valid at every event) — what tests and benchmarks use to stand in for a phone that came through the page."""
-    device = Device(uuid.uuid4().hex, tuple(event_ids) if event_ids else None)
-    return device.id, device.cookie()
-
-
-def is_https(request: Request) -> bool:
-    return guards.is_https(request.scope)
-
-
-def public_base(request: Request) -> str:
-    return settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
-
-
-# Texts the page scripts show, translated on the server and handed over as JSON.
-JS_STRINGS = {
+# Shared by every script: connection state, the phone's vote, the classic choice results.
+JS_STRINGS: dict[str, str] = {
     "conn_open": N_("Verbunden"),
     "conn_connecting": N_("Verbinde …"),
     "conn_closed": N_("Keine Verbindung – neuer Versuch läuft"),
@@ -367,7 +202,7 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
 }
 
 
-PAGE_JS_STRINGS = {"attendee": PHONE_JS_STRINGS, "projector": PROJECTOR_JS_STRINGS, "moderator": MODERATOR_JS_STRINGS}
+PAGE_JS_STRINGS: dict[str, dict[str, str]] = {"attendee": PHONE_JS_STRINGS, "projector": PROJECTOR_JS_STRINGS, "moderator": MODERATOR_JS_STRINGS}
 
 
 def js_strings(page: str | None = None) -> dict[str, str]:
@@ -376,17 +211,3 @@ def js_strings(page: str | None = None) -> dict[str, str]:
     extra = own if own is not None else {**PHONE_JS_STRINGS, **PROJECTOR_JS_STRINGS, **MODERATOR_JS_STRINGS}
     texts = {**JS_STRINGS, **RESULTS_JS_STRINGS, **extra}
     return {key: _(text) for key, text in texts.items()}
-
-
-templates.env.globals["js_strings"] = js_strings
-
-# The phone page carries its stylesheet inline: on a slow link every extra request costs a round trip
-# (2 s on Chrome's "Slow 3G"), and the page must be usable within 3 s. The CSP admits exactly this text
-# by its hash, so no other inline style can run.
-APP_CSS = Markup(
-    "\n".join((ROOT / "app" / "static" / "css" / name).read_text(encoding="utf-8") for name in ("app.css", "results.css"))
-)
-APP_CSS_CSP_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(str(APP_CSS).encode()).digest()).decode() + "'"
-templates.env.globals["inline_app_css"] = APP_CSS
-# BITV 2.0 § 7: every page links the operator's accessibility statement (ACCESSIBILITY_URL).
-templates.env.globals["accessibility_url"] = settings.accessibility_url
