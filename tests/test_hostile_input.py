@@ -9,7 +9,7 @@ from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
 from app.models import Vote
-from app.realtime import connection, intake, ticker
+from app.realtime import connection, intake, sockets, ticker
 from tests.factories import option_ids, questions_of
 from tests.test_realtime import act, phone, until, vote
 
@@ -95,7 +95,7 @@ def test_a_flood_is_slowed_then_closed_while_other_phones_go_on(mod_client, sess
     with phone(mod_client, event) as flooder, phone(mod_client, event) as neighbour:
         until(flooder, "state")
         until(neighbour, "state")
-        for _ in range(connection.MESSAGES_BURST + intake.FLOOD_CLOSE_AFTER + 5):
+        for _ in range(connection.MESSAGES_BURST + sockets.FLOOD_CLOSE_AFTER + 5):
             flooder.send_json({"type": "ping"})
         replies = []
         with pytest.raises(WebSocketDisconnect) as closed:

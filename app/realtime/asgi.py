@@ -10,8 +10,9 @@ import struct
 from http.cookies import SimpleCookie
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
 from websockets.protocol import State
+
+from starlette.types import Receive, Scope, Send
 
 
 def text_frame(text: str) -> bytes:
@@ -43,9 +44,7 @@ def fast_path_supported() -> bool:
     """Whether the installed uvicorn's websockets-sansio protocol still has what write_frame uses (at start-up;
     the first phone socket then shows whether it is really in use)."""
     try:
-        from uvicorn.protocols.websockets.websockets_sansio_impl import (
-            WebSocketsSansIOProtocol,
-        )
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
     except ImportError:
         return False
     names: set[str] = set()
@@ -71,7 +70,7 @@ def _report_send_path(proto) -> None:
 
 
 class PhoneSocket:
-    __slots__ = ("_proto", "_receive", "_send", "headers", "scope")
+    __slots__ = ("scope", "_receive", "_send", "headers", "_proto")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope

@@ -1,10 +1,11 @@
 """The hub: per-event fan-out to this process's sockets. It owns the rooms, starts the background loops
 and offers the routes one small API; the work is done by the modules beside it:
 
-    connection.py  one socket's send path          rooms.py      rooms, state and tally texts
-    intake.py      a socket's life, votes, acks    ticker.py     tallies, presence, idle sweep, devices seen
-    countdowns.py  timers that ran out             reconcile.py  catching up with the database
-    protocol.py    every message and bus note      card_gate.py  phones that lose their card
+    sockets.py     one socket's life               connection.py  its send path
+    intake.py      votes, the vote budget, acks    rooms.py       rooms, state and tally texts
+    ticker.py      tallies, presence, idle sweep   countdowns.py  timers that ran out
+    reconcile.py   catching up with the database   card_gate.py   phones that lose their card
+    protocol.py    every message and bus note      loops.py       what the background loops share
 
 Bus notes are dispatched by kind through one table (`Hub._notes`); a kind this version does not know is
 logged (once a minute per kind), not dropped silently.
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from app.domain import votes as v_domain
 from app.i18n import translate
-from app.realtime import card_gate, protocol
+from app.realtime import card_gate, protocol, sockets
 from app.realtime.bus import Bus
 from app.realtime.connection import ModeratorLogin, close_quietly, socket_unavailable
 from app.realtime.countdowns import close_expired_forever
@@ -188,7 +189,7 @@ class Hub:
             user_id=message.get("user_id"), event_id=message.get("event_id"), login_id=message.get("login_id")
         )
 
-    # ---- rooms, sockets and votes (see rooms.py, intake.py, reconcile.py) ----------------------
+    # ---- rooms, sockets and votes (see rooms.py, sockets.py, intake.py, reconcile.py) ----------------------
 
     async def room(self, event_id: int) -> Room:
         """The loaded room of an event. Callers add their socket right after, with no await in between."""
@@ -197,7 +198,7 @@ class Hub:
     async def serve(self, ws: WebSocket, *, role: str, event_id: int, device: str | None, locale: str,
                     login: ModeratorLogin | None = None) -> None:
         """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
-        await self._intake.serve(ws, role=role, event_id=event_id, device=device, locale=locale, login=login)
+        await sockets.serve(self._rooms, self._intake, ws, role=role, event_id=event_id, device=device, locale=locale, login=login)
 
     async def cast_form_vote(self, *, event_id: int, device: str, question_id: int, answer: dict[str, Any]) -> Any:
         """Validate and store an answer from the no-JavaScript form; returns once it is durable."""
