@@ -1,7 +1,9 @@
-"""Budgets: token buckets by key, in this process or, with Redis configured, shared by every instance.
+"""Token buckets: the one TokenBucket, and Budgets (buckets by key, in this process or shared through Redis).
 
-One implementation for every limit that must hold across instances (login attempts per account name, new
-device ids per event, sockets per device). Nothing here ever looks at an IP address: a whole hall may share one.
+TokenBucket is the one implementation of the rule: a socket holds one for its messages, and Budgets keeps one
+per key for every limit that is counted by name (login attempts per account name, new device ids per event,
+sockets and votes per device). The Lua script below is the same rule run inside Redis, so that instances
+share a bucket atomically. Nothing here ever looks at an IP address: a whole hall may share one.
 
 `take()` answers how long the caller must wait before the action may go ahead (0.0: at once), or None when
 even waiting `max_wait` seconds would not be enough (refused; nothing is spent then). Waiting callers have
@@ -58,10 +60,42 @@ class Rate:
     per_s: float
 
 
+class TokenBucket:
+    """A burst of `rate.burst` tokens, refilled at `rate.per_s` (a socket's messages, one key of Budgets)."""
+
+    __slots__ = ("at", "rate", "tokens")
+
+    def __init__(self, rate: Rate, now: float) -> None:
+        self.rate = rate
+        self.tokens = float(rate.burst)
+        self.at = now
+
+    def take(self, now: float, cost: float = 1.0, max_wait: float = 0.0) -> float | None:
+        """Spend `cost` at `now` (monotonic seconds); seconds to wait first (0.0: at once), None if refused.
+
+        A refusal spends nothing; a wait up to `max_wait` reserves the tokens, so waiting callers go in order.
+        """
+        rate = self.rate
+        tokens = min(rate.burst, self.tokens + max(0.0, now - self.at) * rate.per_s)
+        self.at = now
+        wait = 0.0
+        if tokens < cost:
+            wait = (cost - tokens) / rate.per_s
+            if wait > max_wait:
+                self.tokens = tokens
+                return None
+        self.tokens = tokens - cost
+        return wait
+
+    def full(self, now: float) -> bool:
+        """Refilled to its burst by `now`: forgetting it changes nothing."""
+        return now - self.at >= (self.rate.burst - self.tokens) / self.rate.per_s
+
+
 class Budgets:
     def __init__(self, redis_url: str | None = None, prefix: str = "saalumfrage:") -> None:
         self._lock = threading.Lock()
-        self._memory: dict[str, tuple[float, float, float]] = {}  # key -> (tokens, at, seconds to refill)
+        self._memory: dict[str, TokenBucket] = {}
         self._prefix = prefix + "budget:"
         self._redis = None
         self._script = None
@@ -108,16 +142,14 @@ class Budgets:
     def _take_memory(self, key: str, rate: Rate, cost: float, max_wait: float) -> float | None:
         now = time.monotonic()
         with self._lock:
-            tokens, at, _refill = self._memory.get(key, (rate.burst, now, 0.0))
-            tokens = min(rate.burst, tokens + max(0.0, now - at) * rate.per_s)
-            wait = 0.0
-            if tokens < cost:
-                wait = (cost - tokens) / rate.per_s
-                if wait > max_wait:
-                    self._memory[key] = (tokens, now, (rate.burst - tokens) / rate.per_s)
-                    return None
-            tokens -= cost
-            self._memory[key] = (tokens, now, (rate.burst - tokens) / rate.per_s)
+            bucket = self._memory.get(key)
+            if bucket is None:
+                bucket = self._memory[key] = TokenBucket(rate, now)
+            else:
+                bucket.rate = rate  # the caller's rate, as in Redis (a key is used with one rate)
+            wait = bucket.take(now, cost, max_wait)
+            if wait is None:
+                return None
             if len(self._memory) > self._sweep_above:
                 self._forget_refilled(now)
                 # Sweep again only once the map has doubled: a spray of keys costs O(1) per take, not O(n).
@@ -126,7 +158,7 @@ class Budgets:
 
     def _forget_refilled(self, now: float) -> None:
         """Drop buckets that are full again: forgetting them changes nothing, so no one can reset a limit this way."""
-        self._memory = {k: v for k, v in self._memory.items() if now - v[1] < v[2]}
+        self._memory = {k: bucket for k, bucket in self._memory.items() if not bucket.full(now)}
 
 
 _budgets: Budgets | None = None

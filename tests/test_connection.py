@@ -2,7 +2,7 @@
 
 import asyncio
 
-from app.realtime.hub import SEND_BACKLOG_MAX, Connection
+from app.realtime.connection import SEND_BACKLOG_MAX, Connection
 
 
 class SlowSocket:

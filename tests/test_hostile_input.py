@@ -9,7 +9,7 @@ from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
 from app.models import Vote
-from app.realtime import hub as hub_module
+from app.realtime import connection, intake, sockets, ticker
 from tests.factories import option_ids, questions_of
 from tests.test_realtime import act, phone, until, vote
 
@@ -76,7 +76,7 @@ def hub_module_time_travel(client):
     """Refill every socket's message bucket, as if a few seconds had passed."""
     for room in client.app.state.hub.rooms.values():
         for conn in room.attendees:
-            conn.tokens = float(hub_module.MESSAGES_BURST)
+            conn.bucket.tokens = float(connection.MESSAGES_BURST)
 
 
 def test_a_megabyte_frame_is_refused_and_the_socket_lives(client, event):
@@ -95,7 +95,7 @@ def test_a_flood_is_slowed_then_closed_while_other_phones_go_on(mod_client, sess
     with phone(mod_client, event) as flooder, phone(mod_client, event) as neighbour:
         until(flooder, "state")
         until(neighbour, "state")
-        for _ in range(hub_module.MESSAGES_BURST + hub_module.FLOOD_CLOSE_AFTER + 5):
+        for _ in range(connection.MESSAGES_BURST + sockets.FLOOD_CLOSE_AFTER + 5):
             flooder.send_json({"type": "ping"})
         replies = []
         with pytest.raises(WebSocketDisconnect) as closed:
@@ -105,7 +105,7 @@ def test_a_flood_is_slowed_then_closed_while_other_phones_go_on(mod_client, sess
         errors = [r for r in replies if r["type"] == "error"]
         assert [e["code"] for e in errors] == ["too_fast"]  # said once, not a hundred times
         assert "Zu viele Nachrichten" in errors[0]["message"]
-        assert sum(r["type"] == "pong" for r in replies) <= hub_module.MESSAGES_BURST + 1
+        assert sum(r["type"] == "pong" for r in replies) <= connection.MESSAGES_BURST + 1
         vote(neighbour, single.id, [a])
         assert until(neighbour, "ack")
 
@@ -121,16 +121,16 @@ def test_one_device_cannot_vote_endlessly_even_over_several_sockets(mod_client, 
     with phone(mod_client, event, cookie) as first, phone(mod_client, event, cookie) as second:
         until(first, "state")
         until(second, "state")
-        for i in range(hub_module.VOTES_BURST + 4):
+        for i in range(intake.VOTES_BURST + 4):
             ws = first if i % 2 else second
             vote(ws, single.id, [a if i % 2 else b])
-            reply = until(ws, "ack") if i < hub_module.VOTES_BURST else until(ws, "error")
+            reply = until(ws, "ack") if i < intake.VOTES_BURST else until(ws, "error")
             if reply["type"] == "ack":
                 acks += 1
             else:
                 errors += 1
                 assert reply["code"] == "too_many_votes" and "warten" in reply["message"]
-    assert (acks, errors) == (hub_module.VOTES_BURST, 4)
+    assert (acks, errors) == (intake.VOTES_BURST, 4)
     assert len(session.exec(select(Vote).where(Vote.question_id == single.id)).all()) == 1
 
 
@@ -140,8 +140,8 @@ def test_idle_sockets_are_closed(client, event, monkeypatch):
         until(p, "state")
         room = next(iter(hub.rooms.values()))
         conn = next(iter(room.attendees))
-        conn.last_seen -= hub_module.IDLE_TIMEOUT_S + 1
-        hub._last_idle_sweep -= hub_module.IDLE_SWEEP_S + 1
+        conn.last_seen -= ticker.IDLE_TIMEOUT_S + 1
+        hub._ticker.last_idle_sweep -= ticker.IDLE_SWEEP_S + 1
         with pytest.raises(WebSocketDisconnect) as closed:
             for _ in range(100):
                 p.receive_json()

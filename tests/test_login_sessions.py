@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 from app import auth
 from app.limits import Rate
 from app.models import AuditEntry, LoginSession, User, utcnow
-from app.realtime import hub as hub_module
+from app.realtime import reconcile, ticker
 from tests import factories
 from tests.conftest import csrf_of, login
 
@@ -164,7 +164,7 @@ def test_an_expired_login_is_refused_and_its_socket_closed_at_the_next_sweep(cli
     from app.config import settings
 
     monkeypatch.setattr(settings, "session_max_age_s", 2)
-    monkeypatch.setattr(hub_module, "IDLE_SWEEP_S", 0.2)
+    monkeypatch.setattr(ticker, "IDLE_SWEEP_S", 0.2)
     login(client)
     with client.websocket_connect(f"/ws/moderator/{event.id}") as ws:
         assert ws.receive_json()["type"] == "state"
@@ -363,7 +363,7 @@ def test_a_lost_end_note_is_made_good_by_the_database_check(client, session, mod
     (Hub.reconcile, every RECONCILE_S) finds it and closes the socket as the note would have (#13)."""
     from app.models import EventModerator
 
-    monkeypatch.setattr(hub_module, "RECONCILE_S", 0.2)
+    monkeypatch.setattr(reconcile, "RECONCILE_S", 0.2)
     helper = factories.make_moderator(session, username="helfer", password="helfer-geheim-1")
     owner = _login_as(client)
     client.post(f"/moderator/events/{event.id}/co-moderators", data={"csrf": _use(client, owner), "username": "helfer"})

@@ -285,3 +285,29 @@ def test_older_snapshot_never_overwrites_newer(engine, session, event):
     room = asyncio.run(run())
     assert room.live.id == multiple.id
     assert room.state["attendee"]["question"]["id"] == multiple.id
+
+
+def test_an_unknown_bus_note_is_logged_once_a_minute_per_kind_not_dropped_silently(engine, caplog):
+    """A note of a kind this version does not handle (an instance of another version, a typo) is said in
+    the log, once a minute per kind; known notes for events this instance does not serve stay quiet."""
+    import asyncio
+    import logging
+
+    from app.realtime.bus import MemoryBus
+    from app.realtime.hub import Hub
+
+    async def run():
+        hub = Hub(bus=MemoryBus(), engine=engine, batch_ms=5, batch_max=100, tally_ms=1000)
+        for _ in range(3):
+            await hub._on_bus({"kind": "ballot", "event_id": 1})
+        await hub._on_bus({"kind": "slides", "event_id": 1})
+        await hub._on_bus({"event_id": 1})
+        await hub._on_bus({"kind": "votes", "event_id": 999, "question_ids": [1]})
+        await hub._on_bus({"kind": "presence", "event_id": 999, "instance": "x", "count": 3})
+
+    with caplog.at_level(logging.WARNING, logger="app.realtime.hub"):
+        asyncio.run(run())
+    said = [r.getMessage() for r in caplog.records if r.name == "app.realtime.hub"]
+    assert len(said) == 3
+    assert "'ballot'" in said[0] and "'slides'" in said[1] and "None" in said[2]
+    assert all("Unbekannte Nachricht auf dem Bus" in line for line in said)

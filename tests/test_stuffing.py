@@ -27,8 +27,8 @@ from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.limits import Budgets, Rate
 from app.models import AuditEntry, Question, Vote
-from app.realtime import hub as hub_module
 from app.cookies import DEVICE_COOKIE, new_device_cookie, read_device_cookie
+from app.realtime.sockets import CLOSE_TOO_MANY_SOCKETS, SOCKETS_PER_DEVICE
 from tests import factories
 from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
@@ -278,7 +278,7 @@ def test_a_device_counts_once_and_may_open_only_a_few_sockets(mod_client, sessio
     _device, cookie = new_device_cookie(event.id)
     with mod_client.websocket_connect(f"/ws/moderator/{event.id}") as moderator:
         until(moderator, "state")
-        sockets = [phone(mod_client, event, cookie) for _ in range(hub_module.SOCKETS_PER_DEVICE)]
+        sockets = [phone(mod_client, event, cookie) for _ in range(SOCKETS_PER_DEVICE)]
         opened = [ws.__enter__() for ws in sockets]
         try:
             for ws in opened:
@@ -288,7 +288,7 @@ def test_a_device_counts_once_and_may_open_only_a_few_sockets(mod_client, sessio
                     error = until(extra, "error")
                     assert error["code"] == "too_many_sockets" and "Fenstern offen" in error["message"]
                     extra.receive_json()
-            assert closed.value.code == hub_module.CLOSE_TOO_MANY_SOCKETS
+            assert closed.value.code == CLOSE_TOO_MANY_SOCKETS
             with phone(mod_client, event) as someone_else:  # another phone is not affected
                 until(someone_else, "state")
                 assert until(moderator, "presence", lambda m: m["connected"] == 2)

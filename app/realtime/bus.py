@@ -9,14 +9,14 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 log = logging.getLogger("saalumfrage.bus")
 
 PUBLISH_TIMEOUT_S = 1.0
 
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 
 class Bus:
@@ -36,11 +36,11 @@ class Bus:
             task.cancel()
         self._handlers.clear()
 
-    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+    async def publish(self, channel: str, message: Mapping[str, Any]) -> None:
         self._deliver(channel, message)
         await self._send_remote(channel, message)
 
-    async def _send_remote(self, channel: str, message: dict[str, Any]) -> None:
+    async def _send_remote(self, channel: str, message: Mapping[str, Any]) -> None:
         return None
 
     async def ready(self) -> bool:
@@ -55,7 +55,7 @@ class Bus:
         if handler in handlers:
             handlers.remove(handler)
 
-    def _deliver(self, channel: str, message: dict[str, Any]) -> None:
+    def _deliver(self, channel: str, message: Mapping[str, Any]) -> None:
         for handler in list(self._handlers.get(channel, ())):
             self._spawn(self._run(handler, message))
 
@@ -66,7 +66,7 @@ class Bus:
         return task
 
     @staticmethod
-    async def _run(handler: Handler, message: dict[str, Any]) -> None:
+    async def _run(handler: Handler, message: Mapping[str, Any]) -> None:
         try:
             await handler(message)
         except Exception:  # a failing subscriber must not take the bus down
@@ -119,7 +119,7 @@ class RedisBus(Bus):
             except Exception:
                 pass
 
-    async def _send_remote(self, channel: str, message: dict[str, Any]) -> None:
+    async def _send_remote(self, channel: str, message: Mapping[str, Any]) -> None:
         data = json.dumps({"from": self.instance, "message": message}, separators=(",", ":"))
         try:
             await asyncio.wait_for(self.publisher.publish(self.prefix + channel, data), PUBLISH_TIMEOUT_S * 2)

@@ -6,27 +6,32 @@ mode is switched on, the phones of a withdrawn batch at once. They are closed wi
 message, so the page stops retrying and asks for a card instead.
 """
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from app.domain.cards import is_card_voter
 from app.i18n import N_, translate
 from app.realtime import protocol
+from app.realtime.bus import Bus
+from app.realtime.rooms import Room
 
-KIND = "cards"
+KIND = protocol.CARDS_NOTE
 CLOSE_CODE = 4403
 CARD_REQUIRED = N_("Bei dieser Veranstaltung stimmen Sie mit einer Abstimmkarte ab. Bitte geben Sie den Code Ihrer Karte ein.")
 CARD_WITHDRAWN = N_("Ihre Abstimmkarte wurde zurückgezogen. Bitte holen Sie sich am Einlass eine neue Karte.")
 
 
-async def cards_changed(hub, event_id: int, *, strict: bool, withdrawn: list[str] | None = None) -> None:
+class HasBus(Protocol):
+    bus: Bus  # the hub's
+
+
+async def cards_changed(hub: HasBus, event_id: int, *, strict: bool, withdrawn: list[str] | None = None) -> None:
     """Tell every instance that an event's cards changed: strict mode now on/off, these card voters withdrawn."""
-    from app.realtime.hub import CHANNEL  # the hub imports this module
-
-    message = {"kind": KIND, "event_id": event_id, "strict": strict, "withdrawn": list(withdrawn or ())}
-    await hub.bus.publish(CHANNEL, message)
+    note = protocol.CardsNote(kind="cards", event_id=event_id, strict=strict, withdrawn=list(withdrawn or ()))
+    await hub.bus.publish(protocol.CHANNEL, note)
 
 
-def apply(room, message: dict[str, Any]) -> None:
+def apply(room: Room, message: Mapping[str, Any]) -> None:
     """On each instance (Hub._on_bus): close the phone sockets that may no longer vote."""
     withdrawn = set(message.get("withdrawn") or ())
     strict = bool(message.get("strict"))

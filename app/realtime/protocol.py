@@ -1,7 +1,8 @@
-"""Every websocket message, both ways, in one place (documented in docs/protocol.md)."""
+"""Every message in one place (documented in docs/protocol.md): websocket messages both ways, and the
+notes instances send each other on the bus, one TypedDict per kind."""
 
 import json
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from app.guards import has_nul
 from app.models import ID_MAX
@@ -65,3 +66,54 @@ def parse(raw: str | bytes | None, role: str) -> dict[str, Any]:
 
 def error(code: str, message: str, **extra: Any) -> str:
     return dumps({"type": ERROR, "code": code, "message": message, **extra})
+
+
+# Between instances: notes on the bus channel CHANNEL, each {"kind": ...}. Pages never see them.
+CHANNEL = "events"
+STATE_NOTE = "state"  # an event changed: its new state, or None (reload it from the database)
+VOTES_NOTE = "votes"  # votes were stored (or a result's content changed): recount these questions
+REVOKE_NOTE = "revoke"  # the projector link was renewed: close the projectors on the old one
+CARDS_NOTE = "cards"  # strict mode switched, or cards withdrawn: close the phones that may no longer vote
+PRESENCE_NOTE = "presence"  # one instance's count of distinct phones of an event
+END_MODERATOR_NOTE = "end_moderator"  # close an account's control sockets
+
+
+class StateNote(TypedDict):
+    kind: Literal["state"]
+    event_id: int
+    state: dict[str, Any] | None  # the full snapshot (domain.snapshot), with its version
+
+
+class VotesNote(TypedDict):
+    kind: Literal["votes"]
+    event_id: int
+    question_ids: list[int]
+
+
+class RevokeNote(TypedDict):
+    kind: Literal["revoke"]
+    event_id: int
+
+
+class CardsNote(TypedDict):
+    kind: Literal["cards"]
+    event_id: int
+    strict: bool
+    withdrawn: list[str]  # the withdrawn cards' voter hashes
+
+
+class PresenceNote(TypedDict):
+    kind: Literal["presence"]
+    event_id: int
+    instance: str
+    count: int
+
+
+class EndModeratorNote(TypedDict):
+    kind: Literal["end_moderator"]
+    user_id: int
+    event_id: int | None  # None: every event (the login or the account ended)
+    login_id: str | None  # None: every login of the account
+
+
+BusNote = StateNote | VotesNote | RevokeNote | CardsNote | PresenceNote | EndModeratorNote
