@@ -1,10 +1,9 @@
 """Every table and its I/O schemas."""
 
 import datetime as dt
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-
-import uuid
 
 from sqlalchemy import Column, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel

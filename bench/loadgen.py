@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import json
 import resource
-import statistics
 import sys
 import time
 import uuid

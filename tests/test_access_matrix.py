@@ -12,11 +12,11 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from app import auth
-from app.domain import control
+from app.cookies import DEVICE_COOKIE, new_device_cookie
+from app.domain import actions
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
-from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests import factories
 from tests.conftest import csrf_of, login
 
@@ -30,8 +30,8 @@ ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
 # the own moderator's, saved from event A).
 TEMPLATE_ROUTES = {"/moderator/events/from-template", "/api/events/from-template"}
 ACTIONS = {
-    "/moderator/events/{event_id}/questions/{question_id}/{action}": control.verbs("question"),
-    "/api/events/{event_id}/questions/{question_id}/{action}": control.verbs("question"),
+    "/moderator/events/{event_id}/questions/{question_id}/{action}": actions.verbs("question"),
+    "/api/events/{event_id}/questions/{question_id}/{action}": actions.verbs("question"),
     "/moderator/events/{event_id}/topics/{topic_id}/{action}": ["rename", "move-up", "move-down", "delete"],
     "/admin/users/{user_id}/{action}": ["deactivate", "activate"],
 }

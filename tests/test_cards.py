@@ -8,20 +8,21 @@ import uuid
 from contextlib import contextmanager
 
 import httpx
-import pytest
 import pypdfium2
+import pytest
 import zxingcpp
 from pypdf import PdfReader
 from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
 from app.config import settings
+from app.cookies import DEVICE_COOKIE, new_device_cookie
 from app.domain import cards as c_domain
+from app.domain import live as live_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, Invalid
 from app.models import AuditEntry, Event, Vote, VotingCard
 from app.routes import cards as card_routes
-from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests import factories
 from tests.conftest import csrf_of, login
 from tests.factories import option_ids, questions_of
@@ -39,10 +40,9 @@ def strict(session, event, on: bool = True) -> None:
 
 
 def open_first(session, event):
-    from app.domain import questions as q_domain
 
     single, _multiple = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     return single
 
 

@@ -3,11 +3,12 @@
 import pytest
 
 from app.domain import events as e_domain
-from app.domain import snapshot
+from app.domain import live as live_domain
 from app.domain import questions as q_domain
+from app.domain import snapshot
 from app.domain import votes as v_domain
-from app.domain.kinds import choice as choice_kind
 from app.domain.errors import Conflict, Invalid, NotFound
+from app.domain.kinds import choice as choice_kind
 from app.models import Event, QuestionStatus
 from tests.factories import option_ids, questions_of
 
@@ -66,8 +67,8 @@ def test_blank_option_lines_are_ignored(session, event):
 
 def test_only_one_question_open_per_event(session, event):
     first, second = questions_of(session, event)
-    q_domain.open_question(session=session, question=first)
-    q_domain.open_question(session=session, question=second)
+    live_domain.open_question(session=session, question=first)
+    live_domain.open_question(session=session, question=second)
     session.refresh(first)
     assert first.status == QuestionStatus.closed
     assert second.status == QuestionStatus.open
@@ -76,9 +77,9 @@ def test_only_one_question_open_per_event(session, event):
 
 def test_next_question_walks_the_agenda_then_shows_join_screen(session, event):
     first, second = questions_of(session, event)
-    assert q_domain.next_question(session=session, event=event).id == first.id
-    assert q_domain.next_question(session=session, event=event).id == second.id
-    assert q_domain.next_question(session=session, event=event) is None
+    assert live_domain.next_question(session=session, event=event).id == first.id
+    assert live_domain.next_question(session=session, event=event).id == second.id
+    assert live_domain.next_question(session=session, event=event) is None
     session.refresh(event)
     assert event.current_question_id is None
     assert all(q.status == QuestionStatus.closed for q in questions_of(session, event))
@@ -86,17 +87,17 @@ def test_next_question_walks_the_agenda_then_shows_join_screen(session, event):
 
 def test_close_keeps_question_on_screen_and_refuses_twice(session, event):
     first, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=first)
-    q_domain.close_question(session=session, question=first)
+    live_domain.open_question(session=session, question=first)
+    live_domain.close_question(session=session, question=first)
     assert live_of(session, event).id == first.id
     assert not live_of(session, event).is_open
     with pytest.raises(Conflict):
-        q_domain.close_question(session=session, question=first)
+        live_domain.close_question(session=session, question=first)
 
 
 def test_check_vote_rules(session, event):
     single, multiple = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     live = live_of(session, event)
     a, b, _c = option_ids(session, single)
     assert v_domain.check_vote(live=live, question_id=single.id, choices=[a]) == (a,)
@@ -120,7 +121,7 @@ def test_check_vote_rules(session, event):
 
 def test_multiple_choice_respects_maximum(session, event):
     _, multiple = questions_of(session, event)
-    q_domain.open_question(session=session, question=multiple)
+    live_domain.open_question(session=session, question=multiple)
     live = live_of(session, event)
     ids = option_ids(session, multiple)
     assert v_domain.check_vote(live=live, question_id=multiple.id, choices=[ids[2], ids[0]]) == (ids[0], ids[2])
@@ -131,8 +132,8 @@ def test_multiple_choice_respects_maximum(session, event):
 
 def test_vote_on_closed_question_is_refused(session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
-    q_domain.close_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
+    live_domain.close_question(session=session, question=single)
     with pytest.raises(Conflict) as exc:
         v_domain.check_vote(live=live_of(session, event), question_id=single.id, choices=option_ids(session, single)[:1])
     assert exc.value.code == "closed"
@@ -200,10 +201,10 @@ def test_delete_rules(session, event):
     topic = e_domain.topics(session=session, event_id=event.id)[0]
     with pytest.raises(Invalid):
         e_domain.delete_topic(session=session, topic=topic)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     with pytest.raises(Conflict):
         q_domain.delete_question(session=session, question=single)
-    q_domain.close_question(session=session, question=single)
+    live_domain.close_question(session=session, question=single)
     v_domain.insert_votes_directly(session=session, rows=[_row(single, "d1", option_ids(session, single)[:1])])
     q_domain.delete_question(session=session, question=single)
     session.refresh(event)

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import settings
+from app.cookies import DEVICE_COOKIE
 from app.domain import profanity
 from app.realtime import protocol
-from app.cookies import DEVICE_COOKIE
 from tests import factories
 from tests.conftest import csrf_of
 from tests.test_hostile_input import hub_module_time_travel

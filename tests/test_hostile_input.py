@@ -388,8 +388,7 @@ def test_hide_term_refuses_control_characters_before_anything_is_written(session
     """hide-term used to store its change and then fail on PostgreSQL (a NUL in the term or in the audit line):
     the term was hidden and the moderator saw a server error. Now the term is checked before anything is
     written, and the audit line cannot fail on what a form sent."""
-    from app.domain import access
-    from app.domain import questions as q_domain
+    from app.domain import access, review
     from app.domain.errors import Invalid
     from app.models import AuditEntry, Question
     from tests.test_question_kinds import make
@@ -398,11 +397,11 @@ def test_hide_term_refuses_control_characters_before_anything_is_written(session
     before = question.hidden_terms
     for term in ("a\x00b", "a\x07b", "\u202eabc\u0000"):
         with pytest.raises(Invalid):
-            q_domain.set_term_hidden(session=session, question=question, term=term, hidden=True)
+            review.set_term_hidden(session=session, question=question, term=term, hidden=True)
         session.rollback()
         session.expire_all()
         assert session.get(Question, question.id).hidden_terms == before
-    q_domain.set_term_hidden(session=session, question=question, term="Stau!", hidden=True)
+    review.set_term_hidden(session=session, question=question, term="Stau!", hidden=True)
     assert "stau" in session.get(Question, question.id).hidden_terms
     access.record(session=session, event_id=event.id, user=moderator, action="hide-term", detail="Frage · term=Stau\x00\x07!")
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "hide-term")).one()

@@ -11,9 +11,9 @@ from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
 from app.config import settings
-from app.domain import questions as q_domain
-from app.models import Event, Question, QuestionStatus, Vote
 from app.cookies import DEVICE_COOKIE, new_device_cookie
+from app.domain import live as live_domain
+from app.models import Event, Question, QuestionStatus, Vote
 from tests.factories import option_ids, questions_of
 from tests.test_access_matrix import ACTIONS, API_BODIES, _client_as, _fill, _routes, world  # noqa: F401 (fixture)
 from tests.test_realtime import until
@@ -106,7 +106,7 @@ def test_public_url_is_an_own_origin(client, world, monkeypatch):
 
 def test_a_foreign_page_cannot_cast_or_change_a_phones_vote(client, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     _device, cookie = new_device_cookie(event.id)
     client.cookies.set(DEVICE_COOKIE, cookie)
     data = {"question_id": str(single.id), "choice": str(option_ids(session, single)[0])}

@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from app.domain import questions as q_domain
+from app.domain import live as live_domain
 from app.models import Event, Question, Topic, Vote
+from tests import factories
 from tests.conftest import csrf_of, login
 from tests.factories import option_ids, questions_of
-from tests import factories
 
 
 @pytest.mark.parametrize("path", ["/moderator", "/moderator/events/1", "/moderator/events/1/questions/new"])
@@ -125,7 +125,7 @@ def test_unknown_action_and_ids_are_404_or_422_not_500(mod_client, event, sessio
 
 def test_control_page_shows_links_and_live_tally(mod_client, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     page = mod_client.get(f"/moderator/events/{event.id}").text
     assert f"/p/{event.projector_token}" in page
     assert f"/j/{event.join_code}" in page
@@ -151,7 +151,7 @@ def test_phone_page_waits_then_shows_question_as_plain_form(client, session, eve
     assert "saal_device" in response.headers.get("set-cookie", "")
     assert "HttpOnly" in response.headers["set-cookie"] and "SameSite=lax" in response.headers["set-cookie"]
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     page = client.get(f"/j/{event.join_code}").text
     assert f'action="/j/{event.join_code}/vote"' in page
     assert page.count('type="radio" name="choice"') == 3
@@ -160,7 +160,7 @@ def test_phone_page_waits_then_shows_question_as_plain_form(client, session, eve
 def test_form_vote_without_javascript(client, session, event):
     single, _ = questions_of(session, event)
     a, b, _c = option_ids(session, single)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     client.get(f"/j/{event.join_code}")  # gets the device cookie
     response = client.post(f"/j/{event.join_code}/vote", data={"question_id": str(single.id), "choice": str(a)})
     assert response.status_code == 200
@@ -183,7 +183,7 @@ def test_form_vote_without_javascript(client, session, event):
 )
 def test_bad_form_votes_are_explained_and_not_stored(client, session, event, data, message, status):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     client.get(f"/j/{event.join_code}")
     response = client.post(f"/j/{event.join_code}/vote", data={"question_id": str(single.id), **data})
     assert response.status_code == status
@@ -193,9 +193,9 @@ def test_bad_form_votes_are_explained_and_not_stored(client, session, event, dat
 
 def test_form_vote_on_closed_question(client, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     client.get(f"/j/{event.join_code}")
-    q_domain.close_question(session=session, question=single)
+    live_domain.close_question(session=session, question=single)
     response = client.post(f"/j/{event.join_code}/vote", data={"question_id": str(single.id), "choice": str(option_ids(session, single)[0])})
     assert response.status_code == 409
     assert "Die Abstimmung zu dieser Frage ist beendet." in response.text
@@ -204,7 +204,7 @@ def test_form_vote_on_closed_question(client, session, event):
 
 def test_form_vote_without_device_cookie_stores_nothing(client, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     client.cookies.clear()
     response = client.post(f"/j/{event.join_code}/vote", data={"question_id": str(single.id), "choice": str(option_ids(session, single)[0])})
     assert "Ihr Gerät wurde noch nicht erkannt" in response.text

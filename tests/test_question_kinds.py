@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
-from app.domain import kinds
+from app.domain import kinds, review
+from app.domain import live as live_domain
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain import votes as v_domain
@@ -25,8 +26,8 @@ def make(session, event, kind, options=(), **settings):
 
 
 def live(session, question):
-    q_domain.open_question(session=session, question=question)
-    return q_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=question), question.event_id)
+    live_domain.open_question(session=session, question=question)
+    return live_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=question), question.event_id)
 
 
 def check(live_q, **answer):
@@ -115,7 +116,7 @@ def test_pages_show_the_limits_of_the_kinds_definition(mod_client, session, even
     control = mod_client.get(f"/moderator/events/{event.id}").text
     assert '"text_max": 250' in control and '"points_total": 60' in control
     text = make(session, event, "text")
-    q_domain.open_question(session=session, question=text)
+    live_domain.open_question(session=session, question=text)
     phone_page = mod_client.get(f"/j/{event.join_code}").text
     assert 'maxlength="250"' in phone_page and "Höchstens 250 Zeichen." in phone_page
 
@@ -208,8 +209,8 @@ def test_answer_to_a_closed_or_other_question_is_refused(session, event):
     with pytest.raises(Conflict) as exc:
         a_domain.check_answer(live=lq, question_id=other.id, answer={"value": 3})
     assert exc.value.code == "not_current"
-    q_domain.close_question(session=session, question=q)
-    closed = q_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=q), event.id)
+    live_domain.close_question(session=session, question=q)
+    closed = live_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=q), event.id)
     refused(closed, "closed", value=3)
 
 
@@ -264,14 +265,14 @@ def test_word_cloud_tally_counts_people_by_normalised_term_and_hides(session, ev
     assert [t["label"] for t in public["terms"]] == ["Glasfaser", "Bus"]
     assert "hidden" not in public["terms"][0]
 
-    q_domain.set_term_hidden(session=session, question=q, term=" BUS ", hidden=True)
-    q_domain.set_term_hidden(session=session, question=q, term="arschloch", hidden=False)
+    review.set_term_hidden(session=session, question=q, term=" BUS ", hidden=True)
+    review.set_term_hidden(session=session, question=q, term="arschloch", hidden=False)
     r = results_of(session, q)
     assert r["counts"] == {"glasfaser": 3, "arschloch": 1}
-    q_domain.set_term_hidden(session=session, question=q, term="Bus", hidden=False)
+    review.set_term_hidden(session=session, question=q, term="Bus", hidden=False)
     assert results_of(session, q)["counts"]["bus"] == 1
     with pytest.raises(Invalid):
-        q_domain.set_term_hidden(session=session, question=make(session, event, "text"), term="x", hidden=True)
+        review.set_term_hidden(session=session, question=make(session, event, "text"), term="x", hidden=True)
 
 
 def test_open_text_needs_approval_and_flags_suspects(session, event):
@@ -283,15 +284,15 @@ def test_open_text_needs_approval_and_flags_suspects(session, event):
     assert {a["text"]: a["flagged"] for a in r["answers"]} == {"Mehr Busse am Abend": False, "Ihr Idioten": True}
     assert r_domain.public(r)["answers"] == []  # nothing reaches the projector unapproved
     first = next(a for a in r["answers"] if a["text"] == "Mehr Busse am Abend")
-    q_domain.set_moderation(session=session, question=q, answer_id=first["id"], state="approved")
+    review.set_moderation(session=session, question=q, answer_id=first["id"], state="approved")
     public = r_domain.public(results_of(session, q))
     assert public["answers"] == [{"id": first["id"], "text": "Mehr Busse am Abend"}]
     assert public["counts"] == {"approved": 1}
     with pytest.raises(Invalid):
-        q_domain.set_moderation(session=session, question=q, answer_id=first["id"], state="maybe")
+        review.set_moderation(session=session, question=q, answer_id=first["id"], state="maybe")
     other = make(session, event, "text")
     with pytest.raises(Exception) as exc:
-        q_domain.set_moderation(session=session, question=other, answer_id=first["id"], state="approved")
+        review.set_moderation(session=session, question=other, answer_id=first["id"], state="approved")
     assert exc.value.code == "answer_not_found"
 
 
@@ -299,7 +300,7 @@ def test_changed_text_answer_goes_back_to_the_queue(session, event):
     q = make(session, event, "text")
     store(session, q, "d1", "Erste Fassung", moderation="pending")
     row = session.exec(select(Vote).where(Vote.question_id == q.id)).one()
-    q_domain.set_moderation(session=session, question=q, answer_id=row.id, state="approved")
+    review.set_moderation(session=session, question=q, answer_id=row.id, state="approved")
     store(session, q, "d1", "Zweite Fassung", moderation="pending")
     r = results_of(session, q)
     assert [(a["text"], a["status"]) for a in r["answers"]] == [("Zweite Fassung", "pending")]
@@ -315,24 +316,24 @@ def _views(session, event, question):
 
 def test_results_for_projector_and_phones_are_set_separately(session, event):
     q = make(session, event, "scale", phone_results="live")
-    q_domain.open_question(session=session, question=q)
+    live_domain.open_question(session=session, question=q)
     store(session, q, "d1", (3,))
     views = _views(session, event, q)
     assert views["attendee"]["results"]["mean"] == 3  # live on phones while voting
     assert views["projector"]["results"]["mean"] == 3
-    q_domain.set_results_shown(session=session, question=q, shown=False)
+    live_domain.set_results_shown(session=session, question=q, shown=False)
     views = _views(session, event, q)
     assert views["projector"]["results"]["counts"] is None and "mean" not in views["projector"]["results"]
     assert views["attendee"]["results"]["mean"] == 3
-    q_domain.set_phone_results(session=session, question=q, mode="hidden")
-    q_domain.close_question(session=session, question=q)
+    live_domain.set_phone_results(session=session, question=q, mode="hidden")
+    live_domain.close_question(session=session, question=q)
     assert _views(session, event, q)["attendee"]["results"] is None
-    q_domain.set_phone_results(session=session, question=q, mode="after_close")
+    live_domain.set_phone_results(session=session, question=q, mode="after_close")
     assert _views(session, event, q)["attendee"]["results"] is None  # not before the projector shows it
-    q_domain.set_results_shown(session=session, question=q, shown=True)
+    live_domain.set_results_shown(session=session, question=q, shown=True)
     assert _views(session, event, q)["attendee"]["results"]["median"] == 3
     with pytest.raises(Invalid):
-        q_domain.set_phone_results(session=session, question=q, mode="sometimes")
+        live_domain.set_phone_results(session=session, question=q, mode="sometimes")
     assert "topic_view" not in _views(session, event, q)["attendee"]
 
 

@@ -7,9 +7,10 @@ import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
+from app.cookies import DEVICE_COOKIE, new_device_cookie
+from app.domain import live as live_domain
 from app.domain.kinds import choice as choice_kind
 from app.models import Vote
-from app.cookies import DEVICE_COOKIE, new_device_cookie
 from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
 
@@ -263,15 +264,14 @@ def test_older_snapshot_never_overwrites_newer(engine, session, event):
     """Two moderator actions can publish out of order; the room keeps the newest state."""
     import asyncio
 
-    from app.domain import questions as q_domain
     from app.domain.snapshot import snapshot
     from app.realtime.bus import MemoryBus
     from app.realtime.hub import Hub
 
     single, multiple = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     older = snapshot(session=session, event=event)
-    q_domain.open_question(session=session, question=multiple)
+    live_domain.open_question(session=session, question=multiple)
     session.refresh(event)
     newer = snapshot(session=session, event=event)
 

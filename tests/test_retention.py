@@ -4,8 +4,9 @@ import datetime as dt
 
 from sqlmodel import select
 
-from app.domain import kinds
 from app.domain import events as e_domain
+from app.domain import kinds
+from app.domain import live as live_domain
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain import votes as v_domain
@@ -27,11 +28,11 @@ def test_retention_deletes_answers_and_device_ids_of_old_events_and_keeps_result
     v_domain.insert_votes_directly(session=session, rows=[
         _row(text, "d1", "Mehr Busse", moderation="approved"), _row(text, "d2", "Frau Müller aus Nr. 5 ist schuld", moderation="rejected")])
     for q in (single, text):
-        q_domain.open_question(session=session, question=q)
-        q_domain.close_question(session=session, question=q)
-    q_domain.new_round(session=session, question=single)
+        live_domain.open_question(session=session, question=q)
+        live_domain.close_question(session=session, question=q)
+    live_domain.new_round(session=session, question=single)
     v_domain.insert_votes_directly(session=session, rows=[_row(single, "d1", (b,), round=2)])
-    q_domain.close_question(session=session, question=single)
+    live_domain.close_question(session=session, question=single)
     event.date = dt.date(2023, 3, 15)
     session.add(event)
     recent = e_domain.create_event(session=session, owner_id=moderator.id, title="Nächste Woche", date=dt.date.today())

@@ -7,8 +7,9 @@ import time
 import pytest
 from sqlmodel import select
 
-from app.domain import kinds
 from app.domain import events as e_domain
+from app.domain import kinds
+from app.domain import live as live_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain import votes as v_domain
@@ -18,7 +19,6 @@ from app.models import Event, Question, Series, User, Vote, utcnow
 from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
 from tests.test_realtime import act, phone, until, vote
-
 
 # ---- rounds -----------------------------------------------------------------------------------------
 
@@ -63,14 +63,14 @@ def test_new_round_keeps_round_one_apart(mod_client, session, event):
 def test_round_rules(session, event):
     single, _ = questions_of(session, event)
     with pytest.raises(Conflict):
-        q_domain.new_round(session=session, question=single)  # never asked
-    q_domain.open_question(session=session, question=single)
+        live_domain.new_round(session=session, question=single)  # never asked
+    live_domain.open_question(session=session, question=single)
     with pytest.raises(Conflict):
-        q_domain.new_round(session=session, question=single)  # still open
+        live_domain.new_round(session=session, question=single)  # still open
     with pytest.raises(Conflict):
-        q_domain.set_compare_rounds(session=session, question=single, on=True)  # only one round
-    q_domain.close_question(session=session, question=single)
-    q_domain.new_round(session=session, question=single)
+        live_domain.set_compare_rounds(session=session, question=single, on=True)  # only one round
+    live_domain.close_question(session=session, question=single)
+    live_domain.new_round(session=session, question=single)
     assert single.round == 2 and single.status == "open"
     session.refresh(event)
     assert e_domain.vote_counts(session=session, event_id=event.id).get(single.id, 0) == 0
@@ -132,16 +132,16 @@ def test_countdown_closes_the_question_by_itself(mod_client, session, event):
 
 def test_expired_countdown_refuses_votes_before_the_sweep_and_closes_once(session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     single.closes_at = utcnow() - dt.timedelta(seconds=2)
     session.add(single)
     session.commit()
-    live = q_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=single), event.id)
+    live = live_domain.LiveQuestion.from_public(kinds.question_public(session=session, question=single), event.id)
     assert not live.accepting()
     with pytest.raises(Conflict):
         v_domain.check_vote(live=live, question_id=single.id, choices=option_ids(session, single)[:1])
-    assert q_domain.close_expired(session=session) == [event.id]
-    assert q_domain.close_expired(session=session) == []  # a second instance finds nothing left to close
+    assert live_domain.close_expired(session=session) == [event.id]
+    assert live_domain.close_expired(session=session) == []  # a second instance finds nothing left to close
     session.refresh(single)
     assert single.status == "closed"
 
@@ -149,14 +149,14 @@ def test_expired_countdown_refuses_votes_before_the_sweep_and_closes_once(sessio
 def test_time_limit_prepared_on_the_question_starts_on_open(session, event):
     topic = e_domain.topics(session=session, event_id=event.id)[0]
     q = q_domain.create_question(session=session, topic=topic, text="Kurz?", kind="yesno", options=[], time_limit_s=30)
-    q_domain.open_question(session=session, question=q)
+    live_domain.open_question(session=session, question=q)
     left = (q.closes_at - utcnow()).total_seconds()
     assert 28 < left <= 30
     with pytest.raises(Invalid):
-        q_domain.set_timer(session=session, question=q, seconds=99999)
-    q_domain.close_question(session=session, question=q)
+        live_domain.set_timer(session=session, question=q, seconds=99999)
+    live_domain.close_question(session=session, question=q)
     with pytest.raises(Conflict):
-        q_domain.set_timer(session=session, question=q, seconds=30)
+        live_domain.set_timer(session=session, question=q, seconds=30)
 
 
 # ---- projector screens ---------------------------------------------------------------------------------
@@ -193,9 +193,9 @@ def test_projector_switches_between_question_topic_and_join(mod_client, session,
 def test_topic_view_hides_results_per_question_on_the_projector(session, event):
     single, multiple = questions_of(session, event)
     topic = e_domain.topics(session=session, event_id=event.id)[0]
-    q_domain.open_question(session=session, question=single)
-    q_domain.set_results_shown(session=session, question=single, shown=False)
-    q_domain.set_projector(session=session, event=event, mode="topic", topic_id=topic.id)
+    live_domain.open_question(session=session, question=single)
+    live_domain.set_results_shown(session=session, question=single, shown=False)
+    live_domain.set_projector(session=session, event=event, mode="topic", topic_id=topic.id)
     views = role_views(snapshot(session=session, event=event))
     assert views["moderator"]["topic_view"]["items"][0]["results"]["counts"] is not None
     assert views["projector"]["topic_view"]["items"][0]["results"]["counts"] is None
@@ -236,7 +236,7 @@ def test_template_makes_the_next_event_of_the_series_with_linked_questions(sessi
 def test_duplicate_copies_the_agenda_without_votes(session, event, moderator):
     single, _ = questions_of(session, event)
     v_domain.insert_votes_directly(session=session, rows=[v_domain.VoteRow(single.id, event.id, "d1", (option_ids(session, single)[0],), "v")])
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     copy = t_domain.duplicate_event(session=session, event=event, owner_id=moderator.id)
     assert copy.title == "Regionalkonferenz Freiberg (Kopie)" and copy.current_question_id is None
     questions = q_domain.ordered_questions(session=session, event_id=copy.id)

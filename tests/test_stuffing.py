@@ -22,12 +22,12 @@ from starlette.websockets import WebSocketDisconnect
 
 from app import limits
 from app.config import Settings, settings
+from app.cookies import DEVICE_COOKIE, new_device_cookie, read_device_cookie
+from app.domain import live as live_domain
 from app.domain import plausibility
-from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.limits import Budgets, Rate
 from app.models import AuditEntry, Question, Vote
-from app.cookies import DEVICE_COOKIE, new_device_cookie, read_device_cookie
 from app.realtime.sockets import CLOSE_TOO_MANY_SOCKETS, SOCKETS_PER_DEVICE
 from tests import factories
 from tests.conftest import csrf_of
@@ -205,7 +205,7 @@ def test_a_device_id_from_another_event_is_not_admitted_without_its_own_turn(cli
     _pace(monkeypatch, burst=1, per_s=0.01, max_wait=0.0)
     other = factories.make_event(session, owner=moderator, title="Zweite Konferenz")
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     assert _fresh_page(client, event.join_code)[0].status_code == 200  # event's only new id is spent
     response, _took = _fresh_page(client, other.join_code)
     cookie = response.cookies[DEVICE_COOKIE]
@@ -237,7 +237,7 @@ def test_voter_identity_is_per_event_so_answers_cannot_be_linked(client, session
     client.cookies.set(DEVICE_COOKIE, cookie)
     for ev in (event, other):
         single, _ = questions_of(session, ev)
-        q_domain.open_question(session=session, question=single)
+        live_domain.open_question(session=session, question=single)
         first = option_ids(session, single)[0]
         r = client.post(f"/j/{ev.join_code}/vote", data={"question_id": str(single.id), "choice": str(first)})
         assert r.status_code == 200 and "Danke!" in r.text
@@ -256,7 +256,7 @@ def test_voter_identity_is_per_event_so_answers_cannot_be_linked(client, session
 
 def test_a_cross_site_form_post_without_a_cookie_stores_nothing_and_sets_no_cookie(client, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     client.cookies.clear()
     r = client.post(f"/j/{event.join_code}/vote", data={"question_id": str(single.id), "choice": str(option_ids(session, single)[0])})
     assert r.status_code == 400
@@ -416,7 +416,7 @@ def test_voters_beyond_devices_and_people_warn_the_moderator_once_per_round(mod_
 
 def test_projector_and_phones_never_see_the_check(client, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     with client.websocket_connect(f"/ws/p/{event.projector_token}") as projector:
         assert until(projector, "state").get("check") is None
     with phone(client, event) as p:

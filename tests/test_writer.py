@@ -2,17 +2,18 @@
 
 import asyncio
 
+from app.domain import live as live_domain
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
-from app.domain.kinds import choice as choice_kind
 from app.domain.errors import Conflict
+from app.domain.kinds import choice as choice_kind
 from app.realtime.writer import VoteWriter
 from tests.factories import option_ids, questions_of
 
 
 def test_batches_commit_and_ack(engine, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     a, b, _c = option_ids(session, single)
     committed = []
 
@@ -34,7 +35,7 @@ def test_batches_commit_and_ack(engine, session, event):
 
 def test_bad_row_fails_alone(engine, session, event):
     single, _ = questions_of(session, event)
-    q_domain.open_question(session=session, question=single)
+    live_domain.open_question(session=session, question=single)
     a = option_ids(session, single)[0]
 
     async def run():
@@ -59,9 +60,9 @@ def test_database_refuses_votes_for_a_closed_question_whatever_memory_says(engin
     single, multiple = questions_of(session, event)
     a = option_ids(session, single)[0]
     m = option_ids(session, multiple)[0]
-    q_domain.open_question(session=session, question=single)
-    q_domain.close_question(session=session, question=single)
-    q_domain.open_question(session=session, question=multiple)
+    live_domain.open_question(session=session, question=single)
+    live_domain.close_question(session=session, question=single)
+    live_domain.open_question(session=session, question=multiple)
     committed = []
 
     async def run():

@@ -12,6 +12,7 @@ from app.domain import kinds
 from app.domain.errors import Conflict, Invalid
 from app.domain.kinds.base import FormLike, LiveLike
 
+
 class LiveAnswerable(LiveLike, Protocol):
     """The live question as the vote path holds it (domain.questions.LiveQuestion)."""
 

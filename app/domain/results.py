@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from app.domain import kinds
-from app.domain.questions import hidden_terms_of
+from app.domain.review import hidden_terms_of
 from app.domain.shapes import QuestionPublic, Results
 from app.models import PhoneResults, Question, ResultArchive
 

@@ -11,7 +11,7 @@ from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain.kinds import question_public
-from app.domain.questions import LiveQuestion
+from app.domain.live import LiveQuestion
 from app.domain.shapes import QuestionPublic, Results, RoleViews, RoundResults, State, TopicItem, TopicView
 from app.models import Event, ProjectorMode, Question, QuestionStatus, Topic
 

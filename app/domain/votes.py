@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.domain import answers
 from app.domain.errors import Conflict, Invalid
-from app.domain.questions import LiveQuestion
+from app.domain.live import LiveQuestion
 from app.models import Question, QuestionStatus, Vote, utcnow
 
 VOTE_ID_MAX = 64

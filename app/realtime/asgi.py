@@ -10,9 +10,8 @@ import struct
 from http.cookies import SimpleCookie
 from typing import Any
 
-from websockets.protocol import State
-
 from starlette.types import Receive, Scope, Send
+from websockets.protocol import State
 
 
 def text_frame(text: str) -> bytes:

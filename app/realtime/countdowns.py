@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.domain import questions as q_domain
+from app.domain import live as live_domain
 from app.domain.snapshot import snapshot
 from app.models import Event
 from app.realtime.loops import QuietFailures, repeat
@@ -34,5 +34,5 @@ async def close_expired_forever(engine: Engine, state_changed: StateChanged) -> 
 
 def _close_expired_sync(engine: Engine) -> list[tuple[int, dict[str, Any]]]:
     with Session(engine, expire_on_commit=False) as session:
-        changed = q_domain.close_expired(session=session)
+        changed = live_domain.close_expired(session=session)
         return [(event_id, snapshot(session=session, event=session.get(Event, event_id))) for event_id in changed]

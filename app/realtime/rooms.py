@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.domain import plausibility
 from app.domain import results as r_domain
-from app.domain.questions import LiveQuestion
+from app.domain.live import LiveQuestion
 from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import N_, translate
 from app.models import Event

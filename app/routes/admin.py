@@ -9,12 +9,12 @@ from sqlmodel import Session, select
 
 from app import auth
 from app.db import SessionDep
-from app.domain import access, control
+from app.domain import access, actions, control
 from app.domain.errors import DomainError, Invalid, NotFound
-from app.models import User
-from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
 from app.i18n import _
+from app.models import User
 from app.pages import flash, render
+from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
 from app.routes.params import Id
 
 router = APIRouter()
@@ -45,8 +45,8 @@ def renew_projector_link(request: Request, event: DrivenEvent, user: auth.PageUs
 
 
 def _audit_labels() -> dict[str, dict[str, str]]:
-    return {"actions": {key: _(text) for key, text in control.audit_labels().items()},
-            "outcomes": {key: _(text) for key, text in control.OUTCOME_LABELS.items()}}
+    return {"actions": {key: _(text) for key, text in actions.audit_labels().items()},
+            "outcomes": {key: _(text) for key, text in actions.OUTCOME_LABELS.items()}}
 
 
 @router.get("/moderator/events/{event_id}/audit")

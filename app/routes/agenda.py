@@ -13,10 +13,10 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.parsing import optional_int
-from app.models import ID_MAX, Event, PhoneResults, Question, QuestionKind, User
-from app.routes.deps import DrivenEvent, Text, ViewedEvent, done, event_url
 from app.i18n import _
+from app.models import ID_MAX, Event, PhoneResults, Question, QuestionKind, User
 from app.pages import render
+from app.routes.deps import DrivenEvent, Text, ViewedEvent, done, event_url
 from app.routes.params import Id
 
 router = APIRouter()

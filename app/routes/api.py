@@ -14,14 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from app import auth
 from app.db import SessionDep
-from app.domain import kinds
-from app.domain import access, control, plausibility
+from app.domain import access, control, kinds, plausibility
 from app.domain import events as e_domain
 from app.domain import templates as t_domain
 from app.domain.snapshot import snapshot
-from app.models import Event, EventPublic, Question, Template, Topic, User
+from app.models import ID_MAX, Event, EventPublic, Question, Template, Topic, User
 from app.routes.deps import ApiEvent, publish
-from app.models import ID_MAX
 from app.routes.params import Id
 
 

@@ -10,23 +10,22 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from app.config import settings
+from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_device, read_device_cookie
 from app.db import new_session
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
-from app.i18n import pick_locale, translate
+from app.i18n import _, pick_locale, translate
 from app.limits import Rate, budgets
 from app.models import ID_MAX, Event
 from app.origin import request_allowed
+from app.pages import render
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.realtime.hub import socket_unavailable
 from app.routes import cards as card_routes
-from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_device, read_device_cookie
-from app.i18n import _
-from app.pages import render
 
 router = APIRouter()
 PHONE_SOCKET_PREFIX = "/ws/j/"

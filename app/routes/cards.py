@@ -18,16 +18,16 @@ from starlette.concurrency import run_in_threadpool
 
 from app import auth, cards_sheet, cookies
 from app.config import settings
+from app.cookies import is_https
 from app.db import SessionDep, new_session
 from app.domain import access
 from app.domain import cards as c_domain
 from app.domain import events as e_domain
 from app.domain.errors import DomainError, NotFound
-from app.models import Event, Question, utcnow
-from app.realtime import card_gate
-from app.cookies import is_https
 from app.i18n import _, current_locale
+from app.models import Event, Question, utcnow
 from app.pages import flash, public_base, render
+from app.realtime import card_gate
 from app.routes.deps import DrivenEvent, Text
 
 router = APIRouter()

@@ -11,10 +11,10 @@ from app import auth
 from app.db import SessionDep
 from app.domain import access, control
 from app.domain.control import Outcome
-from app.models import Event
-from app.realtime.hub import Hub
 from app.i18n import _
+from app.models import Event
 from app.pages import flash
+from app.realtime.hub import Hub
 from app.routes.params import Id
 
 Text = Annotated[str, Form()]

@@ -14,11 +14,11 @@ from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.parsing import optional_date, optional_int
 from app.domain.snapshot import snapshot
+from app.i18n import _
 from app.models import Event, PhoneResults, User
+from app.pages import flash, public_base, render
 from app.routes import cards as card_routes
 from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
-from app.i18n import _
-from app.pages import flash, public_base, render
 
 router = APIRouter()
 

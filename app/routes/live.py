@@ -8,11 +8,11 @@ from starlette.concurrency import run_in_threadpool
 from app import auth
 from app.db import SessionDep, new_session
 from app.domain import access, control, plausibility
+from app.i18n import _
 from app.models import Event
+from app.pages import flash
 from app.realtime.hub import ModeratorLogin, socket_unavailable
 from app.routes.deps import DrivenEvent, Text, done, event_url, message_of, publish_from_thread, publish_state
-from app.i18n import _
-from app.pages import flash
 from app.routes.params import Id
 
 router = APIRouter()

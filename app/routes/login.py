@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import auth
-from app.db import SessionDep
-from app.routes.deps import CheckedForm, Text
 from app.cookies import is_https
+from app.db import SessionDep
 from app.i18n import _
 from app.pages import render
+from app.routes.deps import CheckedForm, Text
 
 router = APIRouter()
 

@@ -11,12 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from app.db import new_session
 from app.domain import events as e_domain
 from app.domain.errors import NotFound
-from app.i18n import translate
+from app.i18n import _, translate
 from app.models import Event
+from app.pages import public_base, render
 from app.realtime import protocol
 from app.realtime.hub import socket_unavailable
-from app.i18n import _
-from app.pages import public_base, render
 
 router = APIRouter()
 

@@ -6,12 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
-    join_and_open,
     LIVE_WITHIN_MS,
     Q_ENERGY,
     Q_ENERGY_OPTIONS,
     VOTED,
     bar_texts,
+    join_and_open,
     remaining_ms,
 )
 

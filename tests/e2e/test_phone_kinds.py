@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
-    RECORD_ANNOUNCEMENTS,
     PHONE_DEVICES,
+    RECORD_ANNOUNCEMENTS,
     VOTED,
     Phone,
     axe_source,

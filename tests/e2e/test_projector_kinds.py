@@ -18,8 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (RECORD_ANNOUNCEMENTS, LIVE_WITHIN_MS, axe_source, bar_texts, describe_violations, run_axe,
-                               votes_given, wait_until)
+from tests.e2e.helpers import LIVE_WITHIN_MS, RECORD_ANNOUNCEMENTS, axe_source, bar_texts, describe_violations, run_axe, votes_given, wait_until
 
 pytestmark = pytest.mark.e2e
 

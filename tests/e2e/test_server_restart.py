@@ -7,13 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
-    join_and_open,
     LIVE_WITHIN_MS,
     Q_INFORMED,
     Q_INFORMED_OPTIONS,
     RECONNECT_MS,
     VOTED,
     bar_texts,
+    join_and_open,
     remaining_ms,
 )
 

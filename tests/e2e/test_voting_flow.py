@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
-    join_and_open,
+    LIVE_WITHIN_MS,
     Q_COMMUTE,
     Q_COMMUTE_OPTIONS,
     Q_INTERNET,
@@ -15,9 +15,9 @@ from tests.e2e.helpers import (
     Q_ONLINE_OPTIONS,
     RESULT_SOON,
     VOTED,
-    LIVE_WITHIN_MS,
     bar_texts,
     device,
+    join_and_open,
     remaining_ms,
     votes_given,
 )

@@ -24,7 +24,7 @@ def check(live: LiveLike, raw: object) -> tuple[Any, str, bool]:
         raise Invalid("duplicate_choice", "Jede Antwort kann nur einmal gewählt werden.")
     if not live.option_ids.issuperset(picked):
         raise unknown_option()
-    limit = live.max_selections
+    limit = live.max_choices
     if len(picked) > limit:
         if limit == 1:
             raise Invalid("too_many", "Bitte wählen Sie nur eine Antwort.")

@@ -38,7 +38,7 @@ def check(live: LiveLike, raw: object) -> tuple[Any, str, bool]:
     if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
         raise Invalid("bad_terms", "Die Begriffe sind ungültig.")
     if len(raw) > 3 * TERMS_MAX:
-        raise Invalid("too_many_terms", "Bitte senden Sie höchstens {max} Begriffe.", max=live.max_selections)
+        raise Invalid("too_many_terms", "Bitte senden Sie höchstens {max} Begriffe.", max=live.max_choices)
     terms: list[str] = []
     keys: set[str] = set()
     for item in raw:
@@ -58,8 +58,8 @@ def check(live: LiveLike, raw: object) -> tuple[Any, str, bool]:
         terms.append(term)
     if not terms:
         raise Invalid("no_term", "Bitte geben Sie mindestens einen Begriff ein.")
-    if len(terms) > live.max_selections:
-        raise Invalid("too_many_terms", "Bitte senden Sie höchstens {max} Begriffe.", max=live.max_selections)
+    if len(terms) > live.max_choices:
+        raise Invalid("too_many_terms", "Bitte senden Sie höchstens {max} Begriffe.", max=live.max_choices)
     return tuple(terms), "", any(profanity.is_suspect(t) for t in terms)
 
 
