@@ -135,6 +135,7 @@ def _fake_votes(session: Session, question) -> None:
     rows = []
     for i in range(rng.randint(40, 90)):
         moderation = ""
+        picked: object
         if question.kind in ("single", "yesno"):
             picked = (rng.choices(options, weights)[0].id,)
         elif question.kind == "multiple":

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, MetaData, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names, so Alembic migrations look the same on SQLite and PostgreSQL.
@@ -30,6 +30,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for the statements written in SQLAlchemy Core (the vote path, bulk updates)."""
+    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass for table=True
+
+
 class QuestionKind(StrEnum):
     single = "single"  # one option
     multiple = "multiple"  # up to max_choices options
@@ -52,7 +57,7 @@ class PhoneResults(StrEnum):
 class ProjectorMode(StrEnum):
     question = "question"  # the current question (the join screen while there is none)
     topic = "topic"  # every question of one agenda topic at a glance
-    join = "join"  # the join code, even while a question is open
+    join = "join"  # type: ignore[assignment]  # (shadows str.join on members only) the join code, even while a question is open
 
 
 class Moderation(StrEnum):

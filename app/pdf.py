@@ -25,7 +25,7 @@ def render_html(template: str, *, locale: str, **context) -> str:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"],
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.install_gettext_callables(
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s, **kw: translate(s, locale, **kw),
         ngettext=lambda s, p, n, **kw: translate(s if n == 1 else p, locale, **{"num": n, **kw}),
         newstyle=False,

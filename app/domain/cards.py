@@ -95,7 +95,7 @@ def card_voter_hash(event_id: int, code: str) -> str:
 
 
 def is_card_voter(voter: str | None) -> bool:
-    return bool(voter) and voter.startswith(VOTER_PREFIX)
+    return voter is not None and voter.startswith(VOTER_PREFIX)
 
 
 def _refused() -> CardRefused:
@@ -192,8 +192,8 @@ def batches(*, session: Session, event_id: int) -> list[Batch]:
     rows = session.exec(
         select(VotingCard.batch, func.count(), func.min(VotingCard.created_at))
         .where(VotingCard.event_id == event_id)
-        .group_by(VotingCard.batch)
-        .order_by(VotingCard.batch)
+        .group_by(col(VotingCard.batch))
+        .order_by(col(VotingCard.batch))
     )
     return [Batch(batch=b, cards=n, created_at=at) for b, n, at in rows]
 

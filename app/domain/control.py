@@ -7,7 +7,6 @@ Messages and labels are German gettext msgids; the routes translate them.
 """
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlmodel import Session
 
@@ -16,6 +15,7 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain.actions import _BY_VERB, Action, Params, Scope, Target
 from app.domain.errors import NotFound
+from app.domain.shapes import State
 from app.domain.snapshot import snapshot
 from app.models import Event, ProjectorMode, User
 
@@ -29,11 +29,11 @@ class Outcome:
     result: object
     message: str
     message_params: dict[str, object]
-    state: dict[str, Any] | None = None
+    state: State | None = None
     tally_of: int | None = None
 
 
-def state_of(*, session: Session, event_id: int) -> dict[str, Any]:
+def state_of(*, session: Session, event_id: int) -> State:
     """The event's state as the moderator sees it, freshly read."""
     return snapshot(session=session, event=e_domain.get_event(session=session, event_id=event_id))
 

@@ -41,7 +41,7 @@ def create_series(*, session: Session, title: str) -> Series:
 
 
 def list_series(*, session: Session) -> list[Series]:
-    return list(session.exec(select(Series).order_by(Series.title)))
+    return list(session.exec(select(Series).order_by(col(Series.title))))
 
 
 def create_event(
@@ -100,7 +100,7 @@ def get_by_projector_token(*, session: Session, token: str) -> Event:
 
 
 def topics(*, session: Session, event_id: int) -> list[Topic]:
-    return list(session.exec(select(Topic).where(Topic.event_id == event_id).order_by(Topic.position, Topic.id)))
+    return list(session.exec(select(Topic).where(Topic.event_id == event_id).order_by(col(Topic.position), col(Topic.id))))
 
 
 def get_topic(*, session: Session, topic_id: int, event_id: int) -> Topic:
@@ -157,14 +157,14 @@ def agenda(*, session: Session, event_id: int) -> list[tuple[Topic, list[tuple[Q
     """The event's topics in order, each with its questions and their options."""
     topic_list = topics(session=session, event_id=event_id)
     questions = list(
-        session.exec(select(Question).where(Question.event_id == event_id).order_by(Question.position, Question.id))
+        session.exec(select(Question).where(Question.event_id == event_id).order_by(col(Question.position), col(Question.id)))
     )
     options: dict[int, list[Option]] = {}
     if questions:
         for opt in session.exec(
             select(Option)
             .where(col(Option.question_id).in_([q.id for q in questions]))
-            .order_by(Option.position, Option.id)
+            .order_by(col(Option.position), col(Option.id))
         ):
             options.setdefault(opt.question_id, []).append(opt)
     by_topic: dict[int, list[tuple[Question, list[Option]]]] = {t.id: [] for t in topic_list}
@@ -179,6 +179,6 @@ def vote_counts(*, session: Session, event_id: int) -> dict[int, int]:
         select(Vote.question_id, func.count())
         .join(Question, col(Question.id) == Vote.question_id)
         .where(Question.event_id == event_id, col(Vote.round) == col(Question.round))
-        .group_by(Vote.question_id)
+        .group_by(col(Vote.question_id))
     )
     return {qid: n for qid, n in rows}

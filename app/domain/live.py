@@ -14,6 +14,7 @@ from app.domain.errors import Conflict, Invalid
 from app.domain.events import get_event, get_topic
 from app.domain.kinds import KINDS_WITH_OPTIONS, TIME_LIMIT_MAX, TIME_LIMIT_MIN
 from app.domain.questions import options_of, ordered_questions
+from app.domain.shapes import QuestionPublic
 from app.models import (
     Event,
     PhoneResults,
@@ -21,6 +22,7 @@ from app.models import (
     Question,
     QuestionKind,
     QuestionStatus,
+    table_of,
     utcnow,
 )
 
@@ -56,8 +58,8 @@ class LiveQuestion:
         return self.closes_at is None or (now or time.time()) < self.closes_at + TIMER_GRACE_S
 
     @classmethod
-    def from_public(cls, question: dict, event_id: int) -> "LiveQuestion":
-        scale = question.get("scale") or {}
+    def from_public(cls, question: "QuestionPublic", event_id: int) -> "LiveQuestion":
+        scale = question.get("scale")
         closes_at = question.get("closes_at")
         return cls(
             id=question["id"],
@@ -67,8 +69,8 @@ class LiveQuestion:
             option_ids=frozenset(o["id"] for o in question["options"]),
             kind=question.get("kind", QuestionKind.single),
             round=question.get("round", 1),
-            scale_min=scale.get("min", 1),
-            scale_max=scale.get("max", 5),
+            scale_min=scale["min"] if scale else 1,
+            scale_max=scale["max"] if scale else 5,
             closes_at=closes_at / 1000 if closes_at else None,
         )
 
@@ -142,7 +144,7 @@ def close_expired(*, session: Session) -> list[int]:
     publishes.
     """
     now = utcnow()
-    table = Question.__table__
+    table = table_of(Question)
     due = session.execute(
         select(table.c.id, table.c.event_id).where(table.c.status == QuestionStatus.open, table.c.closes_at <= now)
     ).all()
@@ -153,7 +155,7 @@ def close_expired(*, session: Session) -> list[int]:
             .where(table.c.id == question_id, table.c.status == QuestionStatus.open, table.c.closes_at <= now)
             .values(status=QuestionStatus.closed, closed_at=now, closes_at=None)
         )
-        if result.rowcount:
+        if result.rowcount:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
             changed.append(event_id)
     session.commit()
     return changed
@@ -183,7 +185,7 @@ def set_results_shown(*, session: Session, question: Question, shown: bool) -> Q
 def set_phone_results(*, session: Session, question: Question, mode: object) -> Question:
     if mode not in set(PhoneResults):
         raise Invalid("bad_phone_results", "Unbekannte Einstellung für das Ergebnis auf den Handys.")
-    question.phone_results = mode
+    question.phone_results = PhoneResults(str(mode))
     session.add(question)
     session.commit()
     return question
@@ -206,7 +208,7 @@ def set_projector(*, session: Session, event: Event, mode: object, topic_id: int
         if topic_id is None:
             raise Invalid("no_topic", "Bitte wählen Sie ein Thema.")
         event.projector_topic_id = get_topic(session=session, topic_id=topic_id, event_id=event.id).id
-    event.projector_mode = mode
+    event.projector_mode = ProjectorMode(str(mode))
     session.add(event)
     session.commit()
     return event

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.domain import access
 from app.domain.errors import Invalid
-from app.models import AuditEntry, Event, Question
+from app.models import AuditEntry, Event, Question, table_of
 
 # Voters may exceed max(devices seen, people in the hall) by 10 % and 3 before it is a warning: phones that
 # vote through the plain form (no JavaScript, so no socket) and phones that were asleep at the peak are not
@@ -69,7 +69,7 @@ def set_people_in_hall(*, session: Session, event: Event, people: int | None, us
 
 def store_devices_seen(*, session: Session, question_id: int, round: int, seen: int) -> None:
     """Raise the question's devices_seen to `seen` if this round is still current; several instances may call it."""
-    table = Question.__table__
+    table = table_of(Question)
     session.execute(
         update(table)
         .where(table.c.id == question_id, table.c.round == round)

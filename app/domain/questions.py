@@ -28,7 +28,7 @@ def get_question(*, session: Session, question_id: int, event_id: int | None = N
 
 
 def options_of(*, session: Session, question_id: int) -> list[Option]:
-    return list(session.exec(select(Option).where(Option.question_id == question_id).order_by(Option.position, Option.id)))
+    return list(session.exec(select(Option).where(Option.question_id == question_id).order_by(col(Option.position), col(Option.id))))
 
 
 def create_question(
@@ -127,7 +127,7 @@ def delete_question(*, session: Session, question: Question) -> None:
 
 def move_question(*, session: Session, question: Question, direction: int) -> None:
     siblings = list(
-        session.exec(select(Question).where(Question.topic_id == question.topic_id).order_by(Question.position, Question.id))
+        session.exec(select(Question).where(Question.topic_id == question.topic_id).order_by(col(Question.position), col(Question.id)))
     )
     swap_neighbour(session=session, items=siblings, item=question, direction=direction)
 

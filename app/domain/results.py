@@ -22,7 +22,7 @@ from sqlmodel import Session
 from app.domain import kinds
 from app.domain.review import hidden_terms_of
 from app.domain.shapes import QuestionPublic, Results
-from app.models import PhoneResults, Question, ResultArchive
+from app.models import PhoneResults, Question, ResultArchive, table_of
 
 
 def compute(db: Session | Connection, question: QuestionPublic, round: int | None = None, hidden_terms: str | None = None) -> Results:
@@ -34,8 +34,8 @@ def compute(db: Session | Connection, question: QuestionPublic, round: int | Non
     results = _compute(db, question, round, hidden_terms)
     if results["voters"] == 0 and question["status"] != "draft":
         archived = db.execute(
-            select(ResultArchive.__table__.c.results).where(
-                ResultArchive.__table__.c.question_id == question["id"], ResultArchive.__table__.c.round == round
+            select(table_of(ResultArchive).c.results).where(
+                table_of(ResultArchive).c.question_id == question["id"], table_of(ResultArchive).c.round == round
             )
         ).scalar()
         if archived:
@@ -49,7 +49,7 @@ def _compute(db: Session | Connection, question: QuestionPublic, round: int, hid
     review: dict[str, list[str]] = {}
     if kind.term_review:
         if hidden_terms is None:
-            hidden_terms = db.execute(select(Question.__table__.c.hidden_terms).where(Question.__table__.c.id == question["id"])).scalar()
+            hidden_terms = db.execute(select(table_of(Question).c.hidden_terms).where(table_of(Question).c.id == question["id"])).scalar()
         review = hidden_terms_of(hidden_terms)
     base = {"question_id": question["id"], "round": round, "kind": question["kind"]}
     return cast(Results, {**base, **kind.tally(db, question, round, review)})

@@ -55,8 +55,8 @@ def apply_retention(*, session: Session, days: int, today: dt.date | None = None
                 existing = session.exec(
                     select(ResultArchive).where(ResultArchive.question_id == question.id, ResultArchive.round == round_)
                 ).first()
-                row = existing or ResultArchive(question_id=question.id, round=round_)
-                row.results = json.dumps(archived_form(results), ensure_ascii=False)
+                row = existing or ResultArchive(question_id=question.id, round=round_, results="")
+                row.results = json.dumps(archived_form(dict(results)), ensure_ascii=False)
                 session.add(row)
             deleted = session.exec(delete(Vote).where(col(Vote.question_id) == question.id))
             report.answers_deleted += deleted.rowcount or 0

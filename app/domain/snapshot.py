@@ -4,7 +4,7 @@ import time
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.domain import events as e_domain
 from app.domain import plausibility
@@ -22,7 +22,7 @@ def _topic_view(session: Session, event: Event) -> TopicView | None:
     if topic is None or topic.event_id != event.id:
         return None
     items: list[TopicItem] = []
-    for row in session.exec(select(Question).where(Question.topic_id == topic.id).order_by(Question.position, Question.id)):
+    for row in session.exec(select(Question).where(Question.topic_id == topic.id).order_by(col(Question.position), col(Question.id))):
         question = question_public(session=session, question=row, topic=topic)
         results = None if row.status == QuestionStatus.draft else r_domain.compute(session, question, hidden_terms=row.hidden_terms)
         items.append({"question": question, "results": results})

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.domain import answers
 from app.domain.errors import Conflict, Invalid
 from app.domain.live import LiveQuestion
-from app.models import Question, QuestionStatus, Vote, utcnow
+from app.models import Question, QuestionStatus, Vote, table_of, utcnow
 
 VOTE_ID_MAX = 64
 
@@ -112,7 +112,7 @@ def lock_open_rounds(conn: Connection, rounds: set[tuple[int, int]]) -> set[tupl
     """
     if not rounds:
         return set()
-    table = Question.__table__
+    table = table_of(Question)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("UPDATE question SET status = status WHERE 0")
     query = select(table.c.id, table.c.round).where(
@@ -125,7 +125,7 @@ def lock_open_rounds(conn: Connection, rounds: set[tuple[int, int]]) -> set[tupl
 
 def device_choices(*, session: Session, question_id: int, device: str, round: int = 1) -> Any:
     """What this device answered to the question in this round, if anything (JSON as stored)."""
-    table = Vote.__table__
+    table = table_of(Vote)
     row = session.execute(
         select(table.c.choices).where(
             table.c.question_id == question_id, table.c.round == round, table.c.device_hash == device

@@ -8,9 +8,8 @@ SaalumfrageApp.__call__) and talks ASGI directly; it offers the few methods the 
 import logging
 import struct
 from http.cookies import SimpleCookie
-from typing import Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from websockets.protocol import State
 
 
@@ -128,7 +127,7 @@ class PhoneSocket:
         if message["type"] == "websocket.connect":
             await self._send({"type": "websocket.close", "code": code})
 
-    async def receive(self) -> dict[str, Any]:
+    async def receive(self) -> Message:
         return await self._receive()
 
     async def send_text(self, text: str) -> None:

@@ -155,8 +155,8 @@ class RedisBus(Bus):
                 await pubsub.psubscribe(self.prefix + "*")
                 if not first:
                     log.warning("Redis wieder erreichbar: alle Seiten werden neu abgeglichen")
-                    if self.on_resync is not None:
-                        self._spawn(self._run(lambda _m: self.on_resync(), {}))
+                    if (resync := self.on_resync) is not None:
+                        self._spawn(self._run(lambda _m: resync(), {}))
                 first = False
                 delay = 0.25
                 self.down = False

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Coroutine, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import WebSocket
 
@@ -164,14 +164,22 @@ async def _finish(coro: Coroutine[Any, Any, None] | Generator[Any, None, None], 
         coro.close()
 
 
-async def close_quietly(ws: WebSocket, code: int) -> None:
+class Socket(Protocol):
+    """What closing needs of a socket: Starlette's WebSocket or the phones' bare-ASGI one (realtime.asgi)."""
+
+    async def send_text(self, text: str, /) -> None: ...
+
+    async def close(self, code: int = 1000) -> None: ...
+
+
+async def close_quietly(ws: Socket, code: int) -> None:
     try:
         await ws.close(code=code)
     except Exception:
         pass
 
 
-async def socket_unavailable(ws: WebSocket, locale: str) -> None:
+async def socket_unavailable(ws: "Socket", locale: str) -> None:
     """The database is away: say so and close with 1013 (try again later); the page reconnects by itself."""
     try:
         await ws.send_text(protocol.error("unavailable", translate(UNAVAILABLE, locale)))

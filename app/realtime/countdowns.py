@@ -6,19 +6,19 @@ Every instance checks every TIMER_CHECK_S; the close is one database update that
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.domain import live as live_domain
+from app.domain.shapes import State
 from app.domain.snapshot import snapshot
 from app.models import Event
 from app.realtime.loops import QuietFailures, repeat
 
 TIMER_CHECK_S = 0.5  # how often countdowns that ran out are closed
 
-StateChanged = Callable[[int, dict[str, Any]], Awaitable[None]]
+StateChanged = Callable[[int, State], Awaitable[None]]
 
 
 async def close_expired_forever(engine: Engine, state_changed: StateChanged) -> None:
@@ -32,7 +32,8 @@ async def close_expired_forever(engine: Engine, state_changed: StateChanged) -> 
     await repeat(close_expired, every=lambda: TIMER_CHECK_S, failures=failures)
 
 
-def _close_expired_sync(engine: Engine) -> list[tuple[int, dict[str, Any]]]:
+def _close_expired_sync(engine: Engine) -> list[tuple[int, State]]:
     with Session(engine, expire_on_commit=False) as session:
         changed = live_domain.close_expired(session=session)
-        return [(event_id, snapshot(session=session, event=session.get(Event, event_id))) for event_id in changed]
+        events = [event for event_id in changed if (event := session.get(Event, event_id)) is not None]
+        return [(event.id, snapshot(session=session, event=event)) for event in events]

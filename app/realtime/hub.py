@@ -21,6 +21,7 @@ from fastapi import WebSocket
 from sqlalchemy.engine import Engine
 
 from app.domain import votes as v_domain
+from app.domain.shapes import State
 from app.i18n import translate
 from app.realtime import card_gate, protocol, sockets
 from app.realtime.bus import Bus
@@ -91,7 +92,7 @@ class Hub:
 
     # ---- notes from moderator actions and the writer ------------------------------------------
 
-    async def state_changed(self, event_id: int, state: dict[str, Any] | None = None) -> None:
+    async def state_changed(self, event_id: int, state: State | None = None) -> None:
         """Tell every instance that an event changed, with its new state (see domain.snapshot).
 
         Without a state, every instance reloads the event from the database.

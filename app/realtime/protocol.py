@@ -4,6 +4,7 @@ notes instances send each other on the bus, one TypedDict per kind."""
 import json
 from typing import Any, Literal, TypedDict
 
+from app.domain.shapes import State
 from app.guards import has_nul
 from app.models import ID_MAX
 
@@ -81,7 +82,7 @@ END_MODERATOR_NOTE = "end_moderator"  # close an account's control sockets
 class StateNote(TypedDict):
     kind: Literal["state"]
     event_id: int
-    state: dict[str, Any] | None  # the full snapshot (domain.snapshot), with its version
+    state: State | None  # the full snapshot (domain.snapshot), with its version
 
 
 class VotesNote(TypedDict):

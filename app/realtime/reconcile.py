@@ -7,7 +7,7 @@ as closed, and the recheck of moderators' logins whose `end_moderator` note neve
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -109,7 +109,7 @@ class Reconciler:
         return ended
 
 
-def shape(state: dict[str, Any] | None) -> dict[str, Any] | None:
+def shape(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A state without its numbers and version: what must agree with the database for screens to be right."""
     if not state:
         return None

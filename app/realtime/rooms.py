@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.domain import plausibility
 from app.domain import results as r_domain
 from app.domain.live import LiveQuestion
+from app.domain.shapes import QuestionPublic, Results, State
 from app.domain.snapshot import live_of, role_views, snapshot
 from app.i18n import N_, translate
 from app.models import Event
@@ -45,13 +46,13 @@ class Room:
     loaded: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     live: LiveQuestion | None = None
-    question: dict[str, Any] | None = None  # the current question as phones and projector see it
+    question: QuestionPublic | None = None  # the current question as phones and projector see it
     phase: str = "join"
     version: int = 0
     # The state as each role may see it, built once per change and shared by every socket.
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     dirty: bool = False
-    tally: dict[str, Any] | None = None
+    tally: Results | None = None
     tally_text: dict[str, str] = field(default_factory=dict)
     connected_sent: int = -1
     # Phones on other instances: instance id -> (count, when heard); and what this one last told them.
@@ -95,7 +96,7 @@ class Room:
 
     def check(self) -> dict[str, Any]:
         """What the moderator sees: voters, devices seen while open, people in the hall, and the warning."""
-        voters = (self.tally or {}).get("voters", 0) if self.live is not None else 0
+        voters = self.tally["voters"] if self.live is not None and self.tally is not None else 0
         return plausibility.check(voters=voters, devices_seen=self.devices_seen(), people_in_hall=self.people_in_hall)
 
 
@@ -129,7 +130,7 @@ class Rooms:
             apply(room, state)
         room.loaded = True
 
-    def load_sync(self, event_id: int) -> dict[str, Any] | None:
+    def load_sync(self, event_id: int) -> State | None:
         with Session(self.engine) as session:
             event = session.get(Event, event_id)
             return None if event is None else snapshot(session=session, event=event)
@@ -151,13 +152,13 @@ class Rooms:
                     conn.close(code, drain=True)
 
 
-def apply(room: Room, state: dict[str, Any]) -> None:
+def apply(room: Room, state: State) -> None:
     """Make a snapshot (domain.snapshot) the room's state; the caller checked it is not older."""
     room.version = state["version"]
     room.live = live_of(state)
     room.question = state["question"]
     room.phase = state["phase"]
-    room.state = role_views(state)
+    room.state = cast(dict[str, dict[str, Any]], role_views(state))
     room.tally = state["results"]
     check = state.get("check") or {}
     room.people_in_hall = check.get("people_in_hall")
@@ -182,7 +183,7 @@ def tally_texts(room: Room, roles: Iterable[str] = ("moderator", "projector", "a
         )
     if "projector" in roles:
         texts["projector"] = protocol.dumps(
-            {"type": protocol.TALLY, **r_domain.for_projector(room.question, room.tally), "connected": connected, "now": now}
+            {"type": protocol.TALLY, **dict(r_domain.for_projector(room.question, room.tally) or {}), "connected": connected, "now": now}
         )
     phones = r_domain.for_phones(room.question, room.phase, room.tally) if "attendee" in roles else None
     if phones is not None:
@@ -192,7 +193,7 @@ def tally_texts(room: Room, roles: Iterable[str] = ("moderator", "projector", "a
 
 def state_text(room: Room, role: str, **extra: Any) -> str:
     """The room's state as `role` sees it, with the live numbers and the server's clock."""
-    payload = room.state.get(role) or {"type": protocol.STATE, "phase": "gone", "event": None, "question": None}
+    payload: dict[str, Any] = room.state.get(role) or {"type": protocol.STATE, "phase": "gone", "event": None, "question": None}
     if role != "attendee":
         extra["connected"] = room.connected()
     if role == "moderator":

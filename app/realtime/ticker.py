@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.domain import plausibility
 from app.domain import results as r_domain
+from app.domain.shapes import QuestionPublic, Results
 from app.limits import Rate, budgets
 from app.realtime import protocol
 from app.realtime.asgi import text_frame
@@ -61,7 +62,7 @@ class Ticker:
             if local != room.local_published or now - room.local_published_at > PRESENCE_EVERY_S:
                 self.publish_presence(room, local, now)
             changed = False
-            if room.dirty and room.live is not None:
+            if room.dirty and room.live is not None and room.question is not None:  # (live comes from question)
                 room.dirty = False
                 live = room.live
                 try:
@@ -112,7 +113,7 @@ class Ticker:
         note = protocol.PresenceNote(kind="presence", event_id=room.event_id, instance=self.bus.instance, count=count)
         self.spawn(self.bus.publish(protocol.CHANNEL, note))
 
-    def _tally_sync(self, question: dict[str, Any] | None) -> dict[str, Any]:
+    def _tally_sync(self, question: QuestionPublic) -> Results:
         with Session(self.rooms.engine) as session:
             return r_domain.compute(session, question)
 

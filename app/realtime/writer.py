@@ -50,6 +50,7 @@ class VoteWriter:
 
     def submit(self, row: VoteRow) -> asyncio.Future:
         """Queue a vote; the future resolves once it is committed (or fails with the database error)."""
+        assert self._loop is not None, "submit() before start()"
         future = self._loop.create_future()
         self._queue.put((row, future))
         return future
@@ -82,6 +83,7 @@ class VoteWriter:
         latest: dict[tuple[int, int, str], VoteRow] = {}
         for row, _future in batch:
             latest[(row.question_id, row.round, row.device_hash)] = row
+        results: list[tuple[asyncio.Future, Exception | None]]
         try:
             with self._engine.begin() as conn:
                 open_rounds = self._store(conn, list(latest.values()))
@@ -99,6 +101,7 @@ class VoteWriter:
                         committed.append(row)
                 except Exception as row_exc:
                     results.append((future, row_exc))
+        assert self._loop is not None
         self._loop.call_soon_threadsafe(self._settle, results, committed)
 
     @staticmethod

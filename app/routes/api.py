@@ -17,6 +17,7 @@ from app.db import SessionDep
 from app.domain import access, control, kinds, plausibility
 from app.domain import events as e_domain
 from app.domain import templates as t_domain
+from app.domain.shapes import State
 from app.domain.snapshot import snapshot
 from app.models import ID_MAX, Event, EventPublic, Question, Template, Topic, User
 from app.routes.deps import ApiEvent, publish
@@ -107,7 +108,7 @@ async def _perform(request: Request, session: Session, user: User, event: Event,
     return outcome
 
 
-async def _drive(request: Request, session: Session, user: User, event: Event, verb: str, **kwargs: Any) -> dict[str, Any]:
+async def _drive(request: Request, session: Session, user: User, event: Event, verb: str, **kwargs: Any) -> State:
     """`_perform`, answered with the event's new state."""
     outcome = await _perform(request, session, user, event, verb, **kwargs)
     if outcome.state is not None:
@@ -186,7 +187,7 @@ async def renew_projector_link(request: Request, event: ApiEvent, user: auth.Api
 async def people_in_hall(request: Request, event: ApiEvent, body: PeopleIn, user: auth.ApiUser, session: SessionDep):
     """The people in the hall, for the plausibility check (voters against devices seen and people in the hall)."""
 
-    def work() -> dict[str, Any]:
+    def work() -> State:
         plausibility.set_people_in_hall(session=session, event=event, people=body.people_in_hall, user=user)
         return control.state_of(session=session, event_id=event.id)
 

@@ -62,11 +62,12 @@ def _phone_view(event: Event, device: Device | None, voter: str | None = None) -
     with new_session() as session:
         state = role_views(snapshot(session=session, event=event))["attendee"]
         my_vote = None
-        if state["question"] is not None and (voter or device):
+        who = voter or (_voter(event, device) if device is not None else None)
+        if state["question"] is not None and who:
             my_vote = v_domain.device_choices(
                 session=session,
                 question_id=state["question"]["id"],
-                device=voter or _voter(event, device),
+                device=who,
                 round=state["question"]["round"],
             )
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
@@ -158,7 +159,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         # Cookies blocked or expired, or a post from elsewhere: nothing is stored and no cookie is set (a
         # cross-site post must not replace the phone's id); the page asks for a reload, which admits the phone.
         view = await run_in_threadpool(_phone_view, event, None)
-        error = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte laden Sie die Seite neu und wählen Sie Ihre Antwort dann noch einmal.")
+        error: str | None = _("Ihr Gerät wurde noch nicht erkannt (Cookies?). Bitte laden Sie die Seite neu und wählen Sie Ihre Antwort dann noch einmal.")
         return render(
             request, "attendee.html", status_code=400, event=event, view=view, error=error, selected=None, just_voted=False,
             card_tail=card.tail,
@@ -184,7 +185,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
             selected = _as_stored(answer)
             await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
-                device=card.voter or _voter(event, device),
+                device=card.voter or _voter(event, device),  # type: ignore[arg-type]  # no card: device checked above
                 question_id=qid,
                 answer=answer,
             )

@@ -135,6 +135,7 @@ def _take_from_link(request: Request, event: Event, karte: str, held: str | None
     except DomainError as exc:
         return entry_page(request, event, error=_(exc.message, **exc.params), typed=karte, status_code=exc.status)
     code = c_domain.normalize(karte)
+    assert code is not None  # _check took it
     if held and held != code:
         try:
             _check(event.id, held)
@@ -205,7 +206,9 @@ def card_submit(request: Request, code: str, karte: Annotated[str, Form()] = "")
         _check(event.id, karte)
     except DomainError as exc:
         return entry_page(request, event, error=_(exc.message, **exc.params), typed=karte, status_code=exc.status)
-    return _with_card(request, RedirectResponse(f"/j/{event.join_code}", status_code=303), event, c_domain.normalize(karte))
+    card_code = c_domain.normalize(karte)
+    assert card_code is not None  # _check took it
+    return _with_card(request, RedirectResponse(f"/j/{event.join_code}", status_code=303), event, card_code)
 
 
 # ---- the moderator ------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ async def moderator_socket(ws: WebSocket, event_id: Id):
         # Closing before accept answers the handshake with 403: no login, no live data, not someone else's event.
         await ws.close(code=4401 if login is None else (4404 if event is None else 4403))
         return
+    assert event is not None and login is not None  # refused above otherwise
     await ws.accept()
     # The login goes with the socket: logout, switching off or removal from the event close it on every instance.
     await ws.app.state.hub.serve(ws, role="moderator", event_id=event.id, device=None, locale=locale, login=login)

@@ -4,7 +4,7 @@ from functools import partial
 
 from anyio import from_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from app import auth
 from app.cookies import is_https
@@ -30,7 +30,7 @@ async def login_submit(request: Request, _form: CheckedForm, username: Text = ""
     """Check the password in the login pool (paced per account name, see app.auth) and start a login."""
     username, password = username[:80], password[:200]
 
-    def again(status: int, error: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    def again(status: int, error: str, headers: dict[str, str] | None = None) -> Response:
         response = render(request, "login.html", status_code=status, next=_safe_next(next), username=username, error=error)
         response.headers.update(headers or {})
         return response

@@ -3,14 +3,14 @@
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from sqlalchemy import Connection, func, select
 from sqlmodel import Session
 
 from app.domain.errors import Invalid
 from app.domain.shapes import QuestionPublic
-from app.models import Vote
+from app.models import Vote, table_of
 
 Db = Session | Connection
 # The word cloud's review lists (Question.hidden_terms, parsed): `hide` and `allow`.
@@ -33,7 +33,10 @@ class LiveLike(Protocol):
 class FormLike(Protocol):
     """The multi-dict of a posted form (starlette's FormData)."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    @overload
+    def get(self, key: str, /) -> Any: ...
+    @overload
+    def get(self, key: str, default: Any, /) -> Any: ...
     def getlist(self, key: str) -> list[Any]: ...
     def multi_items(self) -> list[tuple[str, Any]]: ...
 
@@ -107,7 +110,7 @@ def unknown_option() -> Invalid:
 
 def grouped(db: Db, question_id: int, round: int) -> list[tuple[Any, int]]:
     """Distinct answers with how often each was given (the database does the counting)."""
-    table = Vote.__table__
+    table = table_of(Vote)
     rows = db.execute(
         select(table.c.choices, func.count())
         .where(table.c.question_id == question_id, table.c.round == round)

@@ -11,7 +11,7 @@ from app.domain import profanity
 from app.domain.errors import Invalid
 from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review
 from app.domain.shapes import QuestionPublic, TextAnswer
-from app.models import Moderation, QuestionKind, Vote
+from app.models import Moderation, QuestionKind, Vote, table_of
 
 TEXT_MAX = 300  # characters of one answer
 ANSWERS_KEPT = 300  # open-text answers sent to the moderator, newest first
@@ -39,7 +39,7 @@ def from_form(form: FormLike) -> str:
 
 def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[str, Any]:
     """Answers per review state and the answers themselves (approved ones always), newest first."""
-    table = Vote.__table__
+    table = table_of(Vote)
     rows = db.execute(
         select(table.c.id, table.c.choices, table.c.moderation, table.c.flagged)
         .where(table.c.question_id == question["id"], table.c.round == round)
