@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from argon2 import Type
 from sqlmodel import col, select
 from starlette.websockets import WebSocketDisconnect
 
@@ -268,6 +269,19 @@ def test_a_spray_of_other_names_does_not_reset_a_names_limit(moderator, fast_pac
     from app.limits import budgets
 
     assert not any(factories.MODERATOR in key for key in budgets()._memory)
+
+
+def test_passwords_are_hashed_with_argon2id_at_full_cost_outside_the_test_suite():
+    """The suite hashes cheaply (ENVIRONMENT=test); development and production keep argon2's recommended cost."""
+    for environment in ("production", "development"):
+        hasher = auth.password_hasher(environment)
+        assert (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (Type.ID, 3, 65536, 4)
+        assert hasher.hash("richtig-geheim-1").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    cheap = auth.password_hasher("test")
+    assert cheap.memory_cost < 65536 and auth._hasher.memory_cost == cheap.memory_cost
+    # An account made with the cheap hash still logs in where the full cost applies (and is rehashed there).
+    full = auth.password_hasher("production")
+    assert full.verify(cheap.hash("richtig-geheim-1"), "richtig-geheim-1") and full.check_needs_rehash(cheap.hash("x" * 8))
 
 
 def test_password_checks_run_two_at_a_time_in_their_own_pool_and_a_flood_gets_503(client, moderator, monkeypatch):
