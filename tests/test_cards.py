@@ -23,7 +23,7 @@ from app.models import AuditEntry, Event, Vote, VotingCard
 from app.routes import cards as card_routes
 from app.web import DEVICE_COOKIE, new_device_cookie
 from tests import factories
-from tests.conftest import csrf_of, login
+from tests.helpers import csrf_of, login
 from tests.factories import option_ids, questions_of
 
 CODE_RE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{2}$")

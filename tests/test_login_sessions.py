@@ -22,7 +22,7 @@ from app.limits import Rate
 from app.models import AuditEntry, LoginSession, User, utcnow
 from app.realtime import hub as hub_module
 from tests import factories
-from tests.conftest import csrf_of, login
+from tests.helpers import csrf_of, login
 
 pytestmark = pytest.mark.timeout(120)  # a socket that is never closed must fail the test, not hang it
 

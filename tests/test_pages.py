@@ -6,7 +6,7 @@ import pytest
 
 from app.domain import questions as q_domain
 from app.models import Event, Question, Topic, Vote
-from tests.conftest import csrf_of, login
+from tests.helpers import csrf_of, login
 from tests.factories import option_ids, questions_of
 from tests import factories
 
@@ -298,7 +298,7 @@ def test_login_attempts_are_limited_per_account_not_per_address(client, session,
 
 
 def test_switched_off_account_cannot_log_in_and_is_logged_out(client, session, moderator):
-    from tests.conftest import login
+    from tests.helpers import login
 
     login(client)
     assert client.get("/moderator", follow_redirects=False).status_code == 200

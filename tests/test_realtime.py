@@ -10,7 +10,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.domain import votes as v_domain
 from app.models import Vote
 from app.web import DEVICE_COOKIE, new_device_cookie
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 from tests.factories import option_ids, questions_of
 
 

@@ -30,7 +30,7 @@ from app.models import AuditEntry, Question, Vote
 from app.realtime import hub as hub_module
 from app.web import DEVICE_COOKIE, new_device_cookie, read_device_cookie
 from tests import factories
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 from tests.factories import option_ids, questions_of
 from tests.test_realtime import act, phone, until, vote
 
