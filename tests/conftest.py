@@ -16,11 +16,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
 
 from app import db
 from app.config import settings
 from tests import factories
-from tests.helpers import csrf_of, login
+from tests.helpers import (
+    csrf_of,
+    demo_env,
+    login,
+    postgres_ok,
+    require,
+    seed_demo,
+    temporary_database,
+)
 
 
 def _worker_database_url(url: str) -> str:
@@ -42,7 +52,6 @@ TEST_DATABASE_URL = _worker_database_url(SHARED_DATABASE_URL)
 # PostgreSQL clusters, Redis or nginx of their own, or that time a real server, run one at a time rather than
 # beside each other (the other worker still works through the in-process tests meanwhile).
 XDIST_GROUPS = {
-    "e2e": "e2e",
     "test_bench_small.py": "servers",
     "test_crash_safety.py": "servers",
     "test_faults.py": "servers",
@@ -54,26 +63,34 @@ XDIST_GROUPS = {
 }
 
 
-def _group_of(item: pytest.Item) -> str | None:
-    return XDIST_GROUPS.get("e2e" if "e2e" in item.path.parts else item.path.name)
+def _group_of(nodeid: str) -> str | None:
+    path = nodeid.split("::", 1)[0]
+    return "e2e" if path.startswith("tests/e2e/") else XDIST_GROUPS.get(path.rpartition("/")[2])
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks to name each test's group
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
+    """`--dist loadgroup` by the groups above. xdist's own loadgroup reads `xdist_group` marks through a change
+    of the test ids that pytest 9.2 no longer keeps (pytest-xdist issue 1386): the tests were spread as if
+    ungrouped. A test outside the groups is a group of its own."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group_of(nodeid) or nodeid
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the groups above; under xdist the longest groups go first, so they start at once, side by side.
-
-    Run serially, the browser tests still come last (quick feedback first); either way Playwright's event loop
-    ends with the e2e package (its fixtures are package-scoped), before any other test runs on that worker.
-    """
-    for item in items:
-        group = _group_of(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+    """Under xdist the groups go first, so both start at once, side by side; run serially, the browser tests come
+    last (quick feedback first). Either way Playwright's event loop ends with the e2e package (its fixtures are
+    package-scoped), before any other test runs in that process."""
     if hasattr(config, "workerinput"):
         order = {"e2e": 0, "servers": 1}
-        items.sort(key=lambda item: order.get(_group_of(item) or "", 2))
+        items.sort(key=lambda item: order.get(_group_of(item.nodeid) or "", 2))
     else:
-        items.sort(key=lambda item: _group_of(item) == "e2e")
+        items.sort(key=lambda item: _group_of(item.nodeid) == "e2e")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -187,3 +204,12 @@ def mod_client(client, moderator):
 @pytest.fixture
 def event(session, moderator):
     return factories.make_event(session, owner=moderator)
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[dict]:
+    """A fresh PostgreSQL database (next to SCALEOUT_DATABASE_URL's) with the demo event, for one test module of
+    servers in subprocesses: its URL, the event's id, projector token and join code."""
+    require("PostgreSQL", postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    with temporary_database("saal_scaleout_") as url:
+        yield {"url": url, **seed_demo(demo_env(url, "demo-seed-" + "s" * 32))}
