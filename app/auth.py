@@ -33,7 +33,16 @@ from app.domain.errors import Conflict, Invalid
 from app.limits import Rate, budgets
 from app.models import LoginSession, User, utcnow
 
-_hasher = PasswordHasher()
+
+def password_hasher(environment: str) -> PasswordHasher:
+    """Argon2id with its recommended cost (RFC 9106, argon2-cffi's defaults: t=3, 64 MiB, p=4) everywhere but in
+    the test suite (ENVIRONMENT=test, set by tests/conftest.py), where hundreds of logins would take minutes."""
+    if environment == "test":
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
+
+
+_hasher = password_hasher(settings.environment)
 MIN_PASSWORD = 8
 T = TypeVar("T")
 

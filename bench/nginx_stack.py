@@ -49,6 +49,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Stop a process started with start_new_session=True and everything it started: `sig`, then SIGKILL
+    after `timeout` seconds."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def port_free_on(port: int, hosts: list[str]) -> bool:
     for host in hosts:
         with socket.socket() as s:
@@ -216,13 +228,7 @@ class Nginx:
         return total
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
         self.stderr.close()
 
 
@@ -277,13 +283,7 @@ class AppInstance:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """SIGTERM is what `docker stop` sends: uvicorn closes its sockets and finishes running requests."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc, sig, timeout=15)
         self.log.close()
 
 

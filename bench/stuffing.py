@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,14 +26,10 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect as ws_connect
 
+from bench.nginx_stack import free_port, moderator_login, stop_group
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "stuffing-secret-" + "s" * 32
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -78,23 +72,13 @@ class Server:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        stop_group(self.proc)
 
 
 def moderator(base: str) -> httpx.Client:
     """A logged-in moderator of the demo event (the JSON API and the control socket)."""
-    from app.demo import DEMO_PASSWORD, DEMO_USER
-
     client = httpx.Client(base_url=base, timeout=10)
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
-    response = client.post("/login", data={"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf": token})
-    assert response.status_code in (200, 303), response.status_code
+    moderator_login(client)
     return client
 
 

@@ -5,6 +5,8 @@
 #      (tests/test_nginx.py: deploy/nginx.conf with Debian's nginx in front of two instances);
 #   2. the same unit/websocket/page/API tests again on PostgreSQL, Schemathesis and the hostile-input tests
 #      included (Schemathesis with fewer examples per operation there: tests/test_api_schema.py EXAMPLES).
+# Both passes run on TEST_WORKERS (default 2) pytest-xdist workers; tests/conftest.py keeps the browser suite on
+# one worker and the tests that start servers of their own on one worker, each one after the other.
 # With CI=true the browser, nginx, PostgreSQL and Redis tests are required (and the services are started if they
 # are down); elsewhere they skip with a note saying how to enable them. Arguments go to pytest and run
 # only the first pass, e.g. ./scripts/test.sh tests/test_domain.py -q
@@ -44,9 +46,10 @@ if [ "${CI:-}" = "true" ]; then
   fi
 fi
 
+XDIST=(-n "${TEST_WORKERS:-2}" --dist loadgroup)
 status=0
 set +e
-uv run --frozen pytest "$@"
+uv run --frozen pytest "${XDIST[@]}" "$@"
 code=$?
 set -e
 if [ "$code" = 5 ]; then
@@ -59,7 +62,7 @@ if [ "$#" = 0 ]; then
   if pg_up; then
     echo "› Zweiter Durchlauf auf PostgreSQL ($PG_URL) …"
     set +e
-    TEST_DATABASE_URL="$PG_URL" uv run --frozen pytest -q tests \
+    TEST_DATABASE_URL="$PG_URL" uv run --frozen pytest "${XDIST[@]}" -q tests \
       --ignore=tests/e2e --ignore=tests/test_bench_small.py --ignore=tests/test_scaleout.py --ignore=tests/test_nginx.py \
       --ignore=tests/test_server_stop.py --ignore=tests/test_crash_safety.py --ignore=tests/test_server.py \
       --ignore=tests/test_faults.py --ignore=tests/test_session_scaleout.py

@@ -18,7 +18,7 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from tests import factories
-from tests.conftest import csrf_of, login
+from tests.helpers import csrf_of, login
 
 ROLES = ["anonymous", "attendee", "projector", "own_moderator", "other_moderator", "admin"]
 PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",

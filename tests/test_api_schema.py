@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance
 
 from app.main import create_app
-from tests.conftest import TEST_DATABASE_URL, csrf_of, login
+from tests.conftest import TEST_DATABASE_URL
+from tests.helpers import csrf_of, login
 
 # Built once from a throwaway app: the schema does not depend on the database.
 schema = schemathesis.openapi.from_dict(create_app().openapi())

@@ -3,6 +3,7 @@
 import pytest
 
 from bench.run import bench_app, bench_raw
+from tests.helpers import postgres_ok, redis_ok, require
 
 
 @pytest.mark.timeout(180)
@@ -26,10 +27,8 @@ def test_raw_baseline_runs():
 
 @pytest.mark.timeout(180)
 def test_200_phones_on_postgresql_and_redis():
-    from tests.test_scaleout import _postgres_ok, _redis_ok, _require
-
-    _require("PostgreSQL", _postgres_ok(), "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-    _require("Redis", _redis_ok(), "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("PostgreSQL", postgres_ok(), "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    require("Redis", redis_ok(), "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
     result = bench_app(200, pin=False, rounds=2, rate=200, backend="postgres")
     burst = result["burst"]
     assert result["push"]["all_received"] and burst["acked"] == burst["stored"] == 200

@@ -24,8 +24,8 @@ from app.domain.errors import DomainError, Invalid
 from app.models import AuditEntry, Event, Vote, VotingCard
 from app.routes import cards as card_routes
 from tests import factories
-from tests.conftest import csrf_of, login
 from tests.factories import option_ids, questions_of
+from tests.helpers import csrf_of, login
 
 CODE_RE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{2}$")
 

@@ -8,12 +8,11 @@ import pytest
 
 from app.domain import actions
 from tests.factories import questions_of
+from tests.helpers import csrf_of
 from tests.test_realtime import until
 
 
 def _csrf(client, event):
-    from tests.conftest import csrf_of
-
     return csrf_of(client.get(f"/moderator/events/{event.id}").text)
 
 

@@ -10,18 +10,19 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from itsdangerous import Signer
 from websockets.asyncio.client import connect
+
+from tests.helpers import demo_env, free_port, seed_demo, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "crash-secret-" + "c" * 32
@@ -30,15 +31,9 @@ PHONES = 120
 pytestmark = pytest.mark.timeout(180)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self, db: Path, port: int, log: Path) -> None:
-        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
+        self.env = demo_env(f"sqlite:///{db}", SECRET)
         self.port, self.log_path = port, log
         self.proc: subprocess.Popen | None = None
 
@@ -48,14 +43,7 @@ class Server:
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start:\n" + self.log_path.read_text()[-3000:])
+        wait_ready(f"http://127.0.0.1:{self.port}/readyz", self.proc, self.log_path)
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -65,12 +53,11 @@ class Server:
 @pytest.fixture
 def server(tmp_path):
     db = tmp_path / "crash.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
-    out = subprocess.run([sys.executable, "-m", "app.cli", "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    srv = Server(db, _free_port(), tmp_path / "server.log")
+    demo = seed_demo(demo_env(f"sqlite:///{db}", SECRET))
+    srv = Server(db, free_port(), tmp_path / "server.log")
     srv.db = db
-    srv.code = re.search(r"/j/(\d+)", out).group(1)
-    srv.event_id = int(re.search(r"/moderator/events/(\d+)", out).group(1))
+    srv.code = demo["code"]
+    srv.event_id = demo["event_id"]
     srv.start()
     yield srv
     if srv.proc and srv.proc.poll() is None:
@@ -98,18 +85,21 @@ class Phone:
         self.url = url
         self.vote = {"type": "vote", "vote_id": uuid.uuid4().hex, "question_id": question_id, "choices": [option]}
         self.acked = False
+        self.connected = asyncio.Event()
         self.state_after_restart: dict | None = None
 
-    async def run_until_killed(self, go: asyncio.Event) -> None:
+    async def run_until_killed(self, go: asyncio.Event, on_ack: Callable[[], None]) -> None:
         try:
             async with connect(self.url, additional_headers={"Cookie": self.cookie}, open_timeout=20) as ws:
                 await ws.recv()  # the state
+                self.connected.set()
                 await go.wait()
                 await ws.send(json.dumps(self.vote))
                 async for raw in ws:
                     msg = json.loads(raw)
                     if msg["type"] == "ack" and msg["vote_id"] == self.vote["vote_id"]:
                         self.acked = True
+                        on_ack()
         except Exception:
             pass  # the server died under us
 
@@ -126,18 +116,28 @@ class Phone:
 
 
 async def _burst_then_kill(server: Server, phones: list[Phone]) -> int:
-    go = asyncio.Event()
-    tasks = [asyncio.create_task(p.run_until_killed(go)) for p in phones]
-    await asyncio.sleep(1.5)  # every phone connected
+    """Every phone connected, then all vote at once; SIGKILL the moment a quarter of the burst is acknowledged (the
+    rest is in flight, queued or not yet read). Returns how many acks had arrived at the kill."""
+    go, killed = asyncio.Event(), asyncio.Event()
+    acks = [0, 0]  # so far, at the kill
+
+    def on_ack() -> None:
+        acks[0] += 1
+        if acks[0] == PHONES // 4 and not killed.is_set():  # here, not in a polling loop a busy machine may delay
+            server.kill()
+            acks[1] = acks[0]
+            killed.set()
+
+    tasks = [asyncio.create_task(p.run_until_killed(go, on_ack)) for p in phones]
+    await asyncio.wait([asyncio.create_task(p.connected.wait()) for p in phones], timeout=30)  # all connected
     go.set()
-    # Kill as soon as part of the burst is acknowledged: the rest is in flight, queued or not yet read.
-    deadline = time.monotonic() + 20
-    while sum(p.acked for p in phones) < PHONES // 4 and time.monotonic() < deadline:
-        await asyncio.sleep(0.002)
-    server.kill()
-    acked_before = sum(p.acked for p in phones)
+    try:
+        await asyncio.wait_for(killed.wait(), 20)
+    except TimeoutError:
+        server.kill()
+        acks[1] = sum(p.acked for p in phones)
     await asyncio.gather(*tasks)
-    return acked_before
+    return acks[1]
 
 
 def _stored(db: Path, question_id: int) -> dict[str, str]:

@@ -10,7 +10,6 @@ import contextlib
 import glob
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -24,22 +23,8 @@ import httpx
 import pytest
 from websockets.sync.client import connect as ws_connect
 
-from tests.test_scaleout import (
-    REDIS_URL,
-    ROOT,
-    SECRET,
-    Server,
-    _postgres_ok,
-    _redis_ok,
-    _require,
-    free_port,
-    moderator,
-    phone,
-    questions,
-    until,
-    until_voters,
-)
-from tests.test_scaleout import database as database  # noqa: F401  (the module's PostgreSQL database fixture)
+from tests.helpers import REDIS_URL, demo_env, free_port, postgres_ok, redis_ok, require, seed_demo
+from tests.test_scaleout import ROOT, SECRET, Server, moderator, phone, questions, until, until_voters
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -52,7 +37,7 @@ class OwnRedis:
 
     def __init__(self, tmp_path: Path) -> None:
         binary = shutil.which("redis-server")
-        _require("redis-server", bool(binary), "installieren mit: apt-get install redis-server")
+        require("redis-server", bool(binary), "installieren mit: apt-get install redis-server")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
@@ -62,7 +47,7 @@ class OwnRedis:
     def start(self) -> None:
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        while not _redis_ok(self.url):
+        while not redis_ok(self.url):
             if time.monotonic() > deadline:
                 raise RuntimeError("own redis-server did not start")
             time.sleep(0.05)
@@ -97,7 +82,7 @@ class OwnPostgres:
 
     def __init__(self) -> None:
         initdb, self.pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-        _require("initdb/pg_ctl", bool(initdb and self.pg_ctl), "installieren mit: apt-get install postgresql")
+        require("initdb/pg_ctl", bool(initdb and self.pg_ctl), "installieren mit: apt-get install postgresql")
         self.port = free_port()
         # Not under pytest's tmp_path: as root, initdb runs as `postgres`, who cannot enter root's 0700 folders.
         self.dir = Path(tempfile.mkdtemp(prefix="saal-pg-"))
@@ -132,7 +117,7 @@ class OwnPostgres:
 
 @pytest.fixture
 def own_postgres():
-    _require("PostgreSQL", _postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    require("PostgreSQL", postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
     pg = OwnPostgres()
     yield pg
     try:
@@ -143,14 +128,7 @@ def own_postgres():
 
 
 def _demo(url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
-    out = subprocess.run([sys.executable, "-m", "app.cli", "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return {
-        "url": url,
-        "event_id": int(re.search(r"/moderator/events/(\d+)", out).group(1)),
-        "token": re.search(r"/p/([\w-]+)", out).group(1),
-        "code": re.search(r"/j/(\d+)", out).group(1),
-    }
+    return {"url": url, **seed_demo(demo_env(url, SECRET))}
 
 
 @pytest.fixture
@@ -255,7 +233,7 @@ def test_no_vote_is_stored_after_close_during_a_redis_outage(database, own_redis
 def test_projectors_catch_up_after_a_postgres_outage(own_postgres, start):
     """Finding 3: PostgreSQL stops right after votes were acknowledged, before the projectors were told.
     The failed count is retried until it succeeds: after recovery both projectors show every stored vote."""
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --port 6379")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --port 6379")
     database = _demo(own_postgres.url)
     prefix = f"saal-fault-{uuid.uuid4().hex[:8]}:"
     # A slow tally clock, so the stop surely comes between the acknowledgements and the next count.
@@ -290,7 +268,7 @@ def test_projectors_catch_up_after_a_postgres_outage(own_postgres, start):
 def test_postgres_outage_answers_503_never_500(own_postgres, start):
     """Finding 4: while PostgreSQL is down, pages and actions answer 503 with a German note, sockets get an
     error message and close 1013 (try again); afterwards everything works again by itself."""
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --port 6379")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --port 6379")
     database = _demo(own_postgres.url)
     server = start(database, REDIS_URL, f"saal-fault-{uuid.uuid4().hex[:8]}:")
     mod = moderator(server)

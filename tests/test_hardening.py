@@ -12,7 +12,7 @@ from app.cookies import DEVICE_COOKIE
 from app.domain import profanity
 from app.realtime import protocol
 from tests import factories
-from tests.conftest import csrf_of
+from tests.helpers import csrf_of
 from tests.test_hostile_input import hub_module_time_travel
 from tests.test_question_kinds import check, live, make, r_domain, results_of, store
 from tests.test_realtime import phone, until

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from argon2 import Type
 from sqlmodel import col, select
 from starlette.websockets import WebSocketDisconnect
 
@@ -21,7 +22,7 @@ from app.limits import Rate
 from app.models import AuditEntry, LoginSession, User, utcnow
 from app.realtime import reconcile, ticker
 from tests import factories
-from tests.conftest import csrf_of, login
+from tests.helpers import csrf_of, login
 
 pytestmark = pytest.mark.timeout(120)  # a socket that is never closed must fail the test, not hang it
 
@@ -243,12 +244,24 @@ def test_a_refused_attempt_says_how_long_to_wait(client, moderator, monkeypatch)
     assert r.status_code == 429 and "Zu viele Fehlversuche" in r.text and "30 Sekunden" in r.text and r.headers["retry-after"] == "30"
 
 
-def test_attempts_after_the_free_ones_wait_instead_of_being_refused(client, moderator, fast_pace):
+def test_attempts_after_the_free_ones_wait_instead_of_being_refused(client, moderator, fast_pace, monkeypatch):
+    # The wait is what the bucket says at the sixth attempt: less, the longer the first five took (it refills
+    # meanwhile). Once each attempt spent tens of milliseconds in argon2, which the suite's hasher no longer does,
+    # so the test reads the wait the server chose instead of assuming a fixed one.
+    waits: list[float] = []
+    real_login_wait = auth.login_wait
+
+    def login_wait(username: str, lane: str | None = None) -> float:
+        waits.append(real_login_wait(username, lane))
+        return waits[-1]
+
+    monkeypatch.setattr(auth, "login_wait", login_wait)
     for i in range(5):
         assert _post_login(client, factories.MODERATOR, f"falsch-{i}").status_code == 401
+    assert waits == [0.0] * 5
     started = time.monotonic()
     r = _post_login(client, factories.MODERATOR, factories.PASSWORD)
-    assert r.status_code == 303 and time.monotonic() - started >= 0.15  # waited its turn, then let in
+    assert r.status_code == 303 and waits[-1] > 0 and time.monotonic() - started >= waits[-1]  # waited its turn, then let in
 
 
 def test_a_spray_of_other_names_does_not_reset_a_names_limit(moderator, fast_pace, monkeypatch):
@@ -268,6 +281,19 @@ def test_a_spray_of_other_names_does_not_reset_a_names_limit(moderator, fast_pac
     from app.limits import budgets
 
     assert not any(factories.MODERATOR in key for key in budgets()._memory)
+
+
+def test_passwords_are_hashed_with_argon2id_at_full_cost_outside_the_test_suite():
+    """The suite hashes cheaply (ENVIRONMENT=test); development and production keep argon2's recommended cost."""
+    for environment in ("production", "development"):
+        hasher = auth.password_hasher(environment)
+        assert (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (Type.ID, 3, 65536, 4)
+        assert hasher.hash("richtig-geheim-1").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    cheap = auth.password_hasher("test")
+    assert cheap.memory_cost < 65536 and auth._hasher.memory_cost == cheap.memory_cost
+    # An account made with the cheap hash still logs in where the full cost applies (and is rehashed there).
+    full = auth.password_hasher("production")
+    assert full.verify(cheap.hash("richtig-geheim-1"), "richtig-geheim-1") and full.check_needs_rehash(cheap.hash("x" * 8))
 
 
 def test_password_checks_run_two_at_a_time_in_their_own_pool_and_a_flood_gets_503(client, moderator, monkeypatch):

@@ -23,7 +23,7 @@ from websockets.sync.client import connect as ws_connect
 
 from bench import nginx_stack
 from bench.nginx_stack import AppInstance, DockerDNS, Hall, Nginx
-from tests.test_scaleout import PG_ADMIN_URL, REDIS_URL, _postgres_ok, _redis_ok, _require
+from tests.helpers import REDIS_URL, demo_env, postgres_ok, redis_ok, require, seed_demo, temporary_database
 
 ARTIFACTS = nginx_stack.ROOT / "test-artifacts"
 PHONES_PER_REPLICA = 10_000  # what docs/deployment.md promises per app replica
@@ -32,20 +32,17 @@ pytestmark = pytest.mark.timeout(240)
 
 
 def _require_all() -> None:
-    _require("nginx", bool(nginx_stack.nginx_binary()), "installieren mit: apt-get install nginx-light (scripts/test.sh tut es in CI)")
-    _require("PostgreSQL", _postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("nginx", bool(nginx_stack.nginx_binary()), "installieren mit: apt-get install nginx-light (scripts/test.sh tut es in CI)")
+    require("PostgreSQL", postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
 
 
 @pytest.fixture(scope="module")
 def database():
     """A fresh PostgreSQL database with the demo event, for this module."""
     _require_all()
-    name, url = nginx_stack.create_database(PG_ADMIN_URL)
-    try:
-        yield {"url": url, **nginx_stack.seed_demo(url)}
-    finally:
-        nginx_stack.drop_database(PG_ADMIN_URL, name)
+    with temporary_database("saal_nginx_") as url:
+        yield {"url": url, **seed_demo(demo_env(url, nginx_stack.SECRET))}
 
 
 class Stack:
@@ -154,7 +151,7 @@ def test_file_limits_allow_10000_phones_per_replica(stack):
     if granted < rlimit:
         # This machine's hard limit is lower than the container's: the workers still hold one replica's phones.
         assert f"setrlimit(RLIMIT_NOFILE, {rlimit}) failed" in nginx.error_log()
-        _require(
+        require(
             f"Dateilimit {rlimit} (harte Grenze hier {granted})",
             granted >= 2 * PHONES_PER_REPLICA,
             f"als root mit CAP_SYS_RESOURCE laufen lassen oder `ulimit -Hn {rlimit}` vor dem Test",
@@ -282,7 +279,7 @@ def test_restart_behind_nginx_loses_no_post_and_no_vote(stack, database):
 def test_tls_variant(stack, database, tmp_path):
     """deploy/nginx-tls.conf (docker-compose.tls.yml): port 80 redirects, https serves pages, login and the
     phone's socket; the app, with PUBLIC_URL=https://…, sees https and does not warn."""
-    _require("openssl", bool(shutil.which("openssl")), "installieren mit: apt-get install openssl")
+    require("openssl", bool(shutil.which("openssl")), "installieren mit: apt-get install openssl")
     https_port = nginx_stack.free_port()
     s = stack(public_url=f"https://127.0.0.1:{https_port}")
     app = s.start_app("127.0.0.2")

@@ -7,8 +7,8 @@ import pytest
 from app.domain import live as live_domain
 from app.models import Event, Question, Topic, Vote
 from tests import factories
-from tests.conftest import csrf_of, login
 from tests.factories import option_ids, questions_of
+from tests.helpers import csrf_of, login
 
 
 @pytest.mark.parametrize("path", ["/moderator", "/moderator/events/1", "/moderator/events/1/questions/new"])
@@ -299,7 +299,7 @@ def test_login_attempts_are_limited_per_account_not_per_address(client, session,
 
 
 def test_switched_off_account_cannot_log_in_and_is_logged_out(client, session, moderator):
-    from tests.conftest import login
+    from tests.helpers import login
 
     login(client)
     assert client.get("/moderator", follow_redirects=False).status_code == 200

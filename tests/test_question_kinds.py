@@ -15,8 +15,8 @@ from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid
 from app.domain.snapshot import role_views, snapshot
 from app.models import QuestionKind, Vote
-from tests.conftest import csrf_of
 from tests.factories import option_ids
+from tests.helpers import csrf_of
 from tests.test_realtime import act, phone, until
 
 

@@ -11,8 +11,8 @@ from app.cookies import DEVICE_COOKIE, new_device_cookie
 from app.domain import live as live_domain
 from app.domain.kinds import choice as choice_kind
 from app.models import Vote
-from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
+from tests.helpers import csrf_of
 
 
 def phone(client, event, cookie=None):

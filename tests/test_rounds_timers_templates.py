@@ -16,8 +16,8 @@ from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid
 from app.domain.snapshot import role_views, snapshot
 from app.models import Event, Question, Series, User, Vote, utcnow
-from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
+from tests.helpers import csrf_of
 from tests.test_realtime import act, phone, until, vote
 
 # ---- rounds -----------------------------------------------------------------------------------------

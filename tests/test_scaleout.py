@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,69 +21,12 @@ import pytest
 from itsdangerous import Signer
 from websockets.sync.client import connect as ws_connect
 
+from tests.helpers import REDIS_URL, free_port, postgres_ok, redis_ok, require
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("SCALEOUT_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "scaleout-secret-" + "s" * 32
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _require(what: str, ok: bool, how: str) -> None:
-    if ok:
-        return
-    message = f"{what} nicht erreichbar – {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _postgres_ok() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
-            return True
-    except Exception:
-        return False
-
-
-def _redis_ok(url: str = REDIS_URL) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except Exception:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def database():
-    """A fresh PostgreSQL database with the demo event, for this module."""
-    _require("PostgreSQL", _postgres_ok(), "starten mit: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-    import psycopg
-
-    name = "saal_scaleout_" + uuid.uuid4().hex[:8]
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://", 1)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "ENVIRONMENT": "development"}
-    out = subprocess.run([sys.executable, "-m", "app.cli", "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    info = {
-        "url": url,
-        "event_id": int(re.search(r"/moderator/events/(\d+)", out).group(1)),
-        "token": re.search(r"/p/([\w-]+)", out).group(1),
-        "code": re.search(r"/j/(\d+)", out).group(1),
-    }
-    yield info
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Server:
@@ -198,7 +140,7 @@ def questions(client: httpx.Client, event_id: int, kinds=("single", "multiple"))
 
 
 def test_two_instances_share_one_event(servers, database):
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
     prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
     a, b = servers(prefix=prefix), servers(prefix=prefix)
     assert httpx.get(a.base + "/readyz").json() == {"status": "ready", "database": "ok", "bus": "ok"}
@@ -230,7 +172,7 @@ def test_two_instances_share_one_event(servers, database):
 
 def test_countdown_closes_once_for_every_instance(servers, database):
     """Both instances sweep for countdowns that ran out; one closes the question, both rooms hear it."""
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
     import psycopg
 
     prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
@@ -263,7 +205,7 @@ def test_countdown_closes_once_for_every_instance(servers, database):
 
 
 def test_two_workers_share_one_event(servers, database):
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
     server = servers(workers=2)
     mod = moderator(server)
     question = questions(mod, database["event_id"])[2]
@@ -287,15 +229,15 @@ def test_two_workers_share_one_event(servers, database):
 
 def test_redis_outage_loses_nothing_and_heals(servers, database, tmp_path):
     redis_server = shutil.which("redis-server")
-    _require("redis-server", bool(redis_server), "installieren mit: apt-get install redis-server")
-    _require("PostgreSQL", _postgres_ok(), "siehe oben")
+    require("redis-server", bool(redis_server), "installieren mit: apt-get install redis-server")
+    require("PostgreSQL", postgres_ok(), "siehe oben")
     port = free_port()
     cmd = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
 
     def start_redis() -> subprocess.Popen:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        while not _redis_ok(f"redis://127.0.0.1:{port}/0"):
+        while not redis_ok(f"redis://127.0.0.1:{port}/0"):
             if time.monotonic() > deadline:
                 raise RuntimeError("own redis-server did not start")
             time.sleep(0.05)

@@ -23,18 +23,13 @@ from itsdangerous import Signer
 from websockets.asyncio.client import connect
 
 from app.server import APP, HEAD_MAX_BYTES, HTTP_PROTOCOL, uvicorn_options
+from tests.helpers import demo_env, free_port, seed_demo, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "server-secret-" + "s" * 32
 HEADER_TIMEOUT_S = 2.0
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_kib(pid: int) -> int:
@@ -47,27 +42,17 @@ def _rss_kib(pid: int) -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("server")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'server.db'}", "SECRET_KEY": SECRET, "ENVIRONMENT": "development",
-           "HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S)}
+    env = demo_env(f"sqlite:///{tmp / 'server.db'}", SECRET, HEADER_TIMEOUT_S=str(HEADER_TIMEOUT_S))
     env.pop("TEST_DATABASE_URL", None)
-    out = subprocess.run([sys.executable, "-m", "app.cli", "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    port = _free_port()
+    demo = seed_demo(env)
+    port = free_port()
     log_path = tmp / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
                                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + log_path.read_text()[-3000:])
-            time.sleep(0.1)
-        yield type("Server", (), {"port": port, "pid": proc.pid, "log": log_path, "code": re.search(r"/j/(\d+)", out).group(1)})
+        wait_ready(f"http://127.0.0.1:{port}/readyz", proc, log_path)
+        yield type("Server", (), {"port": port, "pid": proc.pid, "log": log_path, "code": demo["code"]})
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)

@@ -17,7 +17,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from tests.test_scaleout import _redis_ok, _require, database, moderator, servers  # noqa: F401 (fixtures)
+from tests.helpers import redis_ok, require
+from tests.test_scaleout import moderator, servers  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.timeout(240)
 HELPER, HELPER_PASSWORD = "helfer", "helfer-geheim-1"
@@ -59,7 +60,7 @@ def _closed_within(ws, seconds: float) -> tuple[int, list[dict]]:
 
 
 def test_removal_logout_and_switch_off_close_control_sockets_on_the_other_instance(servers, database):
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
     prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
     a, b = servers(prefix=prefix), servers(prefix=prefix)
     event_id = database["event_id"]
@@ -109,7 +110,7 @@ def test_removal_logout_and_switch_off_close_control_sockets_on_the_other_instan
 
 def test_login_pace_is_shared_by_the_instances(servers, database):
     """Five wrong passwords on A: B refuses the next burst for that name too (the budget lives in Redis)."""
-    _require("Redis", _redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+    require("Redis", redis_ok(), "starten mit: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
     prefix = f"saal-test-{uuid.uuid4().hex[:8]}:"
     a, b = servers(prefix=prefix), servers(prefix=prefix)
     name = f"ziel-{uuid.uuid4().hex[:6]}"

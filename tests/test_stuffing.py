@@ -30,8 +30,8 @@ from app.limits import Budgets, Rate
 from app.models import AuditEntry, Question, Vote
 from app.realtime.sockets import CLOSE_TOO_MANY_SOCKETS, SOCKETS_PER_DEVICE
 from tests import factories
-from tests.conftest import csrf_of
 from tests.factories import option_ids, questions_of
+from tests.helpers import csrf_of
 from tests.test_realtime import act, phone, until, vote
 
 NO_WARNING = '<div id="check-alert" role="alert"></div>'

@@ -1,4 +1,8 @@
-"""Real-browser acceptance tests: the app as a subprocess, one Chromium per session, one context per device.
+"""Real-browser acceptance tests: the app as a subprocess, one Chromium for the package, one context per device.
+
+The app server, Playwright and Chromium are package-scoped: they end with the last browser test, because
+Playwright's sync API keeps an event loop running in the main thread that would break any test run after it
+(under pytest-xdist the worker that ran the browser tests goes on with others).
 
 Run with `.venv/bin/pytest tests/e2e -q`. Chromium comes from Debian (`apt-get install chromium`), never from
 `playwright install`. Without /usr/bin/chromium the tests skip, except with CI=true, where they fail.
@@ -221,7 +225,7 @@ class AppServer:
         return "\n".join(self.log_path.read_text("utf-8", "replace").splitlines()[-n:])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_server(tmp_path_factory):
     server = AppServer(tmp_path_factory.mktemp("e2e-app"), _free_port())
     server.start()
@@ -264,7 +268,7 @@ class Traffic:
         return parts.scheme not in ("http", "https", "ws", "wss") or parts.netloc != allowed_netloc
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def traffic() -> Traffic:
     return Traffic()
 
@@ -272,7 +276,7 @@ def traffic() -> Traffic:
 # ---- the browser ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance():
     if not os.path.exists(CHROMIUM):
         _missing_browser(f"{CHROMIUM} is missing.")
@@ -286,7 +290,7 @@ def playwright_instance():
     manager.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance):
     try:
         browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -301,12 +305,12 @@ def _browser_required(browser):
     """Every e2e test needs the browser: skip (or, with CI=true, fail) before the app is even started."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def devices(playwright_instance):
     return playwright_instance.devices
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def moderator_login(browser, app_server, traffic) -> dict:
     """Log in once through the form; every moderator context starts from these cookies."""
     base = app_server.links.base
