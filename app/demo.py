@@ -148,8 +148,8 @@ def _fake_votes(session: Session, question) -> None:
             picked = tuple(o.id for o in sorted(options, key=lambda o: -weights[options.index(o)] * rng.random()))
         elif question.kind == "points":
             cuts = sorted(rng.sample(range(0, 101, 10), len(options) - 1))
-            shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100])]
-            picked = {str(o.id): n for o, n in zip(options, shares) if n}
+            shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
+            picked = {str(o.id): n for o, n in zip(options, shares, strict=True) if n}
         elif question.kind == "wordcloud":
             picked = tuple(dict.fromkeys(rng.choices(WORDS, [12 - k for k in range(len(WORDS))], k=rng.randint(1, 3))))
         else:

@@ -197,7 +197,7 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
     "mod_term_flagged_hidden": N_("ausgeblendet, bis Sie den Begriff einblenden"),
     "mod_terms_summary": N_("{n} Begriffe, davon {hidden} ausgeblendet. Ausgeblendete Begriffe sehen weder Beamer noch Handys."),
     "mod_check_title": N_("Achtung: mehr Stimmen als plausibel."),
-    "mod_check_text": N_("Es gibt mehr Stimmen, als Geräte verbunden waren oder Personen im Saal sind. Vielleicht hat jemand mehrfach abgestimmt (z. B. mit immer neuen Cookies). Prüfen Sie das Ergebnis, bevor Sie es verwenden."),
+    "mod_check_text": N_("Es gibt mehr Stimmen, als Geräte verbunden waren oder Personen im Saal sind. Vielleicht hat jemand mehrfach abgestimmt (z. B. mit immer neuen Cookies). Prüfen Sie das Ergebnis, bevor Sie es verwenden."),  # noqa: E501 (one msgid)
     "mod_not_entered": N_("nicht eingetragen"),
 }
 

@@ -81,7 +81,7 @@ async def slow_headers(host: str, port: int, stop: asyncio.Event, count: int) ->
                 writer.write(b"a")
                 await writer.drain()
                 try:
-                    data = await asyncio.wait_for(reader.read(1024), 5)
+                    await asyncio.wait_for(reader.read(1024), 5)
                 except TimeoutError:
                     continue
                 closed_after.append(time.monotonic() - t0)  # an answer (408/400) or EOF: the server gave up on us
@@ -176,7 +176,8 @@ async def run(args, info: dict, port: int, pid: int) -> dict:
             **({"logins": results[0], "slow_headers": results[1]} if attacked else {}),
         })
         print(f"  round {k + 1} {'attacked' if attacked else 'quiet   '}: projector p95 {projector['p95_ms']} ms, "
-              f"RSS peak {round(peak / 1024)} MiB" + (f", own login (usual browser) {own_s}, (new browser) {new_s}, {results[1]}" if attacked else ""), flush=True)
+              f"RSS peak {round(peak / 1024)} MiB"
+              + (f", own login (usual browser) {own_s}, (new browser) {new_s}, {results[1]}" if attacked else ""), flush=True)
         await asyncio.sleep(1)
     for s in hall.socks:
         if s is not None:

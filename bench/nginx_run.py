@@ -110,7 +110,7 @@ def run(args) -> dict:
             rss_after = nginx.rss_kib()
             hall.vote(question["id"], option, spread=args.spread)
             await asyncio.to_thread(lambda: mod.post(f"/api/events/{info['event_id']}/questions/{question['id']}/open").raise_for_status())
-            mark("question open; votes spread over %.0f s; moderator POSTs every %.2f s" % (args.spread, args.post_interval))
+            mark(f"question open; votes spread over {args.spread:.0f} s; moderator POSTs every {args.post_interval:.2f} s")
             loop = threading.Thread(target=moderator_loop)
             loop.start()
             try:

@@ -9,7 +9,7 @@
 # one worker and the tests that start servers of their own on one worker, each one after the other.
 # With CI=true the browser, nginx, PostgreSQL and Redis tests are required (and the services are started if they
 # are down); elsewhere they skip with a note saying how to enable them. Arguments go to pytest and run
-# only the first pass, e.g. ./scripts/test.sh tests/test_domain.py -q
+# only the first pass, e.g. ./scripts/test.sh tests/test_domain.py -q. Without arguments, ruff and mypy run first.
 args=("$@"); set --  # the bootstrap passes its own arguments to uv sync
 source "$(dirname "$0")/_bootstrap.sh"
 set -- "${args[@]}"
@@ -48,6 +48,12 @@ fi
 
 XDIST=(-n "${TEST_WORKERS:-2}" --dist loadgroup)
 status=0
+if [ "$#" = 0 ]; then
+  # The code's own checks first (configured in pyproject.toml); a finding fails the run, the tests still run.
+  echo "› ruff check app tests bench; mypy app …"
+  uv run --frozen ruff check app tests bench || status=1
+  uv run --frozen mypy || status=1
+fi
 set +e
 uv run --frozen pytest "${XDIST[@]}" "$@"
 code=$?

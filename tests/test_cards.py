@@ -511,7 +511,8 @@ def test_a_sheet_that_cannot_be_drawn_is_explained_and_makes_no_cards(mod_client
     from app import cards_sheet
 
     def broken(_spec):
-        raise cards_sheet.SheetFailed("sheet_failed", "Die PDF-Datei konnte nicht erzeugt werden; es wurden keine Karten angelegt. Bitte versuchen Sie es noch einmal.")
+        raise cards_sheet.SheetFailed("sheet_failed", "Die PDF-Datei konnte nicht erzeugt werden; es wurden keine Karten angelegt. "
+                                      "Bitte versuchen Sie es noch einmal.")
 
     monkeypatch.setattr(cards_sheet, "draw_in_child", broken)
     page = f"http://testserver/moderator/events/{event.id}"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
 from tests.helpers import REDIS_URL, demo_env, free_port, postgres_ok, redis_ok, require, seed_demo
@@ -295,7 +296,7 @@ def test_postgres_outage_answers_503_never_500(own_postgres, start):
                 error = until(ws, "error")
                 assert error["code"] == "unavailable"
                 assert "kurz nicht erreichbar" in error["message"]
-                with pytest.raises(Exception):
+                with pytest.raises(ConnectionClosed):
                     ws.recv(timeout=5)
                 assert ws.close_code == 1013
     finally:

@@ -247,7 +247,7 @@ def test_ids_in_form_fields_and_json_bodies_are_bounded(client, world, session):
 def test_nul_in_path_or_query_is_a_clear_400_on_every_page(client, world):
     c = _client_as(client, "admin", world)
     checked = 0
-    for method, path, action, url in _each_route(client.app, world):
+    for method, path, _action, url in _each_route(client.app, world):
         if path == "/logout":
             continue
         send = c.get if method == "GET" else c.post
@@ -271,7 +271,7 @@ def test_nul_in_any_form_field_is_a_clear_400_and_changes_nothing(client, world,
 
     before = agenda()
     checked = 0
-    for method, path, action, url in _each_route(client.app, world, "POST"):
+    for _method, path, _action, url in _each_route(client.app, world, "POST"):
         if path.startswith("/api/"):
             continue
         for field in _form_fields(client.app, path):
@@ -310,7 +310,7 @@ def test_a_csrf_token_with_non_ascii_characters_is_refused_on_every_form(client,
     for role in ("anonymous", "admin"):
         c = _client_as(client, role, world)
         checked = 0
-        for method, path, action, url in _each_route(client.app, world, "POST"):
+        for _method, path, _action, url in _each_route(client.app, world, "POST"):
             if path.startswith("/api/") or path in ("/j/{code}/vote", "/j/{code}/karte"):
                 continue  # the API takes no form token; votes and card entry are anonymous by design (Origin-checked)
             for token in ("ä", "€" * 32, "\U0001F600", c.csrf[:-1] + "ß"):
@@ -329,7 +329,7 @@ def test_overlong_fields_on_every_form_are_refused_clearly(client, world, sessio
     c = _client_as(client, "admin", world)
     long = "x" * 100_000
     checked = 0
-    for method, path, action, url in _each_route(client.app, world, "POST"):
+    for _method, path, _action, url in _each_route(client.app, world, "POST"):
         if path == "/logout":
             continue
         if path.startswith("/api/"):
@@ -341,7 +341,7 @@ def test_overlong_fields_on_every_form_are_refused_clearly(client, world, sessio
         checked += 1
     assert checked > 40
     # One field at a time as well: each must be checked on its own, not only the first that fails.
-    for method, path, action, url in _each_route(client.app, world, "POST"):
+    for _method, path, _action, url in _each_route(client.app, world, "POST"):
         if path.startswith("/api/") or path in ("/logout", "/login"):
             continue
         for field in _form_fields(client.app, path):

@@ -246,7 +246,8 @@ def test_edit_question_form_saves_and_refuses_option_change_after_votes(mod_clie
     single, _ = questions_of(session, event)
     url = f"/moderator/events/{event.id}/questions/{single.id}/edit"
     assert 'name="text"' in mod_client.get(url).text
-    data = {"topic_id": str(single.topic_id), "text": "Wie kommen Sie meistens zur Arbeit?", "kind": "single", "options": "Auto\nBus\nRad", "csrf": mod_client.csrf}
+    data = {"topic_id": str(single.topic_id), "text": "Wie kommen Sie meistens zur Arbeit?", "kind": "single", "options": "Auto\nBus\nRad",
+            "csrf": mod_client.csrf}
     response = mod_client.post(url, data=data)
     assert response.status_code == 200 and "Wie kommen Sie meistens zur Arbeit?" in response.text
     a = option_ids(session, single)[0]

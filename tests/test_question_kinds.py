@@ -361,14 +361,15 @@ def test_every_kind_over_the_socket_reaches_the_moderator_tally(mod_client, sess
             q = make(session, event, kind, options)
             ids = option_ids(session, q)
             if answer is None:
-                answer = {"ranking": ids[::-1]} if kind == "ranking" else {"points": {str(ids[0]): 70, str(ids[1]): 30}} if kind == "points" else {"choices": [ids[0]]}
+                answer = ({"ranking": ids[::-1]} if kind == "ranking" else {"points": {str(ids[0]): 70, str(ids[1]): 30}}
+                          if kind == "points" else {"choices": [ids[0]]})
             act(client, event, f"questions/{q.id}/open")
-            state = until(p, "state", lambda m: m["question"] and m["question"]["id"] == q.id)
+            state = until(p, "state", lambda m, q=q: m["question"] and m["question"]["id"] == q.id)
             assert state["question"]["kind"] == kind
             _send(p, q.id, **answer)
             ack = until(p, "ack")
             assert ack["question_id"] == q.id and ack["round"] == 1
-            tally = until(moderator, "tally", lambda m: m["question_id"] == q.id and ok(m))
+            tally = until(moderator, "tally", lambda m, q=q, ok=ok: m["question_id"] == q.id and ok(m))
             assert tally["kind"] == kind
         # A wrong answer gets its message, and the socket lives on.
         points = make(session, event, "points", ["A", "B"])

@@ -80,7 +80,7 @@ def test_partial_headers_are_cut_off_after_the_header_timeout(server):
     (as a slowloris client does): each is answered 408 and closed within the timeout (+1 s), while a normal
     request on a fresh connection is served all the time."""
     socks = []
-    for i in range(300):
+    for _i in range(300):
         s = _open(server.port)
         s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         socks.append(s)

@@ -35,7 +35,8 @@ from tests.helpers import csrf_of
 from tests.test_realtime import act, phone, until, vote
 
 NO_WARNING = '<div id="check-alert" role="alert"></div>'
-WARNING_SHOWN = '<div id="check-alert" role="alert"><p class="notice warn check-warning"><span class="icon" aria-hidden="true">⚠</span> <strong>Achtung: mehr Stimmen als plausibel.</strong>'
+WARNING_SHOWN = ('<div id="check-alert" role="alert"><p class="notice warn check-warning"><span class="icon" aria-hidden="true">⚠</span> '
+                 '<strong>Achtung: mehr Stimmen als plausibel.</strong>')
 CROWDED = "Gerade treten sehr viele gleichzeitig bei – bitte in einigen Sekunden neu laden."
 
 

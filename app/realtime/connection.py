@@ -95,9 +95,8 @@ class Connection:
         """Send a message; `frame` is the same message framed once for a whole broadcast."""
         if self.closed:
             return
-        if self.backlog is None and self._write_frame is not None:
-            if self._write_frame(frame or text_frame(text)):
-                return
+        if self.backlog is None and self._write_frame is not None and self._write_frame(frame or text_frame(text)):
+            return
         if self.backlog is not None:
             if len(self.backlog) >= SEND_BACKLOG_MAX:
                 log.info("closing a %s socket that fell behind", self.role)

@@ -284,7 +284,7 @@ def describe_violations(name: str, url: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def join_and_open(moderator: "Moderator", phones: list["Phone"], join_url: str, question: str, kind: str,
+def join_and_open(moderator: Moderator, phones: list[Phone], join_url: str, question: str, kind: str,
                   n_options: int) -> None:
     """Every phone joins, the moderator opens the question, every phone shows it without reloading."""
     for phone in phones:

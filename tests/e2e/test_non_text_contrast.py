@@ -29,7 +29,7 @@ const backgroundOf = (el) => {
   return {r: 255, g: 255, b: 255, a: 1};
 };
 const name = (el) => `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}> "${(el.textContent || el.value || '').trim().slice(0, 40)}"`;
-"""
+"""  # noqa: E501 (the script above)
 
 # Every component's edge (or its fill, if that differs enough) against the background around it.
 COMPONENT_EDGES = "() => {" + COLOUR + """

@@ -126,7 +126,6 @@ def test_attendee_page_weight_and_time_to_usable_on_slow_3g(new_context, make_ev
     figures["devtools_timings_ms"] = {k: round(v) if v is not None else None for k, v in devtools_timings.items()}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "page-weight.json").write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
-    print("\nattendee page first load:", json.dumps(figures, indent=2))
 
     # nginx's default gzip level is 1, the least compression any proxy applies: the limit must hold even there.
     assert total["gzip1"] <= WEIGHT_LIMIT, (

@@ -37,7 +37,7 @@ def test_reduced_motion_turns_off_pulse_and_bar_transitions(new_context, make_ev
         pages[motion] = (phone, projector)
 
     # The waiting screen's pulsing dot.
-    for motion, (phone, _projector) in pages.items():
+    for _motion, (phone, _projector) in pages.items():
         expect(phone.page.locator(".pulse")).to_be_attached()
     still = pages["reduce"][0].page.evaluate(MOTION, ".pulse")
     moving = pages["no-preference"][0].page.evaluate(MOTION, ".pulse")
@@ -49,11 +49,11 @@ def test_reduced_motion_turns_off_pulse_and_bar_transitions(new_context, make_ev
     # The result bars on the projector and (after closing) on the phone.
     question = own.questions[0]
     own.act(question, "open")
-    for motion, (phone, projector) in pages.items():
+    for _motion, (phone, _projector) in pages.items():
         phone.expect_question(QUESTION["text"], "radio", 2)
     pages["reduce"][0].vote("Ja")
     pages["no-preference"][0].vote("Ja")
-    for motion, (_phone, projector) in pages.items():
+    for _motion, (_phone, projector) in pages.items():
         projector.expect_counts(bar_texts([2, 0]), 2, timeout=5_000)
     still = pages["reduce"][1].page.evaluate(MOTION, "#p-bars .bar-fill")
     moving = pages["no-preference"][1].page.evaluate(MOTION, "#p-bars .bar-fill")
@@ -61,7 +61,7 @@ def test_reduced_motion_turns_off_pulse_and_bar_transitions(new_context, make_ev
     assert still["transition"] == 0, f"the projector's bars still slide with reduced motion: {still}"
 
     own.act(question, "close")
-    for motion, (phone, _projector) in pages.items():
+    for _motion, (phone, _projector) in pages.items():
         expect(phone.page.locator("#bars .bar-fill").first).to_be_visible()
     still = pages["reduce"][0].page.evaluate(MOTION, "#bars .bar-fill")
     moving = pages["no-preference"][0].page.evaluate(MOTION, "#bars .bar-fill")
