@@ -64,6 +64,14 @@ def _check(event_id: int, raw: str | None) -> str:
         return c_domain.check_card(session=session, event_id=event_id, raw=raw)
 
 
+def _valid_code(event_id: int, raw: str) -> str:
+    """The card code as stored, if it is a valid card of this event; the refusal (a DomainError) otherwise."""
+    _check(event_id, raw)
+    code = c_domain.normalize(raw)
+    assert code is not None  # a card check accepts only well-formed codes
+    return code
+
+
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -131,11 +139,9 @@ def phone_card(request: Request, event: Event, karte: str | None = None, *, voti
 def _take_from_link(request: Request, event: Event, karte: str, held: str | None) -> Response:
     """`/j/<code>?karte=…` from the card's QR code: remember the card, then the clean URL."""
     try:
-        _check(event.id, karte)
+        code = _valid_code(event.id, karte)
     except DomainError as exc:
         return entry_page(request, event, error=_(exc.message, **exc.params), typed=karte, status_code=exc.status)
-    code = c_domain.normalize(karte)
-    assert code is not None  # _check took it
     if held and held != code:
         try:
             _check(event.id, held)
@@ -203,11 +209,9 @@ def card_submit(request: Request, code: str, karte: Annotated[str, Form()] = "")
         error = _("Bitte geben Sie den Code direkt auf dieser Seite ein.")
         return entry_page(request, event, error=error, status_code=403)
     try:
-        _check(event.id, karte)
+        card_code = _valid_code(event.id, karte)
     except DomainError as exc:
         return entry_page(request, event, error=_(exc.message, **exc.params), typed=karte, status_code=exc.status)
-    card_code = c_domain.normalize(karte)
-    assert card_code is not None  # _check took it
     return _with_card(request, RedirectResponse(f"/j/{event.join_code}", status_code=303), event, card_code)
 
 
