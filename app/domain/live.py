@@ -31,8 +31,6 @@ TIMER_GRACE_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
-
-
 class LiveQuestion:
     """What the vote path needs to know about the current question, held in memory."""
 

@@ -25,18 +25,15 @@ from app.domain.shapes import State
 from app.i18n import translate
 from app.realtime import card_gate, protocol, sockets
 from app.realtime.bus import Bus
-from app.realtime.connection import ModeratorLogin, close_quietly, socket_unavailable
+from app.realtime.connection import ModeratorLogin, close_quietly
 from app.realtime.countdowns import close_expired_forever
 from app.realtime.intake import Intake
-from app.realtime.loops import QuietFailures, Tasks
+from app.realtime.loops import Tasks
 from app.realtime.protocol import CHANNEL
 from app.realtime.reconcile import Reconciler
 from app.realtime.rooms import Room, Rooms, apply, broadcast_state
 from app.realtime.ticker import Ticker
 from app.realtime.writer import VoteWriter
-
-# What the routes import from here.
-__all__ = ["CHANNEL", "Hub", "ModeratorLogin", "QuietFailures", "socket_unavailable"]
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from app.origin import request_allowed
 from app.pages import render
 from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
-from app.realtime.hub import socket_unavailable
+from app.realtime.connection import socket_unavailable
 from app.routes import cards as card_routes
 
 router = APIRouter()

@@ -11,7 +11,7 @@ from app.domain import access, control, plausibility
 from app.i18n import _
 from app.models import Event
 from app.pages import flash
-from app.realtime.hub import ModeratorLogin, socket_unavailable
+from app.realtime.connection import ModeratorLogin, socket_unavailable
 from app.routes.deps import DrivenEvent, Text, done, event_url, message_of, publish_from_thread, publish_state
 from app.routes.params import Id
 

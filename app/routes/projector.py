@@ -15,7 +15,7 @@ from app.i18n import _, translate
 from app.models import Event
 from app.pages import public_base, render
 from app.realtime import protocol
-from app.realtime.hub import socket_unavailable
+from app.realtime.connection import socket_unavailable
 
 router = APIRouter()
 
