@@ -311,3 +311,35 @@ def test_an_unknown_bus_note_is_logged_once_a_minute_per_kind_not_dropped_silent
     assert len(said) == 3
     assert "'ballot'" in said[0] and "'slides'" in said[1] and "None" in said[2]
     assert all("Unbekannte Nachricht auf dem Bus" in line for line in said)
+
+
+def test_a_phone_gets_its_own_state_before_any_broadcast(mod_client, session, event, monkeypatch):
+    """A broadcast that arrives while the phone's own vote is being looked up must not reach it first: the first
+    message a phone gets is its state with `my_vote` (the crash-safety run once saw the broadcast state first)."""
+    import threading
+
+    from app.realtime import sockets
+
+    single, _ = questions_of(session, event)
+    a = option_ids(session, single)[0]
+    act(mod_client, event, f"questions/{single.id}/open")
+    _device, cookie = new_device_cookie()
+    with phone(mod_client, event, cookie) as p:
+        until(p, "state")
+        vote(p, single.id, [a])
+        until(p, "ack")
+    looking_up, broadcast_sent = threading.Event(), threading.Event()
+    real = sockets._my_vote_sync
+
+    def slow_lookup(*args):
+        looking_up.set()
+        broadcast_sent.wait(5)
+        return real(*args)
+
+    monkeypatch.setattr(sockets, "_my_vote_sync", slow_lookup)
+    with phone(mod_client, event, cookie) as p:
+        assert looking_up.wait(5)
+        act(mod_client, event, "join-screen")  # publishes a state to every phone in the room
+        broadcast_sent.set()
+        first = p.receive_json()
+        assert first["type"] == "state" and first["my_vote"] == [a]

@@ -39,24 +39,23 @@ async def serve(rooms: Rooms, intake: Intake, ws: WebSocket, *, role: str, event
         await socket_unavailable(ws, locale)
         return
     phone = device if role == "attendee" else None  # a phone's device: always given (routes.attendee)
-    if phone is not None and room.devices.get(phone, 0) >= SOCKETS_PER_DEVICE:
-        await _refuse_crowded_device(ws, locale)
-        return
+    my_vote = None
+    if phone is not None:
+        # Asked before joining the room, so that nothing can reach this socket ahead of its own state: joining
+        # and the state below happen without an await between them, so no broadcast is missed either.
+        try:
+            my_vote = await _own_vote(rooms.engine, room, phone)
+        except DBAPIError:
+            await socket_unavailable(ws, locale)
+            return
+        if room.devices.get(phone, 0) >= SOCKETS_PER_DEVICE:
+            await _refuse_crowded_device(ws, locale)
+            return
     conn = Connection(ws, role, event_id, device, locale, login)
     room.members(role).add(conn)
     if phone is not None:
         room.devices[phone] = room.devices.get(phone, 0) + 1
     try:
-        my_vote = None
-        if phone is not None and room.live is not None:
-            live = room.live
-            try:
-                my_vote = await asyncio.to_thread(_my_vote_sync, rooms.engine, live.id, phone, live.round)
-            except DBAPIError:
-                await socket_unavailable(ws, locale)
-                return
-            if room.live is not live:
-                my_vote = None
         conn.push(state_text(room, role, **({"my_vote": my_vote} if role == "attendee" else {})))
         if room.tally is not None:
             # Made afresh: a cached tally carries the clock (`now`) of when it was made.
@@ -82,6 +81,19 @@ async def _refuse_crowded_device(ws: WebSocket, locale: str) -> None:
         await ws.send_text(protocol.error("too_many_sockets", text))
     finally:
         await close_quietly(ws, CLOSE_TOO_MANY_SOCKETS)
+
+
+async def _own_vote(engine: Engine, room: Room, phone: str) -> Any:
+    """The device's answer to the room's current question and round (None if it has none), asked again if the
+    moderator moved on while the database was being asked."""
+    for _ in range(3):
+        live = room.live
+        if live is None:
+            return None
+        mine = await asyncio.to_thread(_my_vote_sync, engine, live.id, phone, live.round)
+        if room.live is live:  # frozen: a new question or round is a new object
+            return mine
+    return None
 
 
 def _my_vote_sync(engine: Engine, question_id: int, device: str, round: int) -> Any:
