@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # A request's head (request line and headers) must arrive within this many seconds of its first byte, else
     # the connection is closed (app/server.py): a client holding connections open with partial headers gets nowhere.
     header_timeout_s: float = 10.0
+    # Results and reports: the time zone events are held in (the "Stand 19:42" of an interim result), who
+    # asked (the method note's first line; empty: the event's owner is not named, only the event), and the
+    # licence line of every export.
+    timezone: str = "Europe/Berlin"
+    report_organisation: str = ""
+    report_licence: str = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
