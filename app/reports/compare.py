@@ -139,11 +139,12 @@ def _compare(key: str, found: list[tuple[EventResults, QuestionResult]]) -> Comp
                       wording_changed=wording, options_changed=options, pooled=pooled)
 
 
-def series_comparison(session: Session, series: Series, *, events: list[Event] | None = None,
-                      now: dt.datetime | None = None) -> SeriesComparison:
+def series_comparison(session: Session, series: Series, *, events: list[Event] | None = None, now: dt.datetime | None = None,
+                      results: list[EventResults] | None = None) -> SeriesComparison:
     """Every linked question of the series compared, in the agenda order of the event that asked it first."""
     events = series_events(session, series.id) if events is None else events
-    results = [event_results(session, event, now=now) for event in events]
+    if results is None:  # made here unless the caller made them already (an export reads each event once)
+        results = [event_results(session, event, now=now) for event in events]
     by_key: dict[str, list[tuple[EventResults, QuestionResult]]] = {}
     for er in results:
         for question in er.questions():

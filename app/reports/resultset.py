@@ -16,7 +16,7 @@ A round with fewer than `SMALL_N` answers shows counts only: no percentages, no 
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -225,8 +225,9 @@ def question_result(session: Session, question: Question, public: dict[str, Any]
 
 
 def event_results(session: Session, event: Event, *, now: dt.datetime | None = None,
-                  leave_out: frozenset[int] = frozenset()) -> EventResults:
-    """The event's results by agenda topic; questions in `leave_out` are named in `left_out`, not shown."""
+                  leave_out: frozenset[int] = frozenset(), on_question: Callable[[], None] | None = None) -> EventResults:
+    """The event's results by agenda topic; questions in `leave_out` are named in `left_out`, not shown.
+    `on_question` is called after each question (the progress of a long export)."""
     now = now or utcnow()
     topics, left_out = [], []
     for topic, items in agenda(session=session, event_id=event.id):
@@ -237,6 +238,8 @@ def event_results(session: Session, event: Event, *, now: dt.datetime | None = N
                 continue
             public = dict(kinds.question_public(session=session, question=question, opts=opts, topic=topic))
             questions.append(question_result(session, question, public, now=now))
+            if on_question is not None:
+                on_question()
         topics.append(TopicResult(id=topic.id, title=topic.title, questions=tuple(questions)))
     series = session.get(Series, event.series_id) if event.series_id else None
     return EventResults(
