@@ -26,7 +26,7 @@ from app.proxy import PlainHttpWarning
 from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import admin, agenda, api, attendee, cards, docs, events, live, login, projector
+from app.routes import admin, agenda, api, attendee, cards, docs, events, live, login, projector, results
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ def create_app() -> FastAPI:
     app.include_router(projector.router)
     app.include_router(api.router)
     app.include_router(docs.router)
+    app.include_router(results.router)
 
     def openapi_schema() -> dict[str, Any]:
         """FastAPI's schema, with its default validation-error shape replaced by the one the app answers with."""

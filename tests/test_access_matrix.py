@@ -29,6 +29,8 @@ ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
 # Routes that use a template: its owner, admins and moderators of its series only (the world's template is
 # the own moderator's, saved from event A).
 TEMPLATE_ROUTES = {"/moderator/events/from-template", "/api/events/from-template"}
+# The results of a series: whoever moderates every one of its events, and admins (the world's series holds event A).
+SERIES_RESULTS_ROUTES = {"/moderator/series/{series_id}/results", "/moderator/series/{series_id}/compare/{key}"}
 ACTIONS = {
     "/moderator/events/{event_id}/questions/{question_id}/{action}": actions.verbs("question"),
     "/api/events/{event_id}/questions/{question_id}/{action}": actions.verbs("question"),
@@ -104,6 +106,8 @@ def _expected(path: str, role: str) -> str:
         return "allowed" if role == "admin" else "forbidden"
     if path in TEMPLATE_ROUTES:
         return "forbidden" if role == "other_moderator" else "allowed"
+    if path in SERIES_RESULTS_ROUTES:
+        return "forbidden" if role == "other_moderator" else "allowed"
     if path in ANY_MODERATOR or "{event_id}" not in path:
         return "allowed"
     return "forbidden" if role == "other_moderator" else "allowed"
@@ -113,6 +117,7 @@ def _fill(path: str, world: dict, action: str | None) -> str:
     values = {"event_id": world["event"].id, "question_id": world["question"].id, "topic_id": world["topic"].id,
               "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
               "action": action, "name": "swagger-ui.css"}
+    values |= {"series_id": world["template"].series_id, "key": world["question"].key}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from sqlmodel import Session, col, delete, or_, select
 
 from app.domain.errors import Conflict, DomainError, Invalid, NotFound
-from app.models import AuditEntry, Event, EventModerator, LoginSession, User
+from app.models import AuditEntry, Event, EventModerator, LoginSession, Series, User
 
 AUDIT_DETAIL_MAX = 300
 DONE, REFUSED = "done", "refused"  # AuditEntry.outcome
@@ -180,3 +180,24 @@ def account_log(*, session: Session, limit: int = 200) -> list[AuditEntry]:
             .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         )
     )
+
+
+def series_for_results(*, session: Session, user: User, series_id: int) -> tuple[Series, list[Event]]:
+    """A series and its events, if this user may see the results of every one of them (admins: all); 404 if
+    there is no such series, 403 naming why otherwise. A series without events shows nothing but its title, so
+    only admins see it here (its creator sees it on the series page)."""
+    series = session.get(Series, series_id)
+    if series is None:
+        raise NotFound("series_not_found", "Diese Reihe gibt es nicht.")
+    events = list(session.exec(select(Event).where(Event.series_id == series.id)))
+    if user.is_admin:
+        return series, events
+    if not events:
+        raise Forbidden("series_empty", "Diese Reihe hat noch keine Veranstaltung, die Sie moderieren.")
+    foreign = sum(1 for event in events if not can_manage(session=session, user=user, event=event))
+    if foreign:
+        raise Forbidden("series_not_all_yours",
+                        "Die Ergebnisse einer Reihe sieht nur, wer jede ihrer Veranstaltungen moderiert. {foreign} von {total} "
+                        "Veranstaltungen dieser Reihe moderieren Sie nicht; bitten Sie deren Moderation, Sie hinzuzufügen.",
+                        foreign=foreign, total=len(events))
+    return series, events
