@@ -129,8 +129,11 @@ def round_grid(question: QuestionResult, locale: str = "de") -> Grid:
 
 def chart_list(kind: str, columns: Sequence[tuple[str, Round]], *, title: str, uid: str, compact: bool = False) -> list[tuple[str, str]]:
     """One bar chart per column (label, SVG); a long term list is drawn with its first CHART_ROWS terms only
-    (the table beside it has them all)."""
-    return [(label, bar_chart(replace(r, rows=r.rows[:CHART_ROWS]), kind, title=f"{title} – {label}", uid=f"{uid}-{i}", compact=compact))
+    (the table beside it has them all). Drawn about as wide as the page shows them, so their text reads at
+    its own size: several compact charts side by side, or one beside its table."""
+    width = 360 if compact else 480
+    return [(label, bar_chart(replace(r, rows=r.rows[:CHART_ROWS]), kind, title=f"{title} – {label}", uid=f"{uid}-{i}",
+                              width=width, compact=compact))
             for i, (label, r) in enumerate(columns)]
 
 
@@ -180,8 +183,11 @@ def series_rollup(series: SeriesComparison, locale: str = "de") -> list[tuple[st
             if column is None:
                 cells.append(translate("dort nicht gestellt", locale))
             else:
-                cells.append(f"n = {fmt.number(column.result.n)}: {leading(item.kind, column.result, locale)}"
-                             if column.result.n else leading(item.kind, column.result, locale))
+                text = leading(item.kind, column.result, locale)
+                text = f"n = {fmt.number(column.result.n)}: {text}" if column.result.n else text
+                if column.result.interim_at is not None:
+                    text += " (" + translate("Zwischenstand, Stand {clock}", locale, clock=fmt.clock(column.result.interim_at)) + ")"
+                cells.append(text)
         topics.setdefault(item.topic, []).append(RollupLine(comparison=item, cells=tuple(cells)))
     return list(topics.items())
 
