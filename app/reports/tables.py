@@ -68,8 +68,9 @@ def _labels(kind: str, rounds: Sequence[Round]) -> list[str]:
 
 def _cells(kind: str, row: Row | None, result: Round, second: bool) -> tuple[str, ...]:
     """The cells of one row in one column group."""
-    if row is None:  # a term not named in this round, an option this event did not offer
-        return ("0", "–") if second else ("0",)
+    if row is None:  # a term nobody named in this round (0), an option this event did not offer (–)
+        missing = "0" if kind == "wordcloud" else "–"
+        return (missing, "–") if second else (missing,)
     shown = result.percents_shown
     if kind == "ranking":
         first, other = fmt.number(row.count), fmt.number(row.avg_rank, 2) if shown else "–"
