@@ -124,7 +124,11 @@ def test_results_pages_in_the_browser(new_context, moderator_login, series, axe_
             reports.append(describe_violations(name, page.url, violations))
 
     # The event: two rounds side by side, the abstention set apart, the roll-up, charts beside the tables.
+    page.goto("/moderator")
+    expect(page.locator(f'a[href="/moderator/events/{series["dob"]}/results"]')).to_be_visible()
+    screenshot(page, "results-link-overview")
     page.goto(f"/moderator/events/{series['dob']}")
+    screenshot(page, "results-link-control")
     page.get_by_role("link", name="Ergebnisse ansehen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ergebnisse: Regionalkonferenz Döbeln (Ergebnisse)")
     table = page.get_by_role("table", name=FORMAT)
