@@ -14,7 +14,7 @@ from app.domain.errors import NotFound
 from app.i18n import current_locale
 from app.models import User
 from app.pages import render
-from app.reports import charts, compare, method, tables
+from app.reports import charts, compare, method, page_tables
 from app.reports import formatting as fmt
 from app.reports.compare import SeriesComparison
 from app.reports.resultset import EventResults, event_results
@@ -28,7 +28,7 @@ KEY_MAX = 64  # Question.key is 32 characters; anything longer is no key
 def _common(user: User) -> dict[str, Any]:
     """What every results template needs besides its data: the user, the formatters, the table builders."""
     locale = current_locale.get()
-    return {"user": user, "fmt": fmt, "tables": tables, "charts": charts, "locale_code": locale}
+    return {"user": user, "fmt": fmt, "tables": page_tables, "charts": charts, "locale_code": locale}
 
 
 def _series(session: Session, user: User, series_id: int) -> SeriesComparison:

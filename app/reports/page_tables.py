@@ -1,4 +1,4 @@
-"""Result sets laid out as tables for the results pages: the rounds of a question (or the events of a linked
+"""Result sets laid out as tables for the results pages (the export files have theirs in `tables`): the rounds of a question (or the events of a linked
 question) side by side, one column group each, rows matched by their label; the leading answer of the roll-up.
 
 No numbers are computed here: the rows, shares, means and bases come from `resultset` and `compare`; this module
