@@ -100,12 +100,13 @@ def move_to_series(request: Request, event: DrivenEvent, user: auth.PageUser, se
 
 
 def _losses_text(event: Event, losses: deletion.Losses) -> str:
-    answers = losses.answers + losses.archived
-    return _("Sie löschen „{title}“ mit {topics}, {questions} und {answers}. Das lässt sich nicht rückgängig machen.",
-             title=event.title, topics=_count(losses.topics, "1 Thema", "{n} Themen"),
-             questions=_count(losses.questions, "1 Frage", "{n} Fragen"),
-             answers=_count(answers, "1 Antwort", "{n} Antworten") if not losses.archived
-             else _count(answers, "1 Antwort bzw. archiviertem Ergebnis", "{n} Antworten bzw. archivierten Ergebnissen"))
+    """"Sie löschen „…“ mit 5 Themen, 22 Fragen und 1.234 Antworten. …" (archived results named only if there are any)."""
+    parts = [_count(losses.topics, "1 Thema", "{n} Themen"), _count(losses.questions, "1 Frage", "{n} Fragen"),
+             _count(losses.answers, "1 Antwort", "{n} Antworten")]
+    if losses.archived:
+        parts.append(_count(losses.archived, "1 archivierten Ergebnis", "{n} archivierten Ergebnissen"))
+    return _("Sie löschen „{title}“ mit {what} und {last}. Das lässt sich nicht rückgängig machen.",
+             title=event.title, what=", ".join(parts[:-1]), last=parts[-1])
 
 
 def _delete_event_page(request: Request, session: Session, user: User, event: Event, *, error: str | None = None, typed: str = "",
