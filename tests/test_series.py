@@ -225,6 +225,7 @@ def test_delete_event_removes_all_of_it_and_keeps_the_log(mod_client, session, m
     page = mod_client.get(f"/moderator/events/{event.id}/delete").text
     assert "Sie löschen „Regionalkonferenz Döbeln“ mit 1 Thema, 2 Fragen, 1.234 Antworten und 1 archivierten Ergebnis. " \
            "Das lässt sich nicht rückgängig machen." in page.replace("\n", " ")
+    assert "und ihre anderen Veranstaltungen bleiben. Das Protokoll der Moderation bleibt erhalten." in page
     assert f'href="/moderator/events/{event.id}/delete"' in mod_client.get(f"/moderator/events/{event.id}").text
     url = f"/moderator/events/{event.id}/delete"
     r = mod_client.post(url, data={"csrf": mod_client.csrf, "confirm_title": "Regionalkonferenz"})
