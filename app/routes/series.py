@@ -10,7 +10,7 @@ from app.domain import access, control, deletion
 from app.domain import series as s_domain
 from app.domain import templates as t_domain
 from app.domain.errors import DomainError
-from app.i18n import _
+from app.i18n import N_, _
 from app.models import Event, Series, Template, User
 from app.pages import flash, render
 from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
@@ -101,10 +101,10 @@ def move_to_series(request: Request, event: DrivenEvent, user: auth.PageUser, se
 
 def _losses_text(event: Event, losses: deletion.Losses) -> str:
     """"Sie löschen „…“ mit 5 Themen, 22 Fragen und 1.234 Antworten. …" (archived results named only if there are any)."""
-    parts = [_count(losses.topics, "1 Thema", "{n} Themen"), _count(losses.questions, "1 Frage", "{n} Fragen"),
-             _count(losses.answers, "1 Antwort", "{n} Antworten")]
+    parts = [_count(losses.topics, N_("1 Thema"), N_("{n} Themen")), _count(losses.questions, N_("1 Frage"), N_("{n} Fragen")),
+             _count(losses.answers, N_("1 Antwort"), N_("{n} Antworten"))]
     if losses.archived:
-        parts.append(_count(losses.archived, "1 archivierten Ergebnis", "{n} archivierten Ergebnissen"))
+        parts.append(_count(losses.archived, N_("1 archivierten Ergebnis"), N_("{n} archivierten Ergebnissen")))
     return _("Sie löschen „{title}“ mit {what} und {last}. Das lässt sich nicht rückgängig machen.",
              title=event.title, what=", ".join(parts[:-1]), last=parts[-1])
 
@@ -150,7 +150,7 @@ def _delete_template_page(request: Request, session: Session, user: User, templa
     info = t_domain.template_summary(template)
     series = session.get(Series, template.series_id) if template.series_id else None
     return render(request, "moderator/delete_template.html", status_code=status_code, user=user, template=template, series=series,
-                  questions=_count(info["questions"], "1 Frage", "{n} Fragen"), topics=_count(len(info["topics"]), "1 Thema", "{n} Themen"),
+                  questions=_count(info["questions"], N_("1 Frage"), N_("{n} Fragen")), topics=_count(len(info["topics"]), N_("1 Thema"), N_("{n} Themen")),
                   events=deletion.events_from(session=session, template=template), error=error)
 
 
