@@ -328,3 +328,35 @@ def test_german_numbers_and_losses_counted_in_the_database(session, moderator, o
     assert [de_number(n) for n in (0, 7, 1234, 1234567)] == ["0", "7", "1.234", "1.234.567"]
     event = _full_event(session, moderator, other)
     assert deletion.losses(session=session, event=event) == deletion.Losses(topics=1, questions=2, answers=1234, archived=1)
+
+
+def test_upgrade_gives_an_existing_series_the_owner_of_its_first_event(tmp_path):
+    """Migration 0007: a series from before owners were kept belongs to whoever owns its first owned event."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from app.config import ROOT
+    from app.main import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0006")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for uid in (1, 2):
+            conn.exec_driver_sql("INSERT INTO user (id, username, password_hash, is_admin, is_active, created_at) "
+                                 f"VALUES ({uid}, 'u{uid}', 'x', 0, 1, '2026-01-01 00:00:00')")
+        conn.exec_driver_sql("INSERT INTO series (id, title, created_at) VALUES (1, 'Alt', '2026-01-01 00:00:00'), "
+                             "(2, 'Leer', '2026-01-01 00:00:00')")
+        for eid, owner in ((1, "NULL"), (2, "2"), (3, "1")):
+            conn.exec_driver_sql("INSERT INTO event (id, title, place, series_id, owner_id, join_code, projector_token, projector_mode, "
+                                 f"voting_cards, created_at) VALUES ({eid}, 'E{eid}', '', 1, {owner}, '10000{eid}', 't{eid}', 'question', "
+                                 "0, '2026-01-01 00:00:00')")
+    migrate(url)
+    with engine.connect() as conn:
+        owners = dict(conn.exec_driver_sql("SELECT id, owner_id FROM series ORDER BY id").all())
+    assert owners == {1: 2, 2: None}
+    engine.dispose()
