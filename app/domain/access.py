@@ -20,6 +20,9 @@ from app.models import AuditEntry, Event, EventModerator, LoginSession, User
 
 AUDIT_DETAIL_MAX = 300
 DONE, REFUSED = "done", "refused"  # AuditEntry.outcome
+# Entries without an event that the admin's log shows: account actions and deletions. The detached entries of a
+# deleted event (event_id NULL, detail prefixed with its title) stay in the table but do not flood that log.
+ADMIN_LOG_ACTIONS = ("create-account", "deactivate-account", "activate-account", "delete-event", "delete-template")
 
 
 class Forbidden(DomainError):
@@ -173,10 +176,10 @@ def audit_log(*, session: Session, event_id: int, limit: int = 500) -> list[Audi
 
 
 def account_log(*, session: Session, limit: int = 200) -> list[AuditEntry]:
-    """Account actions (created, switched off, switched on), newest first."""
+    """Account actions (created, switched off, switched on) and deletions of events and templates, newest first."""
     return list(
         session.exec(
-            select(AuditEntry).where(col(AuditEntry.event_id).is_(None))
+            select(AuditEntry).where(col(AuditEntry.event_id).is_(None), col(AuditEntry.action).in_(ADMIN_LOG_ACTIONS))
             .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         )
     )
