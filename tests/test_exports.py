@@ -8,6 +8,7 @@ import io
 import json
 import uuid
 
+import openpyxl
 import pytest
 
 from app.config import settings
@@ -15,7 +16,8 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.models import QuestionStatus
-from app.reports import csv_export, tables
+from app.reports import csv_export, tables, xlsx_export
+from app.reports.compare import series_comparison
 from app.reports.resultset import BASES, NO_ANSWERS, EventResults, QuestionResult, Round, Row, TopicResult, event_results
 
 NOW = dt.datetime(2023, 3, 15, 18, 42, tzinfo=dt.UTC)
@@ -244,3 +246,108 @@ def test_csvw_metadata_names_every_column_in_order_with_the_dialect(session):
             assert table == "texts" or decimals == ([{"base": "decimal", "format": {"decimalChar": ","}}] if dialect == "excel-de" else ["decimal"])
     with pytest.raises(ValueError):
         csv_export.csv_metadata("x.csv", "votes", "standard", "x")
+
+
+# --- XLSX -------------------------------------------------------------------------------------------------------
+
+def _xlsx(events, comparison=None):
+    out = io.BytesIO()
+    xlsx_export.write_xlsx(events, comparison, out)
+    return out.getvalue()
+
+
+def _book(data):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _cells(book):
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def test_xlsx_sheets_numbers_text_and_no_formula_anywhere(session):
+    event, _q = _doebeln(session)
+    result = event_results(session, event, now=NOW)
+    data = _xlsx([result])
+    book = _book(data)
+    assert book.sheetnames == ["Methode", "Döbeln 15.03.2023", "Freitext", "Begriffe"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+        assert all(cell.font.b for cell in sheet[1] if cell.value is not None)  # bold header row
+    assert not [c.coordinate for c in _cells(book) if c.data_type == "f"]  # no formula cell anywhere
+    sheet = book["Döbeln 15.03.2023"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == tables.titles("results") and sheet.auto_filter.ref == f"A1:T{len(rows)}"
+    assert len(rows) - 1 == sum(max(len(r.rows), 1) for q in result.questions() for r in q.rounds)
+    auto = next(r for r in sheet.iter_rows(min_row=2) if r[10].value == "Auto")
+    assert [auto[i].value for i in (12, 13, 14)] == [5, 62.5, 8] and all(auto[i].data_type == "n" for i in (12, 13, 14))
+    assert auto[13].number_format == "0.0" and auto[8].value == 1 and auto[8].data_type == "n"
+    assert auto[3].value == dt.datetime(2023, 3, 15) and auto[3].number_format.upper() == "DD.MM.YYYY"
+    formula = next(r for r in sheet.iter_rows(min_row=2) if r[10].value == "=1+1")[10]
+    assert formula.data_type == "s" and formula.value == "=1+1"  # text, not a formula, not neutralised either
+    scale = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[6] == "Wie zufrieden?")
+    assert scale[16] == 3.17 and scale[17] == 3.0
+    texts = list(book["Freitext"].iter_rows(values_only=True))
+    assert sorted(r[-1] for r in texts[1:]) == sorted(['=HYPERLINK("http://evil.example")', "Mehr Grün in der Stadt!"])
+    terms = list(book["Begriffe"].iter_rows(min_row=2))
+    assert sorted((r[7].value, r[8].value) for r in terms) == [("@Döbeln", 1), ("Grün", 3), ("Schön", 1)]
+    assert all(r[8].data_type == "n" and r[9].data_type == "n" for r in terms)
+    method = [r[1] for r in book["Methode"].iter_rows(min_row=2, values_only=True)]
+    assert any("nicht repräsentativ" in t for t in method) and settings.report_licence in method
+    assert _xlsx([result]) == data  # the same data, the same bytes
+
+
+def test_xlsx_cuts_text_at_the_cell_limit_and_keeps_emoji():
+    huge = "x" * 40_000
+    made = _made([_question("Frei", rounds=(_round(n=3, texts=[huge, LONG, "=1+1"]),))])
+    book = _book(_xlsx([made]))
+    cells = [r[-1] for r in book["Freitext"].iter_rows(min_row=2)]
+    assert len(cells[0].value) == 32_767 and cells[0].value.endswith("… [gekürzt]") and cells[0].value.startswith("x" * 30_000)
+    assert cells[1].value == LONG and cells[2].value == "=1+1" and cells[2].data_type == "s"
+    assert book.worksheets[1].title == "Döbeln 15.03.2023"
+
+
+def test_sheet_names_are_made_valid_and_unique():
+    taken = set()
+    names = [xlsx_export.sheet_name(n, taken) for n in
+             ["Döbeln", "döbeln", "a/b:c*?[x]\\y", "", "'", "History", "L" * 40, "L" * 40, "'Zitat'", "Methode"]]
+    assert names == ["Döbeln", "döbeln (2)", "a-b-c---x--y", "Tabelle", "Tabelle (2)", "History (2)", "L" * 31,
+                     "L" * 27 + " (2)", "Zitat", "Methode"]
+    assert all(0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    events = [_made([], place=p, title=t, date=None, event_id=i)
+              for i, (p, t) in enumerate([("Methode", "x"), ("Freitext", "y"), ("", ""), ("a[1]:b", "z"), ("a[1]:b", "z"),
+                                          ("Ein sehr langer Ortsname, der nicht passt", "w")], start=1)]
+    book = _book(_xlsx(events))
+    assert book.sheetnames == ["Methode", "Methode (2)", "Freitext (2)", "Tabelle", "a-1--b", "a-1--b (2)",
+                               "Ein sehr langer Ortsname, der n", "Freitext", "Begriffe"]
+
+
+def _series(session):
+    series = e_domain.create_series(session=session, title="Regionalkonferenzen 2023")
+    made = [_doebeln(session, series_id=series.id, place=p, date=d)
+            for p, d in (("Döbeln", dt.date(2023, 3, 15)), ("Frankenberg", dt.date(2023, 6, 14)), ("Freiberg", dt.date(2023, 11, 16)))]
+    changed = made[1][1]["yesno"]
+    changed.text = "Brauchen wir im Landkreis mehr Busse?"
+    session.add(changed)
+    session.commit()
+    results = [event_results(session, e, now=NOW) for e, _q in made]
+    return series, results, series_comparison(session, series, events=[e for e, _q in made], results=results)
+
+
+def test_xlsx_comparison_sheet_per_event_and_pooled_with_flags(session):
+    _series_, results, comparison = _series(session)
+    book = _book(_xlsx(results, comparison))
+    assert book.sheetnames == ["Methode", "Döbeln 15.03.2023", "Frankenberg 14.06.2023", "Freiberg 16.11.2023", "Vergleich",
+                               "Freitext", "Begriffe"]
+    sheet = book["Vergleich"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:9] == ("Frageschlüssel", "Frage", "Thema", "Fragetyp", "Hinweis", "Antwort", "Döbeln, 15.03.2023: n",
+                           "Döbeln, 15.03.2023: führende Antwort", "Döbeln, 15.03.2023: Prozent")
+    assert rows[0][-2:] == ("gepoolt, ungewichtet: n", "gepoolt, ungewichtet: Prozent")
+    auto = next(r for r in rows if r[0] == "k-single" and r[5] == "Auto")
+    assert auto[4] == "vergleichbar" and auto[6:9] == (8, "Auto", 62.5) and auto[-2:] == (24, 62.5)
+    yes = next(r for r in rows if r[0] == "k-yesno" and r[5] == "Ja")
+    assert yes[4] == "Wortlaut geändert – nicht gepoolt" and yes[-2:] == (None, None)
+    numbers = [c for r in sheet.iter_rows(min_row=2) for c in r[6:] if isinstance(c.value, int | float)]
+    assert numbers and all(c.data_type == "n" for c in numbers)
+    assert not [c for c in _cells(book) if c.data_type == "f"]
