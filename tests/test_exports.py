@@ -6,7 +6,10 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess
 import uuid
+import zipfile
 
 import openpyxl
 import pytest
@@ -16,7 +19,8 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.models import QuestionStatus
-from app.reports import csv_export, tables, xlsx_export
+from app.reports import bundle, csv_export, tables, xlsx_export
+from app.reports import formatting as fmt
 from app.reports.compare import series_comparison
 from app.reports.resultset import BASES, NO_ANSWERS, EventResults, QuestionResult, Round, Row, TopicResult, event_results
 
@@ -351,3 +355,93 @@ def test_xlsx_comparison_sheet_per_event_and_pooled_with_flags(session):
     numbers = [c for r in sheet.iter_rows(min_row=2) for c in r[6:] if isinstance(c.value, int | float)]
     assert numbers and all(c.data_type == "n" for c in numbers)
     assert not [c for c in _cells(book) if c.data_type == "f"]
+
+
+# --- the bundle -------------------------------------------------------------------------------------------------
+
+def _zip(events, comparison, pdf=None, stem=None):
+    out = io.BytesIO()
+    bundle.write_bundle(events, comparison, out, pdf=pdf, licence="Datenlizenz Deutschland – Namensnennung – Version 2.0",
+                        stem=stem or bundle.file_stem(events))
+    return out.getvalue()
+
+
+def test_file_stems():
+    doebeln = _made([], place="Döbeln")
+    assert bundle.file_stem([doebeln]) == "2023-03-15_Doebeln"
+    assert bundle.file_stem([_made([], place="Döbeln", date=None)]) == "ohne-Datum_Doebeln"
+    assert bundle.file_stem([_made([], place="", title="Bürgerforum")]) == "2023-03-15_Buergerforum"
+    two = [_made([], place="A", series="Regionalkonferenzen 2023"), _made([], place="B", series="Regionalkonferenzen 2023")]
+    assert bundle.file_stem(two) == "Reihe_Regionalkonferenzen-2023"
+    assert bundle.file_stem([doebeln], series="Reihe: Größe/Über") == "Reihe_Reihe-Groesse-Ueber"
+
+
+def test_bundle_names_metadata_summary_licence_and_the_same_bytes_twice(session):
+    _series_, results, comparison = _series(session)
+    data = _zip(results, comparison, pdf=b"%PDF-1.7 stand-in")
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    stem = "Reihe_Regionalkonferenzen-2023"
+    assert archive.namelist() == [
+        f"{stem}_Ergebnisse.pdf", f"{stem}_Ergebnisse.csv", f"{stem}_Ergebnisse.csv-metadata.json",
+        f"{stem}_Ergebnisse_Standard.csv", f"{stem}_Ergebnisse_Standard.csv-metadata.json",
+        f"{stem}_Freitext.csv", f"{stem}_Freitext.csv-metadata.json", f"{stem}_Begriffe.csv", f"{stem}_Begriffe.csv-metadata.json",
+        f"{stem}_Ergebnisse.xlsx", f"{stem}_Zusammenfassung.txt", "LIZENZ.txt"]
+    assert archive.testzip() is None and archive.read(f"{stem}_Ergebnisse.pdf") == b"%PDF-1.7 stand-in"
+    assert {i.date_time for i in archive.infolist()} == {(2023, 3, 15, 19, 42, 0)}  # made_at in Döbeln's time
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            meta = json.loads(archive.read(f"{name}-metadata.json"))
+            dialect = "standard" if name.endswith("_Standard.csv") else "excel-de"
+            assert meta["url"] == name and meta["dc:license"] == "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+            assert [c["titles"] for c in meta["tableSchema"]["columns"]] == _parse(archive.read(name), dialect)[0]
+            assert archive.read(name).startswith(b"\xef\xbb\xbf") == (dialect == "excel-de")
+    assert archive.read(f"{stem}_Ergebnisse.csv") == _csv(csv_export.write_results_csv, results, "excel-de")
+    assert _book(archive.read(f"{stem}_Ergebnisse.xlsx")).sheetnames[-3:] == ["Vergleich", "Freitext", "Begriffe"]
+    text = archive.read(f"{stem}_Zusammenfassung.txt").decode("utf-8")
+    assert "nicht repräsentativ" in text and "Thema: Mobilität & Öffis" in text and "Regionalkonferenz Frankenberg" in text
+    assert "- Wie kommen Sie zur Arbeit? (Einfachauswahl)\r\n  n = 8; Anteil an 8 Antworten\r\n  Führende Antwort: Auto – 5 (" + fmt.percent(62.5) + ")" in text
+    assert "- Wie zufrieden? (Skala)\r\n  n = 6; Anteil an 6 Antworten; Mittelwert 3,17; Median 3\r\n" in text
+    assert "- Nie gestellt (Einfachauswahl)\r\n  n = 0; keine Antworten (n = 0)\r\n  Ergebnis: keine Antworten (n = 0)" in text
+    assert "Wortlaut oder Antwortmöglichkeiten geändert, nicht gepoolt" in text  # the touched-up question in the comparison
+    licence = archive.read("LIZENZ.txt").decode("utf-8")
+    assert "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0" in licence and bundle.DL_DE_BY in licence
+    assert "Datenquelle: Saalumfrage, Ergebnisse der Saalumfragen – Reihe „Regionalkonferenzen 2023“" in licence
+    assert _zip(results, comparison, pdf=b"%PDF-1.7 stand-in") == data  # the same data, the same bytes
+
+
+def test_bundle_of_one_event_leaves_out_empty_text_and_term_files_and_a_missing_pdf():
+    made = _made([_question("Bus?", kind="single", options=["Ja"], rounds=(_round(n=5, rows=[Row(label="Ja", count=5, percent=100.0)]),))])
+    names = zipfile.ZipFile(io.BytesIO(_zip([made], None))).namelist()
+    assert names == ["2023-03-15_Doebeln_Ergebnisse.csv", "2023-03-15_Doebeln_Ergebnisse.csv-metadata.json",
+                     "2023-03-15_Doebeln_Ergebnisse_Standard.csv", "2023-03-15_Doebeln_Ergebnisse_Standard.csv-metadata.json",
+                     "2023-03-15_Doebeln_Ergebnisse.xlsx", "2023-03-15_Doebeln_Zusammenfassung.txt", "LIZENZ.txt"]
+
+
+# --- LibreOffice ------------------------------------------------------------------------------------------------
+
+OFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+# Headless LibreOffice asks nobody how to read a CSV: without filter options it reads the system's 8-bit character
+# set and commas (LibreOffice 7.4 ignores the byte order mark there), so the options name them, as a person picks
+# them in the import dialog: separator, quote, UTF-8 (76), first line, language (1031 German, 1033 English).
+INFILTER = {"excel-de": "CSV:59,34,76,1,,1031", "standard": "CSV:44,34,76,1,,1033"}
+
+
+@pytest.mark.skipif(OFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+@pytest.mark.parametrize("dialect", csv_export.DIALECTS)
+def test_libreoffice_opens_the_csv_with_umlauts_numbers_and_injection_as_text(tmp_path, dialect):
+    made = _made([_question(s, kind="single", qid=i, rounds=(_round(n=6, rows=[Row(label="Übermäßig 😀", count=4, percent=200 / 3)]),))
+                  for i, s in enumerate(OWASP, start=1)], place="Döbeln")
+    source = tmp_path / f"{dialect}.csv"
+    source.write_bytes(_csv(csv_export.write_results_csv, [made], dialect))
+    subprocess.run([OFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "xlsx",
+                    f"--infilter={INFILTER[dialect]}", "--outdir", str(tmp_path), str(source)],
+                   check=True, timeout=180, capture_output=True)
+    sheet = openpyxl.load_workbook(tmp_path / f"{dialect}.xlsx").active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]] == tables.titles("results")  # "Frageschlüssel" intact
+    assert len(rows) == len(OWASP) + 1
+    for row, text in zip(rows[1:], OWASP, strict=True):
+        assert row[2].value == "Döbeln" and row[10].value == "Übermäßig 😀"
+        assert row[6].data_type == "s" and row[6].value.startswith("'")  # never a formula
+        assert row[6].value[1:].replace("\n", "\r") == text.replace("\n", "\r")
+        assert (row[12].value, row[13].value, row[14].value) == (4, 66.7, 6) and row[13].data_type == "n"

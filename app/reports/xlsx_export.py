@@ -111,6 +111,8 @@ class _Book:
 def _method(book: _Book, events: Sequence[EventResults], made: dt.datetime) -> None:
     sheet = book.sheet(book_name(book, METHOD), [translate("Abschnitt"), translate("Text")], [18, 120])
     lines = [(translate("Methode"), p) for p in method_note(events)]
+    lines.append((translate("Zahlen"), translate("In dieser Arbeitsmappe stehen Prozentwerte mit einer Nachkommastelle, aus den "
+                                                   "ungerundeten Werten berechnet; Bericht und Ergebnisseite runden auf ganze Zahlen.")))
     lines += [(translate("Lizenz"), settings.report_licence), (translate("Erstellt"), fmt.stamp(made))]
     if settings.report_organisation:
         lines.append((translate("Herausgeber"), settings.report_organisation))
