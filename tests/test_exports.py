@@ -229,6 +229,27 @@ def test_csv_of_an_event_without_any_answers_and_an_unknown_dialect():
         csv_export.write_results_csv([empty], io.BytesIO(), "excel")
 
 
+
+def test_rounds_interim_and_small_groups_in_csv_and_summary():
+    interim = dt.datetime(2023, 3, 15, 19, 5, tzinfo=dt.UTC)  # 20:05 in Döbeln
+    first = Round(round=1, n=8, base_msg=BASES["single"], rows=(Row(label="Ja", count=2, percent=25.0), Row(label="Nein", count=6, percent=75.0)))
+    second = Round(round=2, n=10, base_msg=BASES["single"], interim_at=interim,
+                   rows=(Row(label="Ja", count=7, percent=70.0), Row(label="Nein", count=3, percent=30.0)))
+    twice = QuestionResult(id=1, key="k1", text="Zweimal", kind="single", status=QuestionStatus.open, topic="Thema",
+                           options=("Ja", "Nein"), rounds=(first, second))
+    few = _question("Wenige", kind="ranking", qid=2, rounds=(Round(round=1, n=3, base_msg=BASES["ranking"], rows=(
+        Row(label="A", count=5, percent=None, avg_rank=1.33), Row(label="B", count=1, percent=None, avg_rank=1.67))),))
+    made = _made([twice, few])
+    rows = _parse(_csv(csv_export.write_results_csv, [made], "standard"), "standard")[1:]
+    assert [(r[8], r[9], r[10], r[12], r[13], r[14]) for r in rows[:4]] == [
+        ("1", "abgeschlossen", "Ja", "2", "25.0", "8"), ("1", "abgeschlossen", "Nein", "6", "75.0", "8"),
+        ("2", "Zwischenstand", "Ja", "7", "70.0", "10"), ("2", "Zwischenstand", "Nein", "3", "30.0", "10")]
+    assert [(r[10], r[12], r[13], r[18]) for r in rows[4:]] == [("A", "5", "", ""), ("B", "1", "", "")]  # n < 5: counts only
+    text = bundle.summary([made], None, "Lizenz X")
+    assert "n = 10; Anteil an 10 Antworten; Runde 2 von 2; Zwischenstand, Stand 15.03.2023, 20:05" in text
+    assert "Führende Antwort: Ja – 7 (70\u00a0%)" in text and "Führende Antwort: A – 5 Punkte\r\n" in text
+
+
 def test_csvw_metadata_names_every_column_in_order_with_the_dialect(session):
     event, _q = _doebeln(session)
     results = [event_results(session, event, now=NOW)]
