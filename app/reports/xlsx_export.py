@@ -8,6 +8,7 @@ never empty, unique regardless of case); a text longer than a cell holds (32,767
 """
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO
 
@@ -32,6 +33,7 @@ RESERVED = ("history",)  # Excel keeps this name for itself
 METHOD, COMPARISON, TEXTS, TERMS = N_("Methode"), N_("Vergleich"), N_("Freitext"), N_("Begriffe")
 WIDTHS = {"string": 22, "integer": 9, "decimal": 11, "date": 12, "boolean": 11}
 WIDE = {"question": 50, "base": 40, "text": 90, "event": 28, "topic": 24}
+LINE_PT, ROW_MAX_PT = 15, 409  # a wrapped line's height; the tallest row Excel allows
 
 
 def cut(text: str) -> str:
@@ -52,6 +54,12 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     return candidate
 
 
+def row_height(text: str, width: float) -> float:
+    """The height a wrapped text needs in a column `width` characters wide (LibreOffice does not fit rows itself)."""
+    lines = sum(max(1, math.ceil(len(part) / max(width, 1))) for part in text.split("\n"))
+    return min(LINE_PT * lines, ROW_MAX_PT)
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     """A stored time as naive UTC (XlsxWriter writes it as the workbook's creation time, so the bytes stay the same)."""
     return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
@@ -68,48 +76,60 @@ class _Book:
         })
         add = self.workbook.add_format
         self.header: Format = add({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
-        self.percent: Format = add({"num_format": "0.0"})
-        self.decimal: Format = add({"num_format": "0.0#"})
-        self.date: Format = add({"num_format": "DD.MM.YYYY"})
+        self.percent: Format = add({"num_format": "0.0", "valign": "top"})
+        self.decimal: Format = add({"num_format": "0.0#", "valign": "top"})
+        self.number: Format = add({"valign": "top"})
+        self.date: Format = add({"num_format": "DD.MM.YYYY", "valign": "top"})
         self.wrap: Format = add({"text_wrap": True, "valign": "top"})
+        self.top: Format = add({"valign": "top"})
         self.taken: set[str] = set()
 
     def sheet(self, name: str, headers: Sequence[str], widths: Sequence[float]) -> Worksheet:
         sheet = self.workbook.add_worksheet(name)
         for i, width in enumerate(widths):
             sheet.set_column(i, i, width, self.wrap if width >= WIDE["text"] else None)
+        sheet.set_row(0, max((row_height(t, w) for t, w in zip(headers, widths, strict=True)), default=LINE_PT))
         for i, title in enumerate(headers):
             sheet.write_string(0, i, cut(title), self.header)
         sheet.freeze_panes(1, 0)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.repeat_rows(0)  # the header on every printed page
         return sheet
 
     def cell(self, sheet: Worksheet, row: int, col: int, value: tables.Cell, datatype: str = "", name: str = "") -> None:
         if value is None or value == "":
             return
         if isinstance(value, bool):
-            sheet.write_string(row, col, translate("ja") if value else translate("nein"))
+            sheet.write_string(row, col, translate("ja") if value else translate("nein"), self.top)
         elif isinstance(value, dt.datetime | dt.date):
             sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()) if not isinstance(value, dt.datetime) else value,
                                  self.date)
         elif isinstance(value, int | float):
-            number_format = self.percent if name == "percent" else self.decimal if datatype == "decimal" else None
+            number_format = self.percent if name == "percent" else self.decimal if datatype == "decimal" else self.number
             sheet.write_number(row, col, value, number_format)
         else:
-            sheet.write_string(row, col, cut(str(value)), self.wrap if name == "text" else None)
+            sheet.write_string(row, col, cut(str(value)), self.wrap if name in ("text", "wrap") else self.top)
 
     def table(self, name: str, columns: Sequence[tables.Column], rows: Iterable[Sequence[tables.Cell]]) -> None:
         """A sheet of one of the shared tables: header, typed rows, filter."""
         sheet = self.sheet(name, [translate(c.title) for c in columns],
                            [WIDE.get(c.name, WIDTHS[c.datatype]) for c in columns])
+        wrapped = [i for i, c in enumerate(columns) if c.name == "text"]
         last = 0
         for last, values in enumerate(rows, start=1):
+            for i in wrapped:
+                if isinstance(values[i], str) and len(values[i]) > WIDE["text"]:
+                    sheet.set_row(last, row_height(values[i], WIDE["text"]))
             for col, (value, column) in enumerate(zip(values, columns, strict=True)):
                 self.cell(sheet, last, col, value, column.datatype, column.name)
         sheet.autofilter(0, 0, max(last, 1), len(columns) - 1)
 
 
 def _method(book: _Book, events: Sequence[EventResults], made: dt.datetime) -> None:
-    sheet = book.sheet(book_name(book, METHOD), [translate("Abschnitt"), translate("Text")], [18, 120])
+    sheet = book.sheet(book_name(book, METHOD), [translate("Abschnitt"), translate("Text")], [18, WIDE["text"]])
+    sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
     lines = [(translate("Methode"), p) for p in method_note(events)]
     lines.append((translate("Zahlen"), translate("In dieser Arbeitsmappe stehen Prozentwerte mit einer Nachkommastelle, aus den "
                                                    "ungerundeten Werten berechnet; Bericht und Ergebnisseite runden auf ganze Zahlen.")))
@@ -117,7 +137,8 @@ def _method(book: _Book, events: Sequence[EventResults], made: dt.datetime) -> N
     if settings.report_organisation:
         lines.append((translate("Herausgeber"), settings.report_organisation))
     for row, (part, text) in enumerate(lines, start=1):
-        sheet.write_string(row, 0, part)
+        sheet.set_row(row, row_height(text, WIDE["text"]))
+        sheet.write_string(row, 0, part, book.wrap)
         sheet.write_string(row, 1, cut(text), book.wrap)
     sheet.autofilter(0, 0, len(lines), 1)
 
@@ -175,8 +196,9 @@ def _comparison(book: _Book, comparison: SeriesComparison) -> None:
         lines.append(["", translate("Die Reihe hat nur eine Veranstaltung; es gibt nichts zu vergleichen."), "", "", "", ""])
     percent_cols = {6 + 3 * i + 2 for i in range(len(comparison.events))} | {len(headers) - 1}
     for row, line in enumerate(lines, start=1):
+        sheet.set_row(row, max(row_height(str(line[4]), widths[4]), row_height(str(line[1]), widths[1])))
         for col, value in enumerate(line):
-            book.cell(sheet, row, col, value, "integer", "percent" if col in percent_cols else "")
+            book.cell(sheet, row, col, value, "integer", "percent" if col in percent_cols else "wrap" if col in (1, 4) else "")
     sheet.autofilter(0, 0, max(len(lines), 1), len(headers) - 1)
 
 
