@@ -328,6 +328,8 @@ def test_xlsx_cuts_text_at_the_cell_limit_and_keeps_emoji():
     cells = [r[-1] for r in book["Freitext"].iter_rows(min_row=2)]
     assert len(cells[0].value) == 32_767 and cells[0].value.endswith("… [gekürzt]") and cells[0].value.startswith("x" * 30_000)
     assert cells[1].value == LONG and cells[2].value == "=1+1" and cells[2].data_type == "s"
+    heights = book["Freitext"].row_dimensions
+    assert heights[2].height == heights[3].height > 400 and heights[4].height is None  # wrapped text gets tall rows (at most 409 pt)
     assert book.worksheets[1].title == "Döbeln 15.03.2023"
 
 

@@ -118,9 +118,9 @@ class _Book:
         wrapped = [i for i, c in enumerate(columns) if c.name == "text"]
         last = 0
         for last, values in enumerate(rows, start=1):
-            for i in wrapped:
-                if isinstance(values[i], str) and len(values[i]) > WIDE["text"]:
-                    sheet.set_row(last, row_height(values[i], WIDE["text"]))
+            texts = [v for v in (values[i] for i in wrapped) if isinstance(v, str) and len(v) > WIDE["text"]]
+            if texts:
+                sheet.set_row(last, max(row_height(t, WIDE["text"]) for t in texts))
             for col, (value, column) in enumerate(zip(values, columns, strict=True)):
                 self.cell(sheet, last, col, value, column.datatype, column.name)
         sheet.autofilter(0, 0, max(last, 1), len(columns) - 1)
