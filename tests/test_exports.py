@@ -425,10 +425,12 @@ def test_bundle_names_metadata_summary_licence_and_the_same_bytes_twice(session)
     assert "- Wie kommen Sie zur Arbeit? (Einfachauswahl)\r\n  n = 8; Anteil an 8 Antworten\r\n  Führende Antwort: Auto – 5 (" + fmt.percent(62.5) + ")" in text
     assert "- Wie zufrieden? (Skala)\r\n  n = 6; Anteil an 6 Antworten; Mittelwert 3,17; Median 3\r\n" in text
     assert "- Nie gestellt (Einfachauswahl)\r\n  n = 0; keine Antworten (n = 0)\r\n  Ergebnis: keine Antworten (n = 0)" in text
-    assert "Wortlaut oder Antwortmöglichkeiten geändert, nicht gepoolt" in text  # the touched-up question in the comparison
+    assert "- Brauchen wir mehr Busse? (Wortlaut geändert – nicht gepoolt)" in text  # the touched-up question in the comparison
+    assert "- Wie kommen Sie zur Arbeit? (vergleichbar)\r\n  Döbeln, 15.03.2023: n = 8; führend: Auto\r\n" in text
+    assert "  gepoolt, ungewichtet: n = 24; führend: Auto\r\n" in text
     licence = archive.read("LIZENZ.txt").decode("utf-8")
     assert "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0" in licence and bundle.DL_DE_BY in licence
-    assert "Datenquelle: Saalumfrage, Ergebnisse der Saalumfragen – Reihe „Regionalkonferenzen 2023“" in licence
+    assert "Datenquelle: die Veranstalter, Ergebnisse der Saalumfragen – Reihe „Regionalkonferenzen 2023“" in licence
     assert _zip(results, comparison, pdf=b"%PDF-1.7 stand-in") == data  # the same data, the same bytes
 
 
@@ -468,3 +470,13 @@ def test_libreoffice_opens_the_csv_with_umlauts_numbers_and_injection_as_text(tm
         assert row[6].data_type == "s" and row[6].value.startswith("'")  # never a formula
         assert row[6].value[1:].replace("\n", "\r") == text.replace("\n", "\r")
         assert (row[12].value, row[13].value, row[14].value) == (4, 66.7, 6) and row[13].data_type == "n"
+
+
+def test_the_organisation_is_named_as_source_when_set(monkeypatch):
+    made = _made([_question("Bus?", kind="single", options=["Ja"], rounds=(_round(n=5, rows=[Row(label="Ja", count=5, percent=100.0)]),))])
+    assert "dc:publisher" not in csv_export.csv_metadata("x.csv", "results", "standard", "x")
+    monkeypatch.setattr(settings, "report_organisation", "Landkreis Mittelsachsen")
+    assert csv_export.csv_metadata("x.csv", "results", "standard", "x")["dc:publisher"] == "Landkreis Mittelsachsen"
+    licence = bundle.licence_text([made], None, "CC BY 4.0")
+    assert licence.startswith("Lizenz: CC BY 4.0\r\n") and "Datenquelle: Landkreis Mittelsachsen, " in licence
+    assert bundle.DL_DE_BY not in licence  # the link only for the Datenlizenz Deutschland

@@ -86,18 +86,20 @@ def summary(events: Sequence[EventResults], comparison: SeriesComparison | None,
     if comparison is not None and comparison.comparisons:
         lines += _heading(translate("Vergleich über die Reihe"), "=")
         for c in comparison.comparisons:
-            flag = "" if c.comparable else " – " + translate("Wortlaut oder Antwortmöglichkeiten geändert, nicht gepoolt")
-            lines.append(f"- {c.text}{flag}")
+            lines.append(f"- {c.text} ({tables.comparison_flag(c)})")
             for column in c.columns:
                 lines.append(f"  {column.place or column.title}, {fmt.date(column.date)}: n = {fmt.number(column.result.n)}; "
                              + translate("führend: {answer}", answer=tables.leading_text(c.kind, column.result)))
+            if c.pooled is not None:
+                lines.append("  " + translate("gepoolt, ungewichtet") + f": n = {fmt.number(c.pooled.n)}; "
+                             + translate("führend: {answer}", answer=tables.leading_text(c.kind, c.pooled)))
     lines += ["", translate("Lizenz: {licence}", licence=licence), translate("Erstellt: {stamp}", stamp=fmt.stamp(tables.made_at(events)))]
     return NL.join(lines) + NL
 
 
 def licence_text(events: Sequence[EventResults], comparison: SeriesComparison | None, licence: str) -> str:
     """LIZENZ.txt: the licence line and how to name the source."""
-    source = settings.report_organisation.strip() or "Saalumfrage"
+    source = settings.report_organisation.strip() or translate("die Veranstalter")
     lines = [translate("Lizenz: {licence}", licence=licence)]
     if "Datenlizenz Deutschland" in licence and "Namensnennung" in licence:
         lines.append(translate("Lizenztext: {url}", url=DL_DE_BY))
@@ -129,9 +131,9 @@ def entries(events: Sequence[EventResults], comparison: SeriesComparison | None,
         files.append((f"{name}-metadata.json", json.dumps(meta, ensure_ascii=False, indent=2).encode() + b"\n"))
 
     with_metadata(f"{stem}_Ergebnisse.csv", "results", "excel-de", _csv(csv_export.write_results_csv, events, "excel-de"),
-                  "Ergebnisse (Excel, deutsch)")
+                  "Format Excel (Deutsch)")
     with_metadata(f"{stem}_Ergebnisse_Standard.csv", "results", "standard",
-                  _csv(csv_export.write_results_csv, events, "standard"), "Ergebnisse (Standard-CSV)")
+                  _csv(csv_export.write_results_csv, events, "standard"), "Format Standard")
     if tables.has_rows(events, "texts"):
         with_metadata(f"{stem}_Freitext.csv", "texts", "excel-de", _csv(csv_export.write_texts_csv, events, "excel-de"),
                       "Freitext-Antworten")

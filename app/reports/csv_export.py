@@ -125,13 +125,12 @@ def csv_metadata(filename: str, table: str, dialect: str, title: str) -> dict[st
          "dc:description": translate(c.description), "null": ""}
         for c in tables.TABLES[table]
     ]
-    return {
+    metadata: dict[str, Any] = {
         "@context": "http://www.w3.org/ns/csvw",
         "url": filename,
         "dc:title": title,
         "dc:description": " ".join([translate(DESCRIPTIONS[table]), translate(DIALECT_NOTES[dialect]), translate(SAFETY_NOTE)]),
         "dc:license": settings.report_licence,
-        "dc:publisher": settings.report_organisation or "Saalumfrage",
         "dc:language": "de",
         "dialect": {
             "delimiter": ";" if dialect == "excel-de" else ",",
@@ -146,3 +145,6 @@ def csv_metadata(filename: str, table: str, dialect: str, title: str) -> dict[st
         },
         "tableSchema": {"columns": columns},
     }
+    if settings.report_organisation.strip():
+        metadata["dc:publisher"] = settings.report_organisation.strip()
+    return metadata

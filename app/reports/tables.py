@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.i18n import N_, translate
 from app.models import QuestionStatus
 from app.reports import formatting as fmt
+from app.reports.compare import Comparison
 from app.reports.resultset import EventResults, QuestionResult, Round, Row
 
 Cell = str | int | float | bool | dt.date | None
@@ -193,3 +194,16 @@ def leading_text(kind: str, result: Round) -> str:
 def event_label(event: EventResults) -> str:
     """Place (or title) and date: "Döbeln, 15.03.2023"."""
     return f"{event.place or event.title}, {fmt.date(event.date)}"
+
+
+FLAGS = {
+    (False, False): N_("vergleichbar"),
+    (True, False): N_("Wortlaut geändert – nicht gepoolt"),
+    (False, True): N_("Antwortmöglichkeiten oder Fragetyp geändert – nicht gepoolt"),
+    (True, True): N_("Wortlaut und Antwortmöglichkeiten geändert – nicht gepoolt"),
+}
+
+
+def comparison_flag(comparison: Comparison) -> str:
+    """Whether a linked question compares as asked, in words."""
+    return translate(FLAGS[(comparison.wording_changed, comparison.options_changed)])

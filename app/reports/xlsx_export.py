@@ -147,19 +147,12 @@ def book_name(book: _Book, msgid: str) -> str:
     return sheet_name(translate(msgid), book.taken)
 
 
-FLAGS = {
-    (False, False): N_("vergleichbar"),
-    (True, False): N_("Wortlaut geändert – nicht gepoolt"),
-    (False, True): N_("Antwortmöglichkeiten oder Fragetyp geändert – nicht gepoolt"),
-    (True, True): N_("Wortlaut und Antwortmöglichkeiten geändert – nicht gepoolt"),
-}
-
 
 def _comparison_rows(comparison: SeriesComparison, c: Comparison) -> Iterable[list[Any]]:
     labels: list[str] = []
     for column in c.columns:
         labels += [row.label for row in column.result.rows if row.label not in labels]
-    flag = translate(FLAGS[(c.wording_changed, c.options_changed)])
+    flag = tables.comparison_flag(c)
     by_event = {column.event_id: column for column in c.columns}
     for label in labels or [""]:
         line: list[Any] = [c.key, c.text, c.topic, tables.kind_name(c.kind), flag, label]
