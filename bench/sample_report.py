@@ -131,10 +131,25 @@ def demo_series(session: Session) -> Series | None:
     return series
 
 
+def pick_pages(pdf: bytes) -> list[int]:
+    """The title page, the first page with rounds side by side, the first comparison with a pooled column."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    texts = [page.get_textpage().get_text_range() for page in document]
+    document.close()
+    picked = [1]
+    for marker in ("Runde 2 – Ergebnis", "gepoolt, ungewichtet"):
+        picked.append(next((i + 1 for i, text in enumerate(texts) if marker in text and i + 1 not in picked), len(texts)))
+    return picked
+
+
 def render_pages(pdf: bytes, pages: list[int], out: Path, stem: str, dpi: int = 100) -> list[Path]:
     """PNGs of some pages (1-based) at about `dpi`."""
     import pypdfium2 as pdfium
 
+    for old in out.glob(f"{stem}_Seite*.png"):
+        old.unlink()
     document = pdfium.PdfDocument(pdf)
     written = []
     for number in pages:
@@ -151,7 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reports")
     parser.add_argument("--voters", type=int, default=0, help="voters per event (0: the demo's own data)")
-    parser.add_argument("--pages", default="1,4,12", help="pages to render to PNG")
+    parser.add_argument("--pages", default="", help="pages to render to PNG, e.g. 1,4,12 (default: title, rounds, comparison)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,7 +191,8 @@ def main() -> None:
         engine.dispose()
     path = args.out / "Regionalkonferenzen_Ergebnisse.pdf"
     path.write_bytes(pdf)
-    pngs = render_pages(pdf, [int(p) for p in args.pages.split(",")], args.out, "Regionalkonferenzen_Ergebnisse")
+    pages = [int(p) for p in args.pages.split(",")] if args.pages else pick_pages(pdf)
+    pngs = render_pages(pdf, pages, args.out, "Regionalkonferenzen_Ergebnisse")
     questions = sum(1 for r in results for _q in r.questions())
     print(f"data: {source}; {len(results)} events, {questions} questions")
     print(f"seed {seeded - started:.1f} s, result sets + comparison {aggregated - seeded:.2f} s, PDF {drawn - aggregated:.2f} s, "

@@ -17,7 +17,8 @@ from app.reports.resultset import EventResults, QuestionResult, Round, Row
 
 ALT_ROWS = 12  # rows an alt text names; the table beside the chart has them all
 CLOUD_ROWS = 10  # terms a word cloud shows in its section; the appendix lists them all
-NARROW = 360  # px: a chart of one round beside another (its labels are cut at 48 characters; the table has them all)
+NARROW = 330  # px: a chart is half the page wide (about its own size in print), beside its table or the other round's chart
+LABEL_MAX = 42  # characters of a label the chart shows; the table has them all
 
 
 def _(msgid: str, **params: object) -> str:
@@ -150,15 +151,14 @@ def _round_notes(kind: str, r: Round) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _round_view(question: QuestionResult, r: Round, label: str, uid: str, compact: bool) -> RoundView:
+def _round_view(question: QuestionResult, r: Round, label: str, uid: str) -> RoundView:
     kind = question.kind
     rows = r.rows[:CLOUD_ROWS] if kind == "wordcloud" else r.rows
     chart = alt = ""
     if r.n and rows and kind != "text":
         shown = Round(round=r.round, n=r.n, base_msg=r.base_msg, rows=tuple(rows))
         title = f"{question.text[:120]} – {label}" if label else question.text[:120]
-        chart = charts.data_uri(charts.bar_chart(shown, kind, title=title, uid=uid, compact=compact,
-                                                 width=NARROW if compact else 640, label_max=48 if compact else charts.LABEL_MAX))
+        chart = charts.data_uri(charts.bar_chart(shown, kind, title=title, uid=uid, compact=True, width=NARROW, label_max=LABEL_MAX))
         alt = _alt(kind, r, label, rows)
     return RoundView(label=label, n=r.n, base=r.base(), chart=chart, alt=alt, notes=_round_notes(kind, r))
 
@@ -190,7 +190,7 @@ def question_view(event: EventResults, question: QuestionResult) -> QuestionView
     several = len(question.rounds) > 1
     labels = [_("Runde {n}", n=r.round) + (" – " + _("Ergebnis") if r is question.final else "") if several else ""
               for r in question.rounds]
-    rounds = tuple(_round_view(question, r, label, f"q{question.id}r{r.round}", compact=several)
+    rounds = tuple(_round_view(question, r, label, f"q{question.id}r{r.round}")
                    for r, label in zip(question.rounds, labels, strict=True))
     n_line = (" · ".join(_("Runde {r}: n = {n}", r=r.round, n=fmt.number(r.n)) for r in question.rounds) if several
               else f"n = {fmt.number(question.final.n)}")
