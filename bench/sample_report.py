@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import resource
 import tempfile
 import time
 import uuid
@@ -131,13 +132,19 @@ def demo_series(session: Session) -> Series | None:
     return series
 
 
-def pick_pages(pdf: bytes) -> list[int]:
-    """The title page, the first page with rounds side by side, the first comparison with a pooled column."""
+def document_pages(pdf: bytes) -> list[str]:
+    """The text of each page."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     texts = [page.get_textpage().get_text_range() for page in document]
     document.close()
+    return texts
+
+
+def pick_pages(pdf: bytes) -> list[int]:
+    """The title page, the first page with rounds side by side, the first comparison with a pooled column."""
+    texts = document_pages(pdf)
     picked = [1]
     for marker in ("Runde 2 – Ergebnis", "gepoolt, ungewichtet"):
         picked.append(next((i + 1 for i, text in enumerate(texts) if marker in text and i + 1 not in picked), len(texts)))
@@ -186,8 +193,9 @@ def main() -> None:
             results = [event_results(session, e, now=now) for e in events]
             comparison = compare.series_comparison(session, series, events=events, results=results)
             aggregated = time.perf_counter()
+        cpu = time.process_time()
         pdf = report_pdf(results, comparison, preface=PREFACE, licence=settings.report_licence)
-        drawn = time.perf_counter()
+        drawn, cpu = time.perf_counter(), time.process_time() - cpu
         engine.dispose()
     path = args.out / "Regionalkonferenzen_Ergebnisse.pdf"
     path.write_bytes(pdf)
@@ -195,8 +203,9 @@ def main() -> None:
     pngs = render_pages(pdf, pages, args.out, "Regionalkonferenzen_Ergebnisse")
     questions = sum(1 for r in results for _q in r.questions())
     print(f"data: {source}; {len(results)} events, {questions} questions")
-    print(f"seed {seeded - started:.1f} s, result sets + comparison {aggregated - seeded:.2f} s, PDF {drawn - aggregated:.2f} s, "
-          f"{len(pdf) / 1024:.0f} KiB -> {path}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"seed {seeded - started:.1f} s, result sets + comparison {aggregated - seeded:.2f} s, PDF {drawn - aggregated:.2f} s "
+          f"({cpu:.2f} s CPU), {len(document_pages(pdf))} pages, {len(pdf) / 1024:.0f} KiB, peak memory {peak:.0f} MiB -> {path}")
     for png in pngs:
         print(f"page -> {png}")
 
