@@ -29,7 +29,7 @@ LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
 LONG = ("Busverbindung" * 5 + " ") * 60 + "Ende-des-langen-Textes"  # ≈ 5,000 characters, some of it one unbroken word
 LONG_WORD = "X" * 1200  # no place to break at all
 SCRIPT = "<script>alert(1)</script>"
-EMOJI = "Mehr Radwege 😀🙂 bitte"  # faces: DejaVu Sans has them (no colour emoji font on the machine)
+EMOJI = "Mehr Radwege 😀🙂 bitte"  # DejaVu Sans draws 😀; 🙂 it lacks (a box on paper, still text in the PDF)
 LINK = "http://127.0.0.1:9/tracker.png"
 TITLE = "Regionalkonferenzen 2023 – Bericht 😀"
 
@@ -168,7 +168,11 @@ def test_the_report_is_tagged_pdf_ua_with_language_title_alt_texts_and_bookmarks
         assert any("Runde 2 – Ergebnis: Auto 2 (22 %); Bus oder Bahn 7 (78 %); Fahrrad 0 (0 %). Anteil an 9 Antworten. "
                    "Zwischenstand, Stand 19:42." in alt for alt in alts), alts
         assert kinds.count("/TH") >= 20 and "/Table" in kinds and "/Caption" in kinds
+        # every data cell points at its row header (<th scope="row">) and its column header (<th scope="col">)
+        cells = [e for e in elements if e.S == "/TD"]
+        assert cells and all(len(cell.A.Headers) == 2 for cell in cells)
         assert {"/H1", "/H2", "/H3", "/H4"} <= set(kinds)
+        assert "/Outlines" in root
         with pdf.open_outline() as outline:
             titles = _outline_titles(outline.root)
     assert TITLE in titles and "Zur Methode" in titles and "Mobilität" in titles and "Anhang" in titles
