@@ -21,8 +21,8 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.models import QuestionStatus
-from app.reports import compare, pdf_report
-from app.reports.resultset import event_results
+from app.reports import compare, pdf_report, report_view
+from app.reports.resultset import BASES, EventResults, QuestionResult, Round, Row, event_results
 
 NOW = dt.datetime(2023, 6, 14, 17, 42, tzinfo=dt.UTC)  # 19:42 in Frankenberg (summer time)
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
@@ -280,3 +280,19 @@ def test_the_fetcher_refuses_everything_but_data_uris(session, monkeypatch):
     pdf = pdf_report.report_pdf([event_results(session, event, now=NOW)], None, licence=LICENCE, preface=f'<img src="{LINK}">')
     assert asked and all(url.startswith("data:") for url in asked), asked
     assert LINK in "".join(_text(pdf).split())
+
+
+def test_rounds_line_up_by_answer_and_numbers_print_in_german():
+    """A ranking's rows come in Borda order, which differs between rounds: the table matches them by answer."""
+    first = Round(round=1, n=1587, base_msg=BASES["ranking"], rows=(Row("A", 30, None, avg_rank=1.2), Row("B", 10, None, avg_rank=1.8)))
+    second = Round(round=2, n=12, base_msg=BASES["ranking"], rows=(Row("B", 20, None, avg_rank=1.1), Row("A", 4, None, avg_rank=1.9)))
+    question = QuestionResult(id=7, key="k", text="Rangfolge?", kind="ranking", status="closed", topic="T", options=("A", "B"),
+                              rounds=(first, second))
+    event = EventResults(id=1, title="Döbeln", place="Döbeln", date=dt.date(2023, 3, 15), series_id=None, series_title=None,
+                         people_in_hall=None, voting_cards=False, topics=(), made_at=NOW)
+    shown = report_view.question_view(event, question)
+    assert shown.table is not None and shown.table.head == ("Antwort", "Runde 1: Borda-Punkte", "Runde 1: Ø Platz",
+                                                            "Runde 2: Borda-Punkte", "Runde 2: Ø Platz")
+    assert shown.table.rows == (("B", ("10", "1,80", "20", "1,10")), ("A", ("30", "1,20", "4", "1,90")))
+    assert shown.n_line == "Runde 1: n = 1.587 · Runde 2: n = 12"
+    assert shown.rounds[0].base.startswith("Borda-Punkte von 1.587 Abstimmenden") and shown.rounds[1].label == "Runde 2 – Ergebnis"

@@ -86,6 +86,11 @@ class AppendixItem:
     notes: tuple[str, ...] = field(default=())
 
 
+def _base(r: Round) -> str:
+    """The base of the shares in words, its number printed as everywhere else in the report ("1.587")."""
+    return translate(r.base_msg, "de", n=fmt.number(r.n))
+
+
 def where(event: EventResults) -> str:
     """Place and date: "Döbeln, 15.03.2023"."""
     return ", ".join(part for part in (event.place, fmt.date(event.date)) if part)
@@ -134,7 +139,7 @@ def _alt(kind: str, r: Round, label: str, rows: Sequence[Row]) -> str:
     text = _("Balkendiagramm") + (f", {label}" if label else "") + ": " + "; ".join(parts)
     if more > 0:
         text += "; " + _("und {n} weitere", n=more)
-    text = f"{text}. {r.base()}."
+    text = f"{text}. {_base(r)}."
     return text + " " + _("Zwischenstand, Stand {clock}", clock=fmt.clock(r.interim_at)) + "." if r.interim_at else text
 
 
@@ -160,7 +165,7 @@ def _round_view(question: QuestionResult, r: Round, label: str, uid: str) -> Rou
         title = f"{question.text[:120]} – {label}" if label else question.text[:120]
         chart = charts.data_uri(charts.bar_chart(shown, kind, title=title, uid=uid, compact=True, width=NARROW, label_max=LABEL_MAX))
         alt = _alt(kind, r, label, rows)
-    return RoundView(label=label, n=r.n, base=r.base(), chart=chart, alt=alt, notes=_round_notes(kind, r))
+    return RoundView(label=label, n=r.n, base=_base(r), chart=chart, alt=alt, notes=_round_notes(kind, r))
 
 
 def _table(question: QuestionResult, rounds: Sequence[Round], caption: str) -> Table | None:
@@ -287,7 +292,7 @@ def appendix_terms(events: Sequence[EventResults]) -> tuple[AppendixItem, ...]:
                 head = (_("Begriff"), *_value_columns("wordcloud", r.percents_shown))
                 table = Table(caption=_("Alle Begriffe: {text}", text=q.text[:200]), head=head,
                               rows=tuple((row.label, _cells("wordcloud", row, r.percents_shown)) for row in r.rows))
-            notes = [r.base()]
+            notes = [_base(r)]
             if r.hidden_terms:
                 notes.append(_("{n} Begriffe hat die Moderation ausgeblendet; sie sind nicht enthalten.", n=r.hidden_terms))
             items.append(AppendixItem(heading=f"{q.text} – {where(e)}", table=table, notes=tuple(notes)))
