@@ -40,9 +40,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from app.db import migrate, new_session
 
     migrate(settings.database_url)
+    with_votes = getattr(args, "with_votes", False)
     with new_session() as session:
-        event = demo.seed(session, with_votes=getattr(args, "with_votes", False))
+        event = demo.seed(session, with_votes=with_votes)
     base = _base_url(getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000))
+    series = [f"  Reihe:       {base}/moderator/series/{event.series_id}   (Döbeln, Frankenberg, Freiberg mit Stimmen)"] \
+        if with_votes and event.series_id else []
     print(
         "\n".join(
             [
@@ -52,6 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 f"               Benutzer „{demo.DEMO_USER}“, Passwort „{demo.DEMO_PASSWORD}“",
                 f"  Beamer:      {base}/p/{event.projector_token}",
                 f"  Teilnehmen:  {base}/j/{event.join_code}   (oder {base}/ und Code {event.join_code})",
+                *series,
                 "",
             ]
         ),
@@ -142,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="Demo-Inhalte anlegen und Links ausgeben")
-    demo.add_argument("--with-votes", action="store_true")
+    demo.add_argument("--with-votes", action="store_true", help="die Reihe Döbeln, Frankenberg, Freiberg mit Beispielstimmen")
     demo.set_defaults(func=cmd_demo)
 
     admin = sub.add_parser("create-admin", help="Moderationskonto anlegen")

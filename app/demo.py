@@ -1,21 +1,42 @@
-"""Demo content: the regional conference in Döbeln with the four Agenda 2030 topics and the format questions."""
+"""Demo content: the regional conference in Döbeln with the four Agenda 2030 topics and the format questions.
+
+With votes, the whole series "Regionalkonferenzen Agenda 2030": Döbeln, then Frankenberg and Freiberg made from
+Döbeln's template, each with its own voters and spread of answers, every question closed. Frankenberg asks one
+question a second time after a discussion (round 2); Freiberg touches up the wording of one linked question
+and asks one question of its own, so the series comparison has something to flag and something to leave out.
+"""
 
 import datetime as dt
 import random
 import uuid
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import auth
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
+from app.domain import templates as t_domain
 from app.domain import votes as v_domain
-from app.models import Event, Series, User
+from app.models import Event, Question, QuestionStatus, Series, Template, User, Vote
 
 DEMO_USER = "moderation"
 DEMO_PASSWORD = "saalumfrage-demo"
 DEMO_SERIES = "Regionalkonferenzen Agenda 2030"
 DEMO_EVENT = "Regionalkonferenz Döbeln"
+DEMO_TEMPLATE = "Regionalkonferenz Agenda 2030"
+# The series' events: title, place, date. The first is DEMO_EVENT, the source of the template.
+SERIES_EVENTS = [
+    (DEMO_EVENT, "Döbeln", dt.date(2023, 3, 15)),
+    ("Regionalkonferenz Frankenberg", "Frankenberg", dt.date(2023, 6, 14)),
+    ("Regionalkonferenz Freiberg", "Freiberg", dt.date(2023, 11, 16)),
+]
+# Frankenberg asks this question again after a discussion (round 2, rounds compared on the projector).
+ROUND_TWO = "Wie wichtig ist Ihnen der Ausbau erneuerbarer Energien im Landkreis?"
+# Freiberg touches up this linked question's wording (the comparison flags it) …
+REWORDED = ("Fühlen Sie sich gut über Entscheidungen des Landkreises informiert?",
+            "Fühlen Sie sich gut über die Entscheidungen des Landkreises informiert?")
+# … and asks one question of its own in "Mobilität" (not from the template: not comparable).
+EXTRA = ("Würden Sie einen Rufbus nutzen, den Sie per App oder Telefon bestellen?", "yesno")
 
 AGENDA: list[tuple[str, list[tuple[str, str, list[str], int | None]]]] = [
     (
@@ -95,72 +116,134 @@ WORDS = ["Glasfaser", "Funklöcher", "Online-Termine", "Schule", "Datenschutz", 
          "Bürgeramt", "Senioren", "Mobilfunk", "Förderung"]
 ANSWERS = ["Mehr Busse am Abend, damit junge Leute ohne Auto wegkommen.", "Ärzte auf dem Land halten.",
            "Schnelles Internet in jedem Ort.", "Die Kreisstraßen sanieren.", "Bürgerbüros, die auch samstags offen haben.",
-           "Mehr Informationen in einfacher Sprache."]
+           "Mehr Informationen in einfacher Sprache.", "Radwege zwischen den Dörfern.", "Jugendclubs erhalten.",
+           "Weniger Bürokratie für Vereine.", "Das ist doch alles Quatsch!"]
+# Open text: most answers approved, some left in the queue, one rejected.
+MODERATION_CYCLE = ["approved", "approved", "pending", "approved", "rejected"]
 
 
 def seed(session: Session, *, with_votes: bool = False) -> Event:
-    """Create the demo account, series and event unless they exist; return the event."""
+    """Create the demo account, series and event unless they exist; return the event (Döbeln).
+
+    With votes: the series' three events with votes (see the module docstring); an event that has votes already
+    is left as it is, so running it again changes nothing.
+    """
     user = session.exec(select(User).where(User.username == DEMO_USER)).first()
     if user is None:
         user = auth.create_user(session=session, username=DEMO_USER, password=DEMO_PASSWORD, is_admin=True)
     event = session.exec(select(Event).where(Event.title == DEMO_EVENT)).first()
-    if event is not None:
-        return event
-    series = session.exec(select(Series).where(Series.title == DEMO_SERIES)).first()
-    if series is None:
-        series = e_domain.create_series(session=session, title=DEMO_SERIES)
-    event = e_domain.create_event(
-        session=session, owner_id=user.id, title=DEMO_EVENT, place="Döbeln", date=dt.date(2023, 3, 15), series_id=series.id
-    )
-    for title, questions in AGENDA:
-        topic = e_domain.add_topic(session=session, event_id=event.id, title=title)
-        for text, kind, options, max_choices in questions:
-            question = q_domain.create_question(
-                session=session, topic=topic, text=text, kind=kind, options=options, max_choices=max_choices
-            )
-            if with_votes:
-                _fake_votes(session, question)
-        for text, kind, options, settings in MORE_KINDS.get(title, []):
-            question = q_domain.create_question(session=session, topic=topic, text=text, kind=kind, options=options, **settings)
-            if with_votes:
-                _fake_votes(session, question)
+    if event is None:
+        event = _doebeln(session, user)
+    if with_votes:
+        for index, each in enumerate(_series_events(session, user, event)):
+            if not _has_votes(session, each):
+                _vote_event(session, each, index)
     return event
 
 
-def _fake_votes(session: Session, question) -> None:
-    """A plausible spread of votes, for screenshots and trying the moderator page alone."""
-    rng = random.Random(question.id)
-    options = q_domain.options_of(session=session, question_id=question.id)
-    weights = [rng.randint(1, 10) for _ in options]
-    rows = []
-    for i in range(rng.randint(40, 90)):
-        moderation = ""
-        picked: object
-        if question.kind in ("single", "yesno"):
-            picked = (rng.choices(options, weights)[0].id,)
-        elif question.kind == "multiple":
-            k = rng.randint(1, question.max_choices or len(options))
-            picked = tuple(sorted({rng.choices(options, weights)[0].id for _ in range(k)}))
-        elif question.kind == "scale":
-            values = list(range(question.scale_min, question.scale_max + 1))
-            picked = (rng.choices(values, [v + 1 for v in range(len(values))])[0],)
-        elif question.kind == "ranking":
-            picked = tuple(o.id for o in sorted(options, key=lambda o: -weights[options.index(o)] * rng.random()))
-        elif question.kind == "points":
-            cuts = sorted(rng.sample(range(0, 101, 10), len(options) - 1))
-            shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
-            picked = {str(o.id): n for o, n in zip(options, shares, strict=True) if n}
-        elif question.kind == "wordcloud":
-            picked = tuple(dict.fromkeys(rng.choices(WORDS, [12 - k for k in range(len(WORDS))], k=rng.randint(1, 3))))
-        else:
-            if i >= len(ANSWERS):
-                break
-            picked, moderation = ANSWERS[i], ("approved" if i % 2 == 0 else "pending")
-        rows.append(
-            v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
-                             choices=picked, vote_id=uuid.uuid4().hex, moderation=moderation)
-        )
-    v_domain.insert_votes_directly(session=session, rows=rows)
-    question.status = "closed"
-    session.add(question)
+def _doebeln(session: Session, user: User) -> Event:
+    series = session.exec(select(Series).where(Series.title == DEMO_SERIES)).first()
+    if series is None:
+        series = e_domain.create_series(session=session, title=DEMO_SERIES, owner_id=user.id)
+    title, place, date = SERIES_EVENTS[0]
+    event = e_domain.create_event(session=session, owner_id=user.id, title=title, place=place, date=date, series_id=series.id)
+    for topic_title, questions in AGENDA:
+        topic = e_domain.add_topic(session=session, event_id=event.id, title=topic_title)
+        for text, kind, options, max_choices in questions:
+            q_domain.create_question(session=session, topic=topic, text=text, kind=kind, options=options, max_choices=max_choices)
+        for text, kind, options, settings in MORE_KINDS.get(topic_title, []):
+            q_domain.create_question(session=session, topic=topic, text=text, kind=kind, options=options, **settings)
+    return event
+
+
+def _series_events(session: Session, user: User, doebeln: Event) -> list[Event]:
+    """Döbeln, and Frankenberg and Freiberg made from Döbeln's template (created the first time)."""
+    template = session.exec(select(Template).where(Template.title == DEMO_TEMPLATE)).first()
+    if template is None:
+        template = t_domain.save_template(session=session, event=doebeln, title=DEMO_TEMPLATE, owner_id=user.id)
+        doebeln.template_id = template.id  # its questions are the template's (same keys)
+        session.add(doebeln)
+        session.commit()
+    events = [doebeln]
+    for title, place, date in SERIES_EVENTS[1:]:
+        event = session.exec(select(Event).where(Event.title == title)).first()
+        if event is None:
+            event = t_domain.event_from_template(session=session, template=template, owner_id=user.id, title=title, place=place,
+                                                 date=date)
+            if place == "Freiberg":
+                _freiberg_changes(session, event)
+        events.append(event)
+    return events
+
+
+def _freiberg_changes(session: Session, event: Event) -> None:
+    """One linked question reworded, one question of Freiberg's own."""
+    for question in q_domain.ordered_questions(session=session, event_id=event.id):
+        if question.text == REWORDED[0]:
+            question.text = REWORDED[1]
+            session.add(question)
+    mobility = next(t for t in e_domain.topics(session=session, event_id=event.id) if t.title == "Mobilität")
+    q_domain.create_question(session=session, topic=mobility, text=EXTRA[0], kind=EXTRA[1], options=[])
     session.commit()
+
+
+def _has_votes(session: Session, event: Event) -> bool:
+    return session.exec(select(Vote.id).join(Question, col(Question.id) == Vote.question_id)
+                        .where(Question.event_id == event.id).limit(1)).first() is not None
+
+
+def _vote_event(session: Session, event: Event, index: int) -> None:
+    """Votes for every question of the event from its own voters, with its own spread; every question closed."""
+    rng = random.Random(f"demo:{event.place}")
+    voters = [f"{rng.getrandbits(128):032x}" for _ in range(rng.randint(60, 150))]
+    start = dt.datetime.combine(event.date or dt.date(2023, 1, 1), dt.time(18, 0), tzinfo=dt.UTC)
+    for n, question in enumerate(q_domain.ordered_questions(session=session, event_id=event.id)):
+        q_rng = random.Random(f"demo:{event.place}:{question.text}")
+        turnout = q_rng.uniform(0.7, 0.97)
+        _fake_votes(session, question, q_rng, [v for v in voters if q_rng.random() < turnout])
+        if question.text == ROUND_TWO and index == 1:
+            # After the discussion the hall answers again: round 2, with a different spread.
+            _fake_votes(session, question, random.Random(f"demo:{event.place}:round2"), voters[: int(len(voters) * 0.9)], round_=2)
+            question.round, question.compare_rounds = 2, True
+        question.opened_at = start + dt.timedelta(minutes=6 * n)
+        question.closed_at = question.opened_at + dt.timedelta(minutes=3 if question.round == 1 else 12)
+        question.status = QuestionStatus.closed
+        session.add(question)
+    event.people_in_hall = len(voters) + rng.randint(3, 20)
+    session.add(event)
+    session.commit()
+
+
+def _answer(question, options, weights, rng: random.Random, i: int) -> tuple[object, str]:
+    """One plausible answer of this kind, and (open text) its review state."""
+    if question.kind in ("single", "yesno"):
+        return (rng.choices(options, weights)[0].id,), ""
+    if question.kind == "multiple":
+        k = rng.randint(1, question.max_choices or len(options))
+        return tuple(sorted({rng.choices(options, weights)[0].id for _ in range(k)})), ""
+    if question.kind == "scale":
+        values = list(range(question.scale_min, question.scale_max + 1))
+        return (rng.choices(values, [weights[0] + v for v in range(len(values))])[0],), ""
+    if question.kind == "ranking":
+        return tuple(o.id for o in sorted(options, key=lambda o: -weights[options.index(o)] * rng.random())), ""
+    if question.kind == "points":
+        cuts = sorted(rng.sample(range(0, 101, 10), len(options) - 1))
+        shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
+        return {str(o.id): n for o, n in zip(options, shares, strict=True) if n}, ""
+    if question.kind == "wordcloud":
+        return tuple(dict.fromkeys(rng.choices(WORDS, [12 - k for k in range(len(WORDS))], k=rng.randint(1, 3)))), ""
+    return ANSWERS[i % len(ANSWERS)], MODERATION_CYCLE[i % len(MODERATION_CYCLE)]
+
+
+def _fake_votes(session: Session, question: Question, rng: random.Random, voters: list[str], round_: int = 1) -> None:
+    """A plausible spread of answers from these voters, for screenshots, reports and trying the moderator pages."""
+    options = q_domain.options_of(session=session, question_id=question.id)
+    weights = [rng.randint(1, 10) for _ in options] or [rng.randint(0, 4)]
+    if question.kind == "text":
+        voters = voters[: rng.randint(len(ANSWERS) // 2, len(ANSWERS))]  # few write something
+    rows = []
+    for i, voter in enumerate(voters):
+        picked, moderation = _answer(question, options, weights, rng, i)
+        rows.append(v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=voter, choices=picked,
+                                     vote_id=uuid.uuid4().hex, round=round_, moderation=moderation))
+    v_domain.insert_votes_directly(session=session, rows=rows)

@@ -26,7 +26,7 @@ from app.proxy import PlainHttpWarning
 from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import admin, agenda, api, attendee, cards, docs, events, live, login, projector, results
+from app.routes import admin, agenda, api, attendee, cards, docs, events, live, login, projector, results, series
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ def create_app() -> FastAPI:
     app.include_router(cards.router)
     app.include_router(login.router)
     app.include_router(events.router)
+    app.include_router(series.router)
     app.include_router(agenda.router)
     app.include_router(live.router)
     app.include_router(admin.router)

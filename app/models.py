@@ -91,6 +91,8 @@ class User(SQLModel, table=True):
 class Series(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     title: str = Field(max_length=200)
+    # Who created it (None for series from before owners were kept): sees and renames it even without events.
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -24,11 +24,14 @@ ROLES = ["anonymous", "attendee", "projector", "own_moderator", "other_moderator
 PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",
           "/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs/assets/{name}"}
 # Moderator routes that are not about one event: any logged-in moderator may use them.
-ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template"}
+ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template",
+                 "/moderator/series"}
 ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
 # Routes that use a template: its owner, admins and moderators of its series only (the world's template is
 # the own moderator's, saved from event A).
-TEMPLATE_ROUTES = {"/moderator/events/from-template", "/api/events/from-template"}
+TEMPLATE_ROUTES = {"/moderator/events/from-template", "/api/events/from-template", "/moderator/templates/{template_id}/delete"}
+# Routes about one series: whoever sees one of its events (or created it) and admins; the world's series holds event A.
+SERIES_ROUTES = {"/moderator/series/{series_id}", "/moderator/series/{series_id}/rename"}
 # The results of a series: whoever moderates every one of its events, and admins (the world's series holds event A).
 SERIES_RESULTS_ROUTES = {"/moderator/series/{series_id}/results", "/moderator/series/{series_id}/compare/{key}"}
 ACTIONS = {
@@ -104,7 +107,7 @@ def _expected(path: str, role: str) -> str:
         return "login"
     if path in ADMIN_ONLY:
         return "allowed" if role == "admin" else "forbidden"
-    if path in TEMPLATE_ROUTES:
+    if path in TEMPLATE_ROUTES or path in SERIES_ROUTES:
         return "forbidden" if role == "other_moderator" else "allowed"
     if path in SERIES_RESULTS_ROUTES:
         return "forbidden" if role == "other_moderator" else "allowed"
@@ -116,8 +119,8 @@ def _expected(path: str, role: str) -> str:
 def _fill(path: str, world: dict, action: str | None) -> str:
     values = {"event_id": world["event"].id, "question_id": world["question"].id, "topic_id": world["topic"].id,
               "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
-              "action": action, "name": "swagger-ui.css"}
-    values |= {"series_id": world["template"].series_id, "key": world["question"].key}
+              "action": action, "name": "swagger-ui.css", "series_id": world["template"].series_id,
+              "template_id": world["template"].id, "key": world["question"].key}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

@@ -140,7 +140,7 @@ def test_event_results_page_prints_the_hand_counted_numbers_of_every_kind(mod_cl
     html = page.text
     t = tables_of(html)
     assert t["Wie kommen Sie her?"] == [
-        ["Antwort", "Anzahl", "Anteil"], ["Auto", "5", f"62{NBSP}%"], ["Bus", "3", f"38{NBSP}%"], ["Rad", "0", f"0{NBSP}%"],
+        ["Antwort", "Anzahl", "Anteil"], ["Auto", "5", f"63{NBSP}%"], ["Bus", "3", f"38{NBSP}%"], ["Rad", "0", f"0{NBSP}%"],
         ["Antworten (n)", "8"], ["Basis", "Anteil an 8 Antworten"]]
     # Multiple choice: shares of the people, together more than 100 %.
     assert t["Was fehlt?"][1:4] == [["Takt", "6", f"60{NBSP}%"], ["Abend", "4", f"40{NBSP}%"], ["Preis", "4", f"40{NBSP}%"]]
@@ -156,7 +156,7 @@ def test_event_results_page_prints_the_hand_counted_numbers_of_every_kind(mod_cl
     assert t["Wohin das Geld?"][:3] == [["Antwort", "Ø Punkte", "Summe"], ["X", "60", "300"], ["Y", "40", "200"]]
     assert t["Ein Wort?"][:4] == [["Begriff", "Nennungen", "Anteil"], ["Bus", "3", f"60{NBSP}%"], ["Rad", "2", f"40{NBSP}%"], ["Zug", "1", f"20{NBSP}%"]]
     # The roll-up: per topic, each question with n and the answer given most.
-    assert t["Mobilität"] == [["Frage", "n", "Häufigste Antwort"], ["Wie kommen Sie her?", "8", f"Auto – 5 (62{NBSP}%)"],
+    assert t["Mobilität"] == [["Frage", "n", "Häufigste Antwort"], ["Wie kommen Sie her?", "8", f"Auto – 5 (63{NBSP}%)"],
                               ["Was fehlt?", "10", f"Takt – 6 (60{NBSP}%)"], ["Mehr Busse?", "10", f"Ja – 6 (60{NBSP}%)"]]
     assert t["Digitales"][4] == ["Ein Wort?", "5", f"Bus – 3 (60{NBSP}%)"]
     # Headings per topic and question, the method note, a chart beside each table (hidden: the table says it all).
@@ -241,7 +241,7 @@ def test_series_overview_rolls_up_each_linked_question_per_event(mod_client, ses
                          "keine Antworten (n = 0)"]
     assert f'href="/moderator/series/{series.id}/compare/k-format"' in html
     assert "„Nur in Freiberg“" in html and "nur bei dieser Veranstaltung gestellt" in html
-    assert "Wortlaut geändert" in html and "nur eine Veranstaltung" not in html
+    assert "Wortlaut geändert – nicht gepoolt" in html and "nur eine Veranstaltung" not in html
     assert f"/moderator/series/{series.id}/export" in html
 
 
@@ -311,10 +311,14 @@ def test_who_may_see_the_results_pages(client, session, moderator):
     assert client.get("/moderator/series/abc/results").status_code == 400  # the app answers invalid input with 400
 
 
-def test_an_empty_series_is_only_for_admins(client, session, moderator):
+def test_an_empty_series_is_for_its_creator_and_admins(client, session, moderator):
     series = e_domain.create_series(session=session, title="Leer")
     with pytest.raises(Forbidden):
         access.series_for_results(session=session, user=moderator, series_id=series.id)
+    series.owner_id = moderator.id
+    session.add(series)
+    session.commit()
+    assert access.series_for_results(session=session, user=moderator, series_id=series.id) == (series, [])
     auth.create_user(session=session, username="chefin", password="chefin-geheim-1", is_admin=True)
     login(client, "chefin", "chefin-geheim-1")
     page = client.get(f"/moderator/series/{series.id}/results")

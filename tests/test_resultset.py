@@ -214,7 +214,8 @@ def test_method_note_is_built_from_the_data(session):
 
 def test_numbers_in_german():
     assert fmt.number(1234.5) == "1.234,5" and fmt.number(7) == "7" and fmt.number(None) == "–"
-    assert fmt.percent(62.5) == "62\u00a0%" and fmt.percent(37.49) == "37\u00a0%"
+    assert fmt.percent(62.5) == "63\u00a0%" and fmt.percent(37.5) == "38\u00a0%" and fmt.percent(37.49) == "37\u00a0%"
+    assert fmt.number(2.25, 1) == "2,3" and fmt.number(0.125, 2) == "0,13"  # half up, as by hand
     assert fmt.date(dt.date(2023, 3, 15)) == "15.03.2023" and fmt.file_part("Regionalkonferenz Döbeln") == "Regionalkonferenz-Doebeln"
 
 

@@ -74,7 +74,7 @@ def test_retention_command(tmp_path, monkeypatch, capsys):
     previous = db.get_engine()
     db.set_engine(engine)
     try:
-        assert main(["demo", "--with-votes"]) == 0  # the demo conference was on 15 March 2023
+        assert main(["demo", "--with-votes"]) == 0  # the demo conferences were in 2023
         assert main(["retention", "--dry-run"]) == 0
         assert "Regionalkonferenz Döbeln" in capsys.readouterr().out
         with engine.connect() as conn:
@@ -84,7 +84,9 @@ def test_retention_command(tmp_path, monkeypatch, capsys):
         assert "Gesamtergebnisse bleiben erhalten" in out
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM vote").scalar() == 0
-            assert conn.exec_driver_sql("SELECT count(*) FROM resultarchive").scalar() == 17  # every demo question
+            # Every question round of the demo series: 17 questions each in Döbeln and Frankenberg (one of them with
+            # a round 2) and 18 in Freiberg (one of its own).
+            assert conn.exec_driver_sql("SELECT count(*) FROM resultarchive").scalar() == 17 + 17 + 1 + 18
         assert main(["retention", "--days", "0"]) == 2
     finally:
         db.set_engine(previous)

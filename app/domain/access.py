@@ -20,6 +20,9 @@ from app.models import AuditEntry, Event, EventModerator, LoginSession, Series, 
 
 AUDIT_DETAIL_MAX = 300
 DONE, REFUSED = "done", "refused"  # AuditEntry.outcome
+# Entries without an event that the admin's log shows: account actions and deletions. The detached entries of a
+# deleted event (event_id NULL, detail prefixed with its title) stay in the table but do not flood that log.
+ADMIN_LOG_ACTIONS = ("create-account", "deactivate-account", "activate-account", "delete-event", "delete-template")
 
 
 class Forbidden(DomainError):
@@ -173,10 +176,10 @@ def audit_log(*, session: Session, event_id: int, limit: int = 500) -> list[Audi
 
 
 def account_log(*, session: Session, limit: int = 200) -> list[AuditEntry]:
-    """Account actions (created, switched off, switched on), newest first."""
+    """Account actions (created, switched off, switched on) and deletions of events and templates, newest first."""
     return list(
         session.exec(
-            select(AuditEntry).where(col(AuditEntry.event_id).is_(None))
+            select(AuditEntry).where(col(AuditEntry.event_id).is_(None), col(AuditEntry.action).in_(ADMIN_LOG_ACTIONS))
             .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         )
     )
@@ -184,13 +187,12 @@ def account_log(*, session: Session, limit: int = 200) -> list[AuditEntry]:
 
 def series_for_results(*, session: Session, user: User, series_id: int) -> tuple[Series, list[Event]]:
     """A series and its events, if this user may see the results of every one of them (admins: all); 404 if
-    there is no such series, 403 naming why otherwise. A series without events shows nothing but its title, so
-    only admins see it here (its creator sees it on the series page)."""
+    there is no such series, 403 naming why otherwise. A series without events: its creator and admins."""
     series = session.get(Series, series_id)
     if series is None:
         raise NotFound("series_not_found", "Diese Reihe gibt es nicht.")
     events = list(session.exec(select(Event).where(Event.series_id == series.id)))
-    if user.is_admin:
+    if user.is_admin or (not events and series.owner_id == user.id):
         return series, events
     if not events:
         raise Forbidden("series_empty", "Diese Reihe hat noch keine Veranstaltung, die Sie moderieren.")

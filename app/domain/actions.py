@@ -15,6 +15,7 @@ from app.domain import access, plausibility, review
 from app.domain import events as e_domain
 from app.domain import live as live_domain
 from app.domain import questions as q_domain
+from app.domain import series as s_domain
 from app.domain import templates as t_domain
 from app.domain.errors import NotFound
 from app.domain.parsing import optional_date, optional_int
@@ -253,6 +254,12 @@ EVENT_ACTIONS = [
     Action(name="renew-projector-link", label=N_("Beamer-Link erneuert"), publish="nothing",
            message=_say(N_("Neuer Beamer-Link erstellt. Der alte Link funktioniert nicht mehr; öffnen Sie am Beamer den neuen.")),
            run=lambda t, p: access.renew_projector_token(session=t.session, event=t.event)),
+    Action(name="move-to-series", label=N_("In Reihe verschoben"), publish="nothing",
+           detail=lambda t, p: s_domain.move_detail(session=t.session, event=t.event),
+           describe=lambda before, series: f"{before} → {_titled(series) or 'ohne Reihe'}",
+           message=lambda series, _p: ((N_("Die Veranstaltung gehört jetzt zur Reihe „{title}“."), {"title": _titled(series)}) if series
+                                       else (N_("Die Veranstaltung gehört jetzt zu keiner Reihe."), {})),
+           run=lambda t, p: s_domain.move_event(session=t.session, user=t.user, event=t.event, series_id=p.get("series_id"))),
 ]
 
 # Written to the audit log by their own code (a new event's id exists only after its commit; accounts have no
@@ -268,6 +275,8 @@ RECORDED_ACTIONS = [
     Action(name="cards-withdraw", label=N_("Abstimmkarten zurückgezogen")),
     Action(name="people-in-hall", label=N_("Personen im Saal eingetragen")),
     Action(name=plausibility.WARNING_ACTION, label=N_("Warnung: mehr Stimmen als Geräte bzw. Personen im Saal")),
+    Action(name="delete-event", label=N_("Veranstaltung gelöscht")),
+    Action(name="delete-template", label=N_("Vorlage gelöscht")),
 ]
 
 ACTIONS: dict[str, Action] = {a.name: a for a in [*QUESTION_ACTIONS, *TOPIC_ACTIONS, *EVENT_ACTIONS, *RECORDED_ACTIONS]}

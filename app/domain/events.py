@@ -33,8 +33,8 @@ def normalise_join_code(raw: str | None) -> str:
     return "".join(ch for ch in (raw or "") if ch.isalnum())[:20].upper()
 
 
-def create_series(*, session: Session, title: str) -> Series:
-    series = Series(title=_clean(title, field="Titel", max_len=200))
+def create_series(*, session: Session, title: str, owner_id: int | None = None) -> Series:
+    series = Series(title=_clean(title, field="Titel", max_len=200), owner_id=owner_id)
     session.add(series)
     session.commit()
     return series

@@ -55,7 +55,7 @@ def save_template(*, session: Session, event: Event, title: str, owner_id: int |
     """
     title = _clean(title, field="Name der Vorlage", max_len=200)
     if event.series_id is None:
-        series = create_series(session=session, title=title)
+        series = create_series(session=session, title=title, owner_id=owner_id)
         event.series_id = series.id
         session.add(event)
     template = Template(

@@ -2,6 +2,7 @@
 a narrow no-break space before %, dates as 15.03.2023, times in the event's time zone)."""
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from app.config import settings
@@ -14,7 +15,7 @@ def number(value: float | int | None, digits: int = 1) -> str:
     """1234.5 → "1.234,5"; whole numbers without decimals; None → "–"."""
     if value is None:
         return "–"
-    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.{digits}f}"
+    text = f"{int(value):,}" if float(value).is_integer() else f"{_half_up(value, digits):,.{digits}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
@@ -22,8 +23,13 @@ def percent(value: float | None, digits: int = PERCENT_DIGITS) -> str:
     """23.456 → "23 %" (a no-break space keeps the sign with its number); None → "–"."""
     if value is None:
         return "–"
-    text = f"{value:.{digits}f}".replace(".", ",")
+    text = f"{_half_up(value, digits):.{digits}f}".replace(".", ",")
     return f"{text}{NBSP}%"
+
+
+def _half_up(value: float, digits: int) -> Decimal:
+    """Rounded as people round by hand (62.5 → 63), not to the even neighbour as Python's round() does."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def zone() -> ZoneInfo:

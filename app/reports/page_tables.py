@@ -14,6 +14,7 @@ from app.reports import formatting as fmt
 from app.reports.charts import bar_chart, value_text
 from app.reports.compare import Comparison, SeriesComparison
 from app.reports.resultset import QuestionResult, Round, Row
+from app.reports.tables import comparison_flag
 
 KIND_NAMES = {
     "single": N_("Einfachauswahl"), "multiple": N_("Mehrfachauswahl"), "yesno": N_("Ja/Nein"), "scale": N_("Skala"),
@@ -191,6 +192,11 @@ def series_rollup(series: SeriesComparison, locale: str = "de") -> list[tuple[st
                 cells.append(text)
         topics.setdefault(item.topic, []).append(RollupLine(comparison=item, cells=tuple(cells)))
     return list(topics.items())
+
+
+def flag(item: Comparison) -> str:
+    """"vergleichbar" or what changed, in the words the export files use."""
+    return comparison_flag(item)
 
 
 def compare_columns(item: Comparison, locale: str = "de") -> list[tuple[str, Round]]:

@@ -29,6 +29,7 @@ from app.domain.kinds.choice import YESNO_OPTIONS
 from app.domain.shapes import QuestionPublic
 from app.i18n import N_, translate
 from app.models import Event, Question, QuestionStatus, Series, utcnow
+from app.reports import formatting as fmt
 
 SMALL_N = 5  # below: counts only, no percentages (nobody can be singled out by a share)
 ABSTAIN = YESNO_OPTIONS[-1]  # "Enthaltung"
@@ -69,7 +70,7 @@ class Round:
 
     def base(self, locale: str = "de") -> str:
         """The base of the shares in words: "Anteil an 87 Antworten"."""
-        return translate(self.base_msg, locale, n=self.n)
+        return translate(self.base_msg, locale, n=fmt.number(self.n))
 
     def leading(self) -> Row | None:
         """The answer given most (not an abstention); None without answers or on a tie for first place."""

@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from app import auth
 from app.db import SessionDep
-from app.domain import access, control
+from app.domain import access, control, deletion
 from app.domain import events as e_domain
+from app.domain import series as s_domain
 from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.parsing import optional_date, optional_int
@@ -96,6 +97,8 @@ def control_page(request: Request, event: ViewedEvent, user: auth.PageUser, sess
         votes=e_domain.vote_counts(session=session, event_id=event.id),
         state=snapshot(session=session, event=event),
         series=t_domain.series_of(session=session, event=event),
+        series_choices=s_domain.visible_series(session=session, user=user),
+        may_delete=deletion.may_delete_event(user=user, event=event),
         co_moderators=access.co_moderators(session=session, event=event),
         cards=card_routes.panel(session=session, event=event),
         owner=session.get(User, event.owner_id) if event.owner_id else None,
