@@ -56,18 +56,20 @@ def method_note(events: Sequence[EventResults], locale: str = "de") -> list[str]
         locale, small=SMALL_N))
     second = sum(1 for e in events for q in e.questions() if len(q.rounds) > 1)
     if second:
-        paragraphs.append(translate("Bei {n} Fragen wurde nach einer Diskussion erneut abgestimmt; alle Runden stehen nebeneinander, "
+        paragraphs.append(translate("Bei einer Frage wurde nach einer Diskussion erneut abgestimmt; alle Runden stehen nebeneinander, "
+                                    "die letzte Runde ist das Ergebnis.", locale) if second == 1 else
+                          translate("Bei {n} Fragen wurde nach einer Diskussion erneut abgestimmt; alle Runden stehen nebeneinander, "
                                     "die letzte Runde ist das Ergebnis.", locale, n=second))
     not_approved = sum(r.not_approved for e in events for q in e.questions() for r in q.rounds)
     hidden = sum(r.hidden_terms for e in events for q in e.questions() for r in q.rounds)
     if not_approved or hidden:
-        paragraphs.append(translate("Die Moderation hat {texts} freie Antworten nicht freigegeben und {terms} Begriffe ausgeblendet; "
-                                    "sie sind hier nicht enthalten.", locale, texts=not_approved, terms=hidden))
+        paragraphs.append(translate("Von der Moderation nicht freigegebene freie Antworten: {texts}; ausgeblendete Begriffe: {terms}. "
+                                    "Sie sind hier nicht enthalten, nur gezählt.", locale, texts=not_approved, terms=hidden))
     if any(e.interim for e in events):
         made = max(e.made_at for e in events)
         paragraphs.append(translate("Zwischenstand: Mindestens eine Abstimmung lief noch (Stand {stamp}).", locale, stamp=fmt.stamp(made)))
     left_out = [text for e in events for text in e.left_out]
     if left_out:
-        paragraphs.append(translate("Auf Wunsch nicht aufgenommen: {n} Fragen ({texts}).", locale, n=len(left_out),
+        paragraphs.append(translate("Auf Wunsch nicht aufgenommene Fragen ({n}): {texts}.", locale, n=len(left_out),
                                     texts="; ".join(f"„{t}“" for t in left_out)))
     return paragraphs
