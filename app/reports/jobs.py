@@ -117,10 +117,10 @@ def params_of(session: Session, request: ExportRequest) -> tuple[str, str]:
 
 
 def cleanup(*, session: Session, now: dt.datetime | None = None) -> None:
-    """Delete the files of expired jobs; fail jobs whose child stopped moving (it died with its instance)."""
+    """Delete the files of expired jobs (size 0 then says "expired"); fail jobs whose child stopped moving (it died with its instance)."""
     now = now or utcnow()
     session.exec(update(ExportJob).where(col(ExportJob.expires_at) <= now, col(ExportJob.file).is_not(None))
-                 .values(file=None))
+                 .values(file=None, size=0))
     session.exec(update(ExportJob).where(col(ExportJob.status).in_([ExportStatus.queued, ExportStatus.running]),
                                          col(ExportJob.updated_at) < now - STALE)
                  .values(status=ExportStatus.failed, error=FAILED_UNEXPECTEDLY, updated_at=now))

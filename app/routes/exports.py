@@ -48,7 +48,7 @@ def _ids(values: list[str], what: str) -> tuple[int, ...]:
 
 def _job_view(job: ExportJob, base: str) -> dict[str, Any]:
     """A job as the dialog and its script show it."""
-    expired = job.status == ExportStatus.done and job.size > 0 and not jobs.is_live(job, utcnow())
+    expired = job.status == ExportStatus.done and not jobs.is_live(job, utcnow())
     fmt = export.FORMATS.get(job.format)
     return {
         "id": job.id, "status": "expired" if expired else job.status, "done": job.done, "total": job.total,
