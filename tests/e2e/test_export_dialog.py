@@ -1,0 +1,48 @@
+"""The export dialog in Chromium: start a CSV export, follow it to "fertig", download the file; axe finds nothing."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import axe_source, describe_violations, run_axe
+
+pytestmark = pytest.mark.e2e
+
+
+def test_export_dialog_runs_a_csv_export_to_its_download(moderator, demo, screenshot):
+    page = moderator.page
+    axe = axe_source()
+    page.goto(f"/moderator/events/{demo.event_id}/export")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ergebnisse exportieren")
+    violations = run_axe(page, axe)
+    assert not violations, describe_violations("export-dialog", page.url, violations)
+
+    page.get_by_label("CSV (Excel, deutsch)").check()
+    page.get_by_label("Vorwort, optional").fill("Für den Kreistag.")
+    page.get_by_role("button", name="Export starten").click()
+    job = page.locator("li.job.shown")
+    expect(job).to_have_count(1)
+    # The script follows the job over the moderator socket: the live region says it is done (only the script
+    # writes there), and the download link appears without a reload.
+    expect(page.locator("#export-live")).to_contain_text("fertig", timeout=30_000)
+    link = job.get_by_role("link", name=re.compile("Herunterladen"))
+    expect(link).to_be_visible()
+    screenshot(page, "export-dialog-done")
+    violations = run_axe(page, axe)
+    assert not violations, describe_violations("export-dialog-done", page.url, violations)
+
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert re.fullmatch(r"[\w-]+_Ergebnisse\.csv", download.suggested_filename), download.suggested_filename
+    data = open(download.path(), "rb").read().decode("utf-8")
+    assert data.startswith("\ufeff") and ";" in data
+
+    # Without the script the page still tells the state on reload, and asking again gives the same job.
+    page.reload()
+    expect(job.get_by_role("link", name=re.compile("Herunterladen"))).to_be_visible()
+    page.get_by_label("CSV (Excel, deutsch)").check()
+    page.get_by_label("Vorwort, optional").fill("Für den Kreistag.")
+    page.get_by_role("button", name="Export starten").click()
+    expect(page.locator("li.job")).to_have_count(1)
