@@ -6,8 +6,12 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess
 import uuid
+import zipfile
 
+import openpyxl
 import pytest
 
 from app.config import settings
@@ -15,7 +19,9 @@ from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
 from app.models import QuestionStatus
-from app.reports import csv_export, tables
+from app.reports import bundle, csv_export, tables, xlsx_export
+from app.reports import formatting as fmt
+from app.reports.compare import series_comparison
 from app.reports.resultset import BASES, NO_ANSWERS, EventResults, QuestionResult, Round, Row, TopicResult, event_results
 
 NOW = dt.datetime(2023, 3, 15, 18, 42, tzinfo=dt.UTC)
@@ -223,6 +229,27 @@ def test_csv_of_an_event_without_any_answers_and_an_unknown_dialect():
         csv_export.write_results_csv([empty], io.BytesIO(), "excel")
 
 
+
+def test_rounds_interim_and_small_groups_in_csv_and_summary():
+    interim = dt.datetime(2023, 3, 15, 19, 5, tzinfo=dt.UTC)  # 20:05 in Döbeln
+    first = Round(round=1, n=8, base_msg=BASES["single"], rows=(Row(label="Ja", count=2, percent=25.0), Row(label="Nein", count=6, percent=75.0)))
+    second = Round(round=2, n=10, base_msg=BASES["single"], interim_at=interim,
+                   rows=(Row(label="Ja", count=7, percent=70.0), Row(label="Nein", count=3, percent=30.0)))
+    twice = QuestionResult(id=1, key="k1", text="Zweimal", kind="single", status=QuestionStatus.open, topic="Thema",
+                           options=("Ja", "Nein"), rounds=(first, second))
+    few = _question("Wenige", kind="ranking", qid=2, rounds=(Round(round=1, n=3, base_msg=BASES["ranking"], rows=(
+        Row(label="A", count=5, percent=None, avg_rank=1.33), Row(label="B", count=1, percent=None, avg_rank=1.67))),))
+    made = _made([twice, few])
+    rows = _parse(_csv(csv_export.write_results_csv, [made], "standard"), "standard")[1:]
+    assert [(r[8], r[9], r[10], r[12], r[13], r[14]) for r in rows[:4]] == [
+        ("1", "abgeschlossen", "Ja", "2", "25.0", "8"), ("1", "abgeschlossen", "Nein", "6", "75.0", "8"),
+        ("2", "Zwischenstand", "Ja", "7", "70.0", "10"), ("2", "Zwischenstand", "Nein", "3", "30.0", "10")]
+    assert [(r[10], r[12], r[13], r[18]) for r in rows[4:]] == [("A", "5", "", ""), ("B", "1", "", "")]  # n < 5: counts only
+    text = bundle.summary([made], None, "Lizenz X")
+    assert "n = 10; Anteil an 10 Antworten; Runde 2 von 2; Zwischenstand, Stand 15.03.2023, 20:05" in text
+    assert "Führende Antwort: Ja – 7 (70\u00a0%)" in text and "Führende Antwort: A – 5 Punkte\r\n" in text
+
+
 def test_csvw_metadata_names_every_column_in_order_with_the_dialect(session):
     event, _q = _doebeln(session)
     results = [event_results(session, event, now=NOW)]
@@ -244,3 +271,198 @@ def test_csvw_metadata_names_every_column_in_order_with_the_dialect(session):
             assert table == "texts" or decimals == ([{"base": "decimal", "format": {"decimalChar": ","}}] if dialect == "excel-de" else ["decimal"])
     with pytest.raises(ValueError):
         csv_export.csv_metadata("x.csv", "votes", "standard", "x")
+
+
+# --- XLSX -------------------------------------------------------------------------------------------------------
+
+def _xlsx(events, comparison=None):
+    out = io.BytesIO()
+    xlsx_export.write_xlsx(events, comparison, out)
+    return out.getvalue()
+
+
+def _book(data):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _cells(book):
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def test_xlsx_sheets_numbers_text_and_no_formula_anywhere(session):
+    event, _q = _doebeln(session)
+    result = event_results(session, event, now=NOW)
+    data = _xlsx([result])
+    book = _book(data)
+    assert book.sheetnames == ["Methode", "Döbeln 15.03.2023", "Freitext", "Begriffe"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+        assert all(cell.font.b for cell in sheet[1] if cell.value is not None)  # bold header row
+    assert not [c.coordinate for c in _cells(book) if c.data_type == "f"]  # no formula cell anywhere
+    sheet = book["Döbeln 15.03.2023"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == tables.titles("results") and sheet.auto_filter.ref == f"A1:T{len(rows)}"
+    assert len(rows) - 1 == sum(max(len(r.rows), 1) for q in result.questions() for r in q.rounds)
+    auto = next(r for r in sheet.iter_rows(min_row=2) if r[10].value == "Auto")
+    assert [auto[i].value for i in (12, 13, 14)] == [5, 62.5, 8] and all(auto[i].data_type == "n" for i in (12, 13, 14))
+    assert auto[13].number_format == "0.0" and auto[8].value == 1 and auto[8].data_type == "n"
+    assert auto[3].value == dt.datetime(2023, 3, 15) and auto[3].number_format.upper() == "DD.MM.YYYY"
+    formula = next(r for r in sheet.iter_rows(min_row=2) if r[10].value == "=1+1")[10]
+    assert formula.data_type == "s" and formula.value == "=1+1"  # text, not a formula, not neutralised either
+    scale = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[6] == "Wie zufrieden?")
+    assert scale[16] == 3.17 and scale[17] == 3.0
+    texts = list(book["Freitext"].iter_rows(values_only=True))
+    assert sorted(r[-1] for r in texts[1:]) == sorted(['=HYPERLINK("http://evil.example")', "Mehr Grün in der Stadt!"])
+    terms = list(book["Begriffe"].iter_rows(min_row=2))
+    assert sorted((r[7].value, r[8].value) for r in terms) == [("@Döbeln", 1), ("Grün", 3), ("Schön", 1)]
+    assert all(r[8].data_type == "n" and r[9].data_type == "n" for r in terms)
+    method = [r[1] for r in book["Methode"].iter_rows(min_row=2, values_only=True)]
+    assert any("nicht repräsentativ" in t for t in method) and settings.report_licence in method
+    assert _xlsx([result]) == data  # the same data, the same bytes
+
+
+def test_xlsx_cuts_text_at_the_cell_limit_and_keeps_emoji():
+    huge = "x" * 40_000
+    made = _made([_question("Frei", rounds=(_round(n=3, texts=[huge, LONG, "=1+1"]),))])
+    book = _book(_xlsx([made]))
+    cells = [r[-1] for r in book["Freitext"].iter_rows(min_row=2)]
+    assert len(cells[0].value) == 32_767 and cells[0].value.endswith("… [gekürzt]") and cells[0].value.startswith("x" * 30_000)
+    assert cells[1].value == LONG and cells[2].value == "=1+1" and cells[2].data_type == "s"
+    assert book.worksheets[1].title == "Döbeln 15.03.2023"
+
+
+def test_sheet_names_are_made_valid_and_unique():
+    taken = set()
+    names = [xlsx_export.sheet_name(n, taken) for n in
+             ["Döbeln", "döbeln", "a/b:c*?[x]\\y", "", "'", "History", "L" * 40, "L" * 40, "'Zitat'", "Methode"]]
+    assert names == ["Döbeln", "döbeln (2)", "a-b-c---x--y", "Tabelle", "Tabelle (2)", "History (2)", "L" * 31,
+                     "L" * 27 + " (2)", "Zitat", "Methode"]
+    assert all(0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    events = [_made([], place=p, title=t, date=None, event_id=i)
+              for i, (p, t) in enumerate([("Methode", "x"), ("Freitext", "y"), ("", ""), ("a[1]:b", "z"), ("a[1]:b", "z"),
+                                          ("Ein sehr langer Ortsname, der nicht passt", "w")], start=1)]
+    book = _book(_xlsx(events))
+    assert book.sheetnames == ["Methode", "Methode (2)", "Freitext (2)", "Tabelle", "a-1--b", "a-1--b (2)",
+                               "Ein sehr langer Ortsname, der n", "Freitext", "Begriffe"]
+
+
+def _series(session):
+    series = e_domain.create_series(session=session, title="Regionalkonferenzen 2023")
+    made = [_doebeln(session, series_id=series.id, place=p, date=d)
+            for p, d in (("Döbeln", dt.date(2023, 3, 15)), ("Frankenberg", dt.date(2023, 6, 14)), ("Freiberg", dt.date(2023, 11, 16)))]
+    changed = made[1][1]["yesno"]
+    changed.text = "Brauchen wir im Landkreis mehr Busse?"
+    session.add(changed)
+    session.commit()
+    results = [event_results(session, e, now=NOW) for e, _q in made]
+    return series, results, series_comparison(session, series, events=[e for e, _q in made], results=results)
+
+
+def test_xlsx_comparison_sheet_per_event_and_pooled_with_flags(session):
+    _series_, results, comparison = _series(session)
+    book = _book(_xlsx(results, comparison))
+    assert book.sheetnames == ["Methode", "Döbeln 15.03.2023", "Frankenberg 14.06.2023", "Freiberg 16.11.2023", "Vergleich",
+                               "Freitext", "Begriffe"]
+    sheet = book["Vergleich"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:9] == ("Frageschlüssel", "Frage", "Thema", "Fragetyp", "Hinweis", "Antwort", "Döbeln, 15.03.2023: n",
+                           "Döbeln, 15.03.2023: führende Antwort", "Döbeln, 15.03.2023: Prozent")
+    assert rows[0][-2:] == ("gepoolt, ungewichtet: n", "gepoolt, ungewichtet: Prozent")
+    auto = next(r for r in rows if r[0] == "k-single" and r[5] == "Auto")
+    assert auto[4] == "vergleichbar" and auto[6:9] == (8, "Auto", 62.5) and auto[-2:] == (24, 62.5)
+    yes = next(r for r in rows if r[0] == "k-yesno" and r[5] == "Ja")
+    assert yes[4] == "Wortlaut geändert – nicht gepoolt" and yes[-2:] == (None, None)
+    numbers = [c for r in sheet.iter_rows(min_row=2) for c in r[6:] if isinstance(c.value, int | float)]
+    assert numbers and all(c.data_type == "n" for c in numbers)
+    assert not [c for c in _cells(book) if c.data_type == "f"]
+
+
+# --- the bundle -------------------------------------------------------------------------------------------------
+
+def _zip(events, comparison, pdf=None, stem=None):
+    out = io.BytesIO()
+    bundle.write_bundle(events, comparison, out, pdf=pdf, licence="Datenlizenz Deutschland – Namensnennung – Version 2.0",
+                        stem=stem or bundle.file_stem(events))
+    return out.getvalue()
+
+
+def test_file_stems():
+    doebeln = _made([], place="Döbeln")
+    assert bundle.file_stem([doebeln]) == "2023-03-15_Doebeln"
+    assert bundle.file_stem([_made([], place="Döbeln", date=None)]) == "ohne-Datum_Doebeln"
+    assert bundle.file_stem([_made([], place="", title="Bürgerforum")]) == "2023-03-15_Buergerforum"
+    two = [_made([], place="A", series="Regionalkonferenzen 2023"), _made([], place="B", series="Regionalkonferenzen 2023")]
+    assert bundle.file_stem(two) == "Reihe_Regionalkonferenzen-2023"
+    assert bundle.file_stem([doebeln], series="Reihe: Größe/Über") == "Reihe_Reihe-Groesse-Ueber"
+
+
+def test_bundle_names_metadata_summary_licence_and_the_same_bytes_twice(session):
+    _series_, results, comparison = _series(session)
+    data = _zip(results, comparison, pdf=b"%PDF-1.7 stand-in")
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    stem = "Reihe_Regionalkonferenzen-2023"
+    assert archive.namelist() == [
+        f"{stem}_Ergebnisse.pdf", f"{stem}_Ergebnisse.csv", f"{stem}_Ergebnisse.csv-metadata.json",
+        f"{stem}_Ergebnisse_Standard.csv", f"{stem}_Ergebnisse_Standard.csv-metadata.json",
+        f"{stem}_Freitext.csv", f"{stem}_Freitext.csv-metadata.json", f"{stem}_Begriffe.csv", f"{stem}_Begriffe.csv-metadata.json",
+        f"{stem}_Ergebnisse.xlsx", f"{stem}_Zusammenfassung.txt", "LIZENZ.txt"]
+    assert archive.testzip() is None and archive.read(f"{stem}_Ergebnisse.pdf") == b"%PDF-1.7 stand-in"
+    assert {i.date_time for i in archive.infolist()} == {(2023, 3, 15, 19, 42, 0)}  # made_at in Döbeln's time
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            meta = json.loads(archive.read(f"{name}-metadata.json"))
+            dialect = "standard" if name.endswith("_Standard.csv") else "excel-de"
+            assert meta["url"] == name and meta["dc:license"] == "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+            assert [c["titles"] for c in meta["tableSchema"]["columns"]] == _parse(archive.read(name), dialect)[0]
+            assert archive.read(name).startswith(b"\xef\xbb\xbf") == (dialect == "excel-de")
+    assert archive.read(f"{stem}_Ergebnisse.csv") == _csv(csv_export.write_results_csv, results, "excel-de")
+    assert _book(archive.read(f"{stem}_Ergebnisse.xlsx")).sheetnames[-3:] == ["Vergleich", "Freitext", "Begriffe"]
+    text = archive.read(f"{stem}_Zusammenfassung.txt").decode("utf-8")
+    assert "nicht repräsentativ" in text and "Thema: Mobilität & Öffis" in text and "Regionalkonferenz Frankenberg" in text
+    assert "- Wie kommen Sie zur Arbeit? (Einfachauswahl)\r\n  n = 8; Anteil an 8 Antworten\r\n  Führende Antwort: Auto – 5 (" + fmt.percent(62.5) + ")" in text
+    assert "- Wie zufrieden? (Skala)\r\n  n = 6; Anteil an 6 Antworten; Mittelwert 3,17; Median 3\r\n" in text
+    assert "- Nie gestellt (Einfachauswahl)\r\n  n = 0; keine Antworten (n = 0)\r\n  Ergebnis: keine Antworten (n = 0)" in text
+    assert "Wortlaut oder Antwortmöglichkeiten geändert, nicht gepoolt" in text  # the touched-up question in the comparison
+    licence = archive.read("LIZENZ.txt").decode("utf-8")
+    assert "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0" in licence and bundle.DL_DE_BY in licence
+    assert "Datenquelle: Saalumfrage, Ergebnisse der Saalumfragen – Reihe „Regionalkonferenzen 2023“" in licence
+    assert _zip(results, comparison, pdf=b"%PDF-1.7 stand-in") == data  # the same data, the same bytes
+
+
+def test_bundle_of_one_event_leaves_out_empty_text_and_term_files_and_a_missing_pdf():
+    made = _made([_question("Bus?", kind="single", options=["Ja"], rounds=(_round(n=5, rows=[Row(label="Ja", count=5, percent=100.0)]),))])
+    names = zipfile.ZipFile(io.BytesIO(_zip([made], None))).namelist()
+    assert names == ["2023-03-15_Doebeln_Ergebnisse.csv", "2023-03-15_Doebeln_Ergebnisse.csv-metadata.json",
+                     "2023-03-15_Doebeln_Ergebnisse_Standard.csv", "2023-03-15_Doebeln_Ergebnisse_Standard.csv-metadata.json",
+                     "2023-03-15_Doebeln_Ergebnisse.xlsx", "2023-03-15_Doebeln_Zusammenfassung.txt", "LIZENZ.txt"]
+
+
+# --- LibreOffice ------------------------------------------------------------------------------------------------
+
+OFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+# Headless LibreOffice asks nobody how to read a CSV: without filter options it reads the system's 8-bit character
+# set and commas (LibreOffice 7.4 ignores the byte order mark there), so the options name them, as a person picks
+# them in the import dialog: separator, quote, UTF-8 (76), first line, language (1031 German, 1033 English).
+INFILTER = {"excel-de": "CSV:59,34,76,1,,1031", "standard": "CSV:44,34,76,1,,1033"}
+
+
+@pytest.mark.skipif(OFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+@pytest.mark.parametrize("dialect", csv_export.DIALECTS)
+def test_libreoffice_opens_the_csv_with_umlauts_numbers_and_injection_as_text(tmp_path, dialect):
+    made = _made([_question(s, kind="single", qid=i, rounds=(_round(n=6, rows=[Row(label="Übermäßig 😀", count=4, percent=200 / 3)]),))
+                  for i, s in enumerate(OWASP, start=1)], place="Döbeln")
+    source = tmp_path / f"{dialect}.csv"
+    source.write_bytes(_csv(csv_export.write_results_csv, [made], dialect))
+    subprocess.run([OFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "xlsx",
+                    f"--infilter={INFILTER[dialect]}", "--outdir", str(tmp_path), str(source)],
+                   check=True, timeout=180, capture_output=True)
+    sheet = openpyxl.load_workbook(tmp_path / f"{dialect}.xlsx").active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]] == tables.titles("results")  # "Frageschlüssel" intact
+    assert len(rows) == len(OWASP) + 1
+    for row, text in zip(rows[1:], OWASP, strict=True):
+        assert row[2].value == "Döbeln" and row[10].value == "Übermäßig 😀"
+        assert row[6].data_type == "s" and row[6].value.startswith("'")  # never a formula
+        assert row[6].value[1:].replace("\n", "\r") == text.replace("\n", "\r")
+        assert (row[12].value, row[13].value, row[14].value) == (4, 66.7, 6) and row[13].data_type == "n"

@@ -51,7 +51,8 @@ RESULT_COLUMNS = (
     Column("percent", N_("Prozent"), "decimal",
            N_("Anteil in Prozent an der Basis, mit einer Nachkommastelle aus den ungerundeten Werten (Seiten und Bericht runden "
               "auf ganze Zahlen); leer bei weniger als 5 Antworten und wo es keinen Anteil gibt (Rangfolge, offene Antworten). "
-              "Bei Mehrfachauswahl ergeben die Anteile zusammen mehr als 100.")),
+              "Bei Mehrfachauswahl ergeben die Anteile zusammen mehr als 100; bei Punkteverteilung ist es der Anteil an allen "
+              "vergebenen Punkten.")),
     Column("n", N_("n"), "integer", N_("Zahl der Personen, die in dieser Runde geantwortet haben (Enthaltungen mitgezählt).")),
     Column("base", N_("Basis"), "string", N_("Worauf sich die Anteile beziehen, in Worten.")),
     Column("mean", N_("Mittelwert"), "decimal",
