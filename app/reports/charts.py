@@ -38,12 +38,14 @@ def value_text(kind: str, row: Row, shown: bool) -> str:
     return fmt.number(row.count)
 
 
-def _label(text: str) -> str:
-    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
+def _label(text: str, limit: int = LABEL_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def bar_chart(result: Round, kind: str, *, title: str, uid: str = "c", width: int = 640, compact: bool = False) -> str:
-    """An SVG document: one horizontal bar per row of the round (none: a line saying there are no answers)."""
+def bar_chart(result: Round, kind: str, *, title: str, uid: str = "c", width: int = 640, compact: bool = False,
+              label_max: int = LABEL_MAX) -> str:
+    """An SVG document: one horizontal bar per row of the round (none: a line saying there are no answers).
+    A narrow chart can cut its labels shorter (`label_max` characters) so they stay inside it."""
     rows: Sequence[Row] = result.rows
     shown = result.percents_shown
     line = 15 if compact else 18
@@ -69,7 +71,7 @@ def bar_chart(result: Round, kind: str, *, title: str, uid: str = "c", width: in
         share = (row.percent or 0) / 100 if by_percent else row.count / largest
         length = max(share * bar_max, 1.5 if row.count else 0)
         y = top + i * step
-        body.append(f'<text x="0" y="{y + font}" font-size="{font}" fill="{INK}">{escape(_label(row.label))}</text>')
+        body.append(f'<text x="0" y="{y + font}" font-size="{font}" fill="{INK}">{escape(_label(row.label, label_max))}</text>')
         if length:
             body.append(f'<rect x="0.5" y="{y + line + 0.5}" width="{length:.1f}" height="{bar_h}" fill="{fill}" stroke="{INK}" stroke-width="1"/>')
         body.append(f'<text x="{length + 6:.1f}" y="{y + line + bar_h - 2}" font-size="{font}" fill="{INK}">'
