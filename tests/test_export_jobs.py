@@ -219,6 +219,7 @@ def test_a_series_export_needs_every_event_and_audits_each(mod_client, session, 
     _finish(mod_client)
     job = _job(session, job_id)
     assert job.status == ExportStatus.done and job.done == job.total == 4
+    assert job.file_name == "Reihe_Regionalkonferenzen-2023_Ergebnisse.csv"
     status = mod_client.get(f"/moderator/series/{series.id}/exports/{job_id}").json()
     assert status["status"] == "done"
     download = mod_client.get(f"/moderator/series/{series.id}/exports/{job_id}/download")
@@ -233,6 +234,7 @@ def test_a_series_export_needs_every_event_and_audits_each(mod_client, session, 
     _finish(mod_client)
     part = _job(session, int(re.search(r"job=(\d+)", r.headers["location"]).group(1)))
     assert part.status == ExportStatus.done and part.total == 1
+    assert part.file_name == "Reihe_Regionalkonferenzen-2023_Ergebnisse.csv"  # one event left: still the series' file
     # An event of the series moderated by someone else: the whole series is refused, in German.
     stranger = factories.make_moderator(session, username="fremd", password="fremd-geheim-12")
     third = factories.make_event(session, owner=stranger, title="Fremde Konferenz")
@@ -262,3 +264,29 @@ def test_a_job_is_only_its_starters(client, session, voted, moderator):
     login(client, other.username, "andere-geheim-1")
     assert client.get(f"/moderator/events/{voted.id}/export").status_code == 403
     assert client.get(f"/moderator/events/{voted.id}/exports/{job_id}/download").status_code == 403
+
+
+@pytest.mark.parametrize(("fmt", "magic", "name"), [
+    ("pdf", b"%PDF-", "2023-03-15_Freiberg_Ergebnisse.pdf"),
+    ("csv-excel", b"\xef\xbb\xbf", "2023-03-15_Freiberg_Ergebnisse.csv"),
+    ("csv", b"", "2023-03-15_Freiberg_Ergebnisse_Standard.csv"),
+    ("xlsx", b"PK", "2023-03-15_Freiberg_Ergebnisse.xlsx"),
+    ("zip", b"PK", "2023-03-15_Freiberg_Ergebnisse.zip"),
+])
+def test_every_format_makes_its_file_under_its_stable_name(session, voted, moderator, fmt, magic, name):
+    voted.date = dt.date(2023, 3, 15)
+    session.add(voted)
+    session.commit()
+    assert export.available(fmt)
+    job, _reused = jobs.start(session=session, user=moderator, request=jobs.ExportRequest(
+        format=fmt, event_ids=(voted.id,), event_id=voted.id, preface="Für den Kreistag."))
+    run_export.run_job(session.get_bind(), job.id)
+    made = _job(session, job.id)
+    assert (made.status, made.error, made.file_name) == (ExportStatus.done, "", name)
+    assert made.file.startswith(magic) and made.size == len(made.file) and made.media_type == export.FORMATS[fmt].media_type
+    if fmt == "zip":
+        import io
+        import zipfile
+
+        names = zipfile.ZipFile(io.BytesIO(made.file)).namelist()
+        assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".xlsx") for n in names), names

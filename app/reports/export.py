@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from app.i18n import N_
 from app.reports.compare import SeriesComparison
-from app.reports.formatting import file_part
 from app.reports.resultset import EventResults
 
 PREFACE_MAX = 5000  # characters of the preface a report (PDF, ZIP) may begin with
@@ -27,6 +26,8 @@ class Options:
     preface: str = ""
     licence: str = ""
     title: str | None = None
+    series: str | None = None  # the series' title: a series' files are named after it
+    left_out_events: tuple[str, ...] = ()  # titles of the series' events the person left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ def _pdf(events: Sequence[EventResults], comparison: SeriesComparison | None, op
     from app.reports.pdf_report import report_pdf
 
     stage(N_("PDF-Bericht wird gesetzt"))
-    return report_pdf(events, comparison, preface=options.preface, licence=options.licence, title=options.title)
+    return report_pdf(events, comparison, preface=options.preface, licence=options.licence, title=options.title,
+                      left_out_events=options.left_out_events)
 
 
 def _csv(dialect: str) -> Callable[[Sequence[EventResults], SeriesComparison | None, Options, Stage], bytes]:
@@ -78,18 +80,18 @@ def _zip(events: Sequence[EventResults], comparison: SeriesComparison | None, op
     pdf = _pdf(events, comparison, options, stage) if _module_there("pdf_report") else None
     stage(N_("ZIP-Paket wird gepackt"))
     out = io.BytesIO()
-    write_bundle(events, comparison, out, pdf=pdf, licence=options.licence, stem=file_stem(events))
+    write_bundle(events, comparison, out, pdf=pdf, licence=options.licence, stem=file_stem(events, series=options.series))
     return out.getvalue()
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
-    Format("pdf", N_("PDF-Bericht"), "_Ergebnisse.pdf", "application/pdf", ("pdf_report",), True, _pdf),
-    Format("csv-excel", N_("CSV (Excel, deutsch)"), "_Ergebnisse.csv", "text/csv; charset=utf-8", ("csv_export",), False,
+    Format("pdf", N_("PDF-Bericht"), "_Ergebnisse.pdf", "application/pdf", ("pdf_report", "bundle"), True, _pdf),
+    Format("csv-excel", N_("CSV (Excel, deutsch)"), "_Ergebnisse.csv", "text/csv; charset=utf-8", ("csv_export", "bundle"), False,
            _csv("excel-de")),
-    Format("csv", N_("CSV (Standard)"), "_Ergebnisse_Standard.csv", "text/csv; charset=utf-8", ("csv_export",), False,
+    Format("csv", N_("CSV (Standard)"), "_Ergebnisse_Standard.csv", "text/csv; charset=utf-8", ("csv_export", "bundle"), False,
            _csv("standard")),
     Format("xlsx", N_("XLSX"), "_Ergebnisse.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           ("xlsx_export",), False, _xlsx),
+           ("xlsx_export", "bundle"), False, _xlsx),
     Format("zip", N_("Alles als ZIP für das Ratsinformationssystem"), "_Ergebnisse.zip", "application/zip",
            ("bundle", "csv_export", "xlsx_export"), True, _zip),
 ]}
@@ -101,25 +103,20 @@ def available(name: str) -> bool:
     return found is not None and all(_module_there(module) for module in found.needs)
 
 
-def file_stem(events: Sequence[EventResults]) -> str:
-    """The stable start of the file name: "2023-03-15_Doebeln"; a series: "Reihe_<Title>" (the bundle's rule)."""
-    if _module_there("bundle"):
-        from app.reports.bundle import file_stem as bundle_stem
+def file_stem(events: Sequence[EventResults], *, series: str | None = None) -> str:
+    """The stable start of every file name: "2023-03-15_Doebeln"; a series: "Reihe_<Title>" (the bundle's rule)."""
+    from app.reports.bundle import file_stem as bundle_stem
 
-        return bundle_stem(events)
-    if len(events) == 1:
-        event = events[0]
-        date = event.date.isoformat() if event.date else "ohne-Datum"
-        return f"{date}_{file_part(event.place or event.title)}"
-    title = next((e.series_title for e in events if e.series_title), None) or "Ergebnisse"
-    return f"Reihe_{file_part(title)}"
+    return bundle_stem(events, series=series)
 
 
-def file_name(name: str, events: Sequence[EventResults]) -> str:
-    return file_stem(events) + FORMATS[name].suffix
+def file_name(name: str, events: Sequence[EventResults], *, series: str | None = None) -> str:
+    return file_stem(events, series=series) + FORMATS[name].suffix
 
 
 def produce(name: str, events: Sequence[EventResults], comparison: SeriesComparison | None, options: Options, stage: Stage) -> bytes:
     """The file of format `name` (blocking, CPU-bound: the job's child process calls it)."""
     fmt = FORMATS[name]
-    return fmt.write(events, comparison, options if fmt.preface else Options(licence=options.licence, title=options.title), stage)
+    if not fmt.preface:
+        options = Options(licence=options.licence, title=options.title, series=options.series, left_out_events=options.left_out_events)
+    return fmt.write(events, comparison, options, stage)

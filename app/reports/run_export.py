@@ -95,13 +95,15 @@ def run_job(engine: Engine, job_id: int) -> None:
         try:
             results, comparison = build(session, job, row)
             job.write(done=job.done)
-            options = export.Options(preface=json.loads(row.params).get("preface", ""), licence=_licence(),
-                                     title=comparison.title if comparison else None)
+            params = json.loads(row.params)
+            left_out = [session.get(Event, int(i)) for i in params.get("left_out_events", [])]
+            options = export.Options(preface=params.get("preface", ""), licence=_licence(), series=comparison.title if comparison else None,
+                                     left_out_events=tuple(e.title for e in left_out if e is not None))
             data = export.produce(row.format, results, comparison, options, job.stage)
             if not data:
                 raise ValueError("the writer gave an empty file")
             job.write(status=ExportStatus.done, stage=DONE, file=data, size=len(data), error="",
-                      file_name=export.file_name(row.format, results), media_type=export.FORMATS[row.format].media_type)
+                      file_name=export.file_name(row.format, results, series=options.series), media_type=export.FORMATS[row.format].media_type)
         except DomainError as exc:
             session.rollback()
             job.write(status=ExportStatus.failed, error=exc.message[:500], file=None, size=0)
