@@ -290,3 +290,12 @@ def test_every_format_makes_its_file_under_its_stable_name(session, voted, moder
 
         names = zipfile.ZipFile(io.BytesIO(made.file)).namelist()
         assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".xlsx") for n in names), names
+
+
+def test_one_person_has_at_most_three_unfinished_exports(mod_client, session, voted, moderator):
+    for i in range(jobs.OPEN_MAX):
+        jobs.start(session=session, user=moderator, request=jobs.ExportRequest(format="csv", event_ids=(voted.id,), event_id=voted.id,
+                                                                               preface=f"Lauf {i}"))
+    r = _post(mod_client, f"/moderator/events/{voted.id}/export", format="csv", preface="noch einer")
+    assert r.status_code == 429 and "Sie haben schon 3 Exporte in Arbeit" in r.text
+    assert len(session.exec(select(ExportJob)).all()) == jobs.OPEN_MAX

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from app.config import ROOT, settings
 from app.domain.access import Forbidden, can_manage
-from app.domain.errors import Invalid, NotFound
+from app.domain.errors import DomainError, Invalid, NotFound
 from app.i18n import N_
 from app.models import Event, ExportJob, ExportStatus, Option, Question, ResultArchive, Series, Topic, User, Vote, table_of, utcnow
 from app.reports import export
@@ -40,10 +40,15 @@ STALE = dt.timedelta(minutes=10)  # a running job whose row has not moved for th
 CHILDREN = 1  # exports made at once by one app process (each child holds a CPU)
 WATCH_S = 0.25  # how often the runner reads a running job's row
 RECENT = 10  # jobs the dialog lists
+OPEN_MAX = 3  # unfinished jobs one person may have at once (each waits for a child process)
 
 FAILED_UNEXPECTEDLY = N_("Der Export wurde unerwartet beendet. Bitte versuchen Sie es noch einmal.")
 FAILED_RESTART = N_("Der Export wurde durch einen Neustart des Servers abgebrochen. Bitte starten Sie ihn noch einmal.")
 QUEUED = N_("wartet auf den Start")
+
+
+class TooMany(DomainError):
+    status = 429
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,10 @@ def start(*, session: Session, user: User, request: ExportRequest, now: dt.datet
                            .order_by(col(ExportJob.id).desc())).first()
     if earlier is not None and is_live(earlier, now):
         return earlier, True
+    unfinished = session.exec(select(func.count(col(ExportJob.id))).where(
+        ExportJob.user_id == user.id, col(ExportJob.status).in_([ExportStatus.queued, ExportStatus.running]))).one()
+    if unfinished >= OPEN_MAX:
+        raise TooMany("too_many_exports", N_("Sie haben schon {n} Exporte in Arbeit. Bitte warten Sie, bis einer fertig ist."), n=unfinished)
     job = ExportJob(event_id=request.event_id, series_id=request.series_id, user_id=user.id, format=request.format, params=params,
                     params_hash=digest, status=ExportStatus.queued, stage=QUEUED, created_at=now, updated_at=now,
                     expires_at=now + KEEP)

@@ -29,7 +29,9 @@ function announce(text, now = false) {
 }
 
 function progressText(job) {
-  return job.total ? texts.textProgress.replace("{done}", job.done).replace("{total}", job.total) : job.stage || texts.textWaiting;
+  if (!job.total) return job.stage || texts.textWaiting;
+  const counted = texts.textProgress.replace("{done}", job.done).replace("{total}", job.total);
+  return job.done >= job.total && job.stage ? `${counted} · ${job.stage}` : counted;
 }
 
 function render(item, job) {
