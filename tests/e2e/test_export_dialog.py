@@ -46,3 +46,22 @@ def test_export_dialog_runs_a_csv_export_to_its_download(moderator, demo, screen
     page.get_by_label("Vorwort, optional").fill("Für den Kreistag.")
     page.get_by_role("button", name="Export starten").click()
     expect(page.locator("li.job")).to_have_count(1)
+
+
+def test_series_export_is_followed_by_asking_and_named_after_the_series(moderator, demo, screenshot):
+    page = moderator.page
+    events = page.request.get("/api/events").json()
+    series_id = next(e["series_id"] for e in events if e["id"] == demo.event_id)
+    assert series_id, "the demo event belongs to a series"
+    page.goto(f"/moderator/series/{series_id}/export")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reihe exportieren")
+    violations = run_axe(page, axe_source())
+    assert not violations, describe_violations("export-dialog-series", page.url, violations)
+    page.get_by_label("CSV (Standard)").check()
+    page.get_by_role("button", name="Export starten").click()
+    # A series page has no socket of its own: the script asks the job's state until it is done.
+    expect(page.locator("#export-live")).to_contain_text("fertig", timeout=30_000)
+    screenshot(page, "export-dialog-series-done")
+    with page.expect_download() as info:
+        page.locator("li.job.shown").get_by_role("link", name=re.compile("Herunterladen")).click()
+    assert re.fullmatch(r"Reihe_[\w-]+_Ergebnisse_Standard\.csv", info.value.suggested_filename), info.value.suggested_filename
