@@ -229,8 +229,9 @@ def test_a_series_export_needs_every_event_and_audits_each(mod_client, session, 
         assert "export-start" in actions and "export-download" in actions
     # Leaving out one event and a question of the other: the job says so and counts only the rest.
     left = factories.questions_of(session, voted)[0].id
+    of_dropped = factories.questions_of(session, second)[0].id  # a question of the left-out event: counts nowhere
     r = mod_client.post(f"/moderator/series/{series.id}/export", data={"csrf": mod_client.csrf, "format": "csv-excel",
-                        "leave_out_event": str(second.id), "leave_out": str(left)}, follow_redirects=False)
+                        "leave_out_event": str(second.id), "leave_out": [str(left), str(of_dropped)]}, follow_redirects=False)
     _finish(mod_client)
     part = _job(session, int(re.search(r"job=(\d+)", r.headers["location"]).group(1)))
     assert part.status == ExportStatus.done and part.total == 1
@@ -299,3 +300,18 @@ def test_one_person_has_at_most_three_unfinished_exports(mod_client, session, vo
     r = _post(mod_client, f"/moderator/events/{voted.id}/export", format="csv", preface="noch einer")
     assert r.status_code == 429 and "Sie haben schon 3 Exporte in Arbeit" in r.text
     assert len(session.exec(select(ExportJob)).all()) == jobs.OPEN_MAX
+
+
+def test_app_start_deletes_expired_files(app, session, voted, moderator):
+    from fastapi.testclient import TestClient
+
+    long_ago = utcnow() - jobs.KEEP - dt.timedelta(hours=1)
+    job = ExportJob(event_id=voted.id, user_id=moderator.id, format="csv", params=json.dumps({"event_ids": [voted.id]}),
+                    params_hash="y" * 64, status=ExportStatus.done, file=b"alt", size=3, file_name="alt.csv", created_at=long_ago,
+                    updated_at=long_ago, expires_at=long_ago + jobs.KEEP)
+    session.add(job)
+    session.commit()
+    with TestClient(app):
+        pass
+    gone = _job(session, job.id)
+    assert gone.file is None and gone.size == 0
