@@ -20,7 +20,7 @@ from app.domain import access
 from app.domain.errors import Conflict, DomainError, Invalid
 from app.domain.events import agenda
 from app.i18n import _
-from app.models import ID_MAX, Event, ExportJob, ExportStatus, Series, utcnow
+from app.models import ID_MAX, Event, ExportJob, ExportStatus, Series, User, utcnow
 from app.pages import render
 from app.reports import export, jobs
 from app.reports.formatting import stamp
@@ -59,7 +59,7 @@ def _job_view(job: ExportJob, base: str) -> dict[str, Any]:
     }
 
 
-def _dialog(request: Request, session: Session, user: Any, *, base: str, title: str, events: list[Event], event: Event | None = None,
+def _dialog(request: Request, session: Session, user: User, *, base: str, title: str, events: list[Event], event: Event | None = None,
             series: Series | None = None, error: str | None = None, form: dict[str, Any] | None = None, status_code: int = 200,
             shown: int | None = None) -> Response:
     listed = jobs.recent(session=session, user=user, event_id=event.id if event else None, series_id=series.id if series else None)
@@ -72,12 +72,12 @@ def _dialog(request: Request, session: Session, user: Any, *, base: str, title: 
     )
 
 
-def _audit(session: Session, user: Any, event_ids: list[int], action: str, detail: str) -> None:
+def _audit(session: Session, user: User, event_ids: list[int], action: str, detail: str) -> None:
     for event_id in event_ids:
         access.record(session=session, event_id=event_id, user=user, action=action, detail=detail)
 
 
-def _start(request: Request, session: Session, user: Any, req: jobs.ExportRequest, all_ids: list[int]) -> ExportJob:
+def _start(request: Request, session: Session, user: User, req: jobs.ExportRequest, all_ids: list[int]) -> ExportJob:
     job, reused = jobs.start(session=session, user=user, request=req)
     label = _(export.FORMATS[req.format].label)
     _audit(session, user, all_ids, "export-start", f"{label} (Export {job.id})" + (", vorhandene Datei" if reused else ""))
@@ -170,7 +170,7 @@ def series_download(series_id: Id, job_id: Id, user: auth.PageUser, session: Ses
     return _download(session, user, job)
 
 
-def _download(session: Session, user: Any, job: ExportJob) -> Response:
+def _download(session: Session, user: User, job: ExportJob) -> Response:
     """The finished file as an attachment under its stable name; a failed, unfinished or expired job has none."""
     if job.status == ExportStatus.failed:
         raise Conflict("export_failed", "Dieser Export ist fehlgeschlagen ({reason}); es gibt keine Datei. Bitte starten Sie ihn neu.",
