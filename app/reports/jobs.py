@@ -291,6 +291,7 @@ class Runner:
             stderr = (await errors).decode("utf-8", "replace").strip()
         finally:
             self._children.discard(child)
-        if child.returncode != 0:
+        end = await asyncio.to_thread(progress_of, self.engine, job_id)
+        if child.returncode != 0 or (end is not None and end.status in (ExportStatus.queued, ExportStatus.running)):
             log.error("Export %s: child ended with %s: %s", job_id, child.returncode, (stderr.splitlines() or ["?"])[-1][:300])
             await asyncio.to_thread(_fail, self.engine, job_id, FAILED_UNEXPECTEDLY)

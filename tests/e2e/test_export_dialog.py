@@ -1,6 +1,7 @@
 """The export dialog in Chromium: start a CSV export, follow it to "fertig", download the file; axe finds nothing."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -65,3 +66,25 @@ def test_series_export_is_followed_by_asking_and_named_after_the_series(moderato
     with page.expect_download() as info:
         page.locator("li.job.shown").get_by_role("link", name=re.compile("Herunterladen")).click()
     assert re.fullmatch(r"Reihe_[\w-]+_Ergebnisse_Standard\.csv", info.value.suggested_filename), info.value.suggested_filename
+
+
+def test_without_javascript_the_dialog_shows_the_state_on_reload(new_context, moderator_login, demo):
+    page = new_context("export no-js", java_script_enabled=False, storage_state=moderator_login).new_page()
+    page.goto(f"/moderator/events/{demo.event_id}/export")
+    page.get_by_label("CSV (Standard)").check()
+    page.get_by_label("Vorwort, optional").fill("Ohne Skript.")
+    page.get_by_role("button", name="Export starten").click()
+    job = page.locator("li.job.shown")
+    expect(job).to_have_count(1)
+    job = page.locator(f"#{job.get_attribute('id')}")
+    download = job.get_by_role("link", name=re.compile("Herunterladen"))
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # the person reloads with "Aktualisieren" now and then until the file is there
+        if download.count() or job.get_attribute("data-status") == "failed":
+            break
+        page.wait_for_timeout(700)  # a person's pace; a tight loop would starve the (lower-priority) export process
+        page.get_by_role("link", name="Aktualisieren").click()
+        page.wait_for_load_state("load")
+    assert job.get_attribute("data-status") == "done", job.inner_text()
+    expect(download).to_be_visible()
+    expect(job).to_have_class(re.compile("shown"))  # "Aktualisieren" keeps the person's job marked
