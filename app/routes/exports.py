@@ -23,7 +23,7 @@ from app.i18n import _
 from app.models import ID_MAX, Event, ExportJob, ExportStatus, Series, User, utcnow
 from app.pages import render
 from app.reports import export, jobs
-from app.reports.formatting import stamp
+from app.reports.formatting import number, stamp
 from app.routes.deps import CheckedForm, Text, ViewedEvent
 from app.routes.params import Id
 
@@ -54,6 +54,7 @@ def _job_view(job: ExportJob, base: str) -> dict[str, Any]:
         "id": job.id, "status": "expired" if expired else job.status, "done": job.done, "total": job.total,
         "stage": _(job.stage) if job.stage else "", "error": _(job.error) if job.error else "",
         "format": _(fmt.label) if fmt else job.format, "file_name": job.file_name, "size": job.size,
+        "size_text": f"{number(job.size / 1024, 1)}\u00a0KB",
         "made": stamp(job.created_at), "expires": stamp(job.expires_at),
         "download": f"{base}/exports/{job.id}/download", "status_url": f"{base}/exports/{job.id}",
     }

@@ -56,6 +56,7 @@ function render(item, job) {
   if (job.status === "done") {
     strong.textContent = texts.textDone;
     text.append(strong);
+    if (job.expires) text.append(" · " + texts.textReady.replace("{size}", job.size_text).replace("{until}", job.expires));
     const link = document.createElement("a");
     link.className = "button download";
     link.href = item.dataset.download;
