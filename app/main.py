@@ -26,7 +26,8 @@ from app.proxy import PlainHttpWarning
 from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
-from app.routes import admin, agenda, api, attendee, cards, docs, events, live, login, projector, results, series
+from app.reports import jobs
+from app.routes import admin, agenda, api, attendee, cards, docs, events, exports, live, login, projector, results, series
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,22 @@ class NoClientAddresses(logging.Filter):
 
 # One instance, so building the app again (tests) does not stack filters: addFilter skips one already there.
 _no_client_addresses = NoClientAddresses()
+
+
+def exports_runner(hub: Hub) -> jobs.Runner:
+    """The results exports' runner: each job's progress goes to the moderators of its events."""
+
+    async def report(p: jobs.Progress) -> None:
+        await hub.export_progress(p.event_ids, job_id=p.job_id, status=p.status, done=p.done, total=p.total, stage=p.stage,
+                                  error=p.error)
+
+    return jobs.Runner(db.get_engine(), report)
+
+
+def exports_cleanup() -> None:
+    """At start: expired export files deleted, jobs whose child died with the last run failed."""
+    with db.new_session() as session:
+        jobs.cleanup(session=session)
 
 
 class SaalumfrageApp(FastAPI):
@@ -70,6 +87,8 @@ def create_app() -> FastAPI:
         )
         app.state.hub = hub
         await hub.start()
+        app.state.exports = exports_runner(hub)
+        await run_in_threadpool(exports_cleanup)
         if fast_path_supported():
             log.info("Schneller Sendeweg für Handys: von dieser uvicorn-Version unterstützt (websockets-sansio)")
         else:
@@ -77,6 +96,7 @@ def create_app() -> FastAPI:
         try:
             yield
         finally:
+            await app.state.exports.stop()
             await hub.stop()
 
     app = SaalumfrageApp(
@@ -110,6 +130,7 @@ def create_app() -> FastAPI:
     app.include_router(agenda.router)
     app.include_router(live.router)
     app.include_router(admin.router)
+    app.include_router(exports.router)
     app.include_router(projector.router)
     app.include_router(api.router)
     app.include_router(docs.router)

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, MetaData, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names, so Alembic migrations look the same on SQLite and PostgreSQL.
@@ -274,3 +274,41 @@ class VotingCard(SQLModel, table=True):
     # Cards are printed in numbered sheets; the batch lets a moderator withdraw a lost sheet.
     batch: int = 1
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExportStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class ExportJob(SQLModel, table=True):
+    """A results export made in the background (app/reports/jobs.py): its options, progress and finished file.
+
+    The file is kept in the database, so every instance can serve it, until `expires_at`. The event and series
+    ids carry no foreign key: deleting a test event must not wait for its exports; a job of a deleted event is
+    refused by the access check and cleared when it expires.
+    """
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
+    event_id: int | None = Field(default=None, index=True)
+    series_id: int | None = Field(default=None, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    format: str = Field(max_length=20)
+    # JSON: the event ids in order, the left-out question and event ids, the preface.
+    params: str = Field(sa_column=Column(Text, nullable=False))
+    # Format, options and the data's state: the same hash means the same file.
+    params_hash: str = Field(max_length=64, index=True)
+    status: str = Field(default=ExportStatus.queued, max_length=10)
+    done: int = 0
+    total: int = 0
+    stage: str = Field(default="", max_length=200)  # msgid
+    error: str = Field(default="", max_length=500)  # msgid, German, never a traceback
+    file_name: str = Field(default="", max_length=200)
+    media_type: str = Field(default="", max_length=100)
+    size: int = 0
+    file: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(default_factory=utcnow, index=True)

@@ -5,6 +5,8 @@ a moderator of another event, an admin. The routes are read from the app itself,
 rule here fails the test instead of slipping through.
 """
 
+import datetime as dt
+import json
 import re
 
 import httpx
@@ -17,6 +19,7 @@ from app.domain import actions
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
+from app.models import ExportJob, ExportStatus, utcnow
 from tests import factories
 from tests.helpers import csrf_of, login
 
@@ -26,6 +29,9 @@ PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{t
 # Moderator routes that are not about one event: any logged-in moderator may use them.
 ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template",
                  "/moderator/series"}
+# A series' export needs every event of it (the world's series holds one event of the own moderator).
+SERIES_EXPORT = {"/moderator/series/{series_id}/export", "/moderator/series/{series_id}/exports/{job_id}",
+                 "/moderator/series/{series_id}/exports/{job_id}/download"}
 ADMIN_ONLY = {"/admin/users", "/admin/users/{user_id}/{action}"}
 # Routes that use a template: its owner, admins and moderators of its series only (the world's template is
 # the own moderator's, saved from event A).
@@ -82,11 +88,23 @@ def world(session, moderator):
     question = q_domain.ordered_questions(session=session, event_id=event.id)[0]
     topic = e_domain.topics(session=session, event_id=event.id)[0]
     template = t_domain.save_template(session=session, event=event, title="Agenda der Moderatorin", owner_id=moderator.id)
+    job = _export_job(session, event, moderator)
     return {
-        "event": event, "question": question, "topic": topic, "target": target, "template": template,
+        "event": event, "question": question, "topic": topic, "target": target, "template": template, "job": job,
         "logins": {"own_moderator": (factories.MODERATOR, factories.PASSWORD), "other_moderator": ("andere", "andere-geheim-1"),
                    "admin": ("admin", "admin-geheim-1")},
     }
+
+
+def _export_job(session, event, user) -> ExportJob:
+    """A finished export of event A by its moderator (a download; another person's job id is 404 to them)."""
+    now = utcnow()
+    job = ExportJob(event_id=event.id, user_id=user.id, format="csv", params=json.dumps({"event_ids": [event.id]}), params_hash="0" * 64,
+                    status=ExportStatus.done, done=2, total=2, file_name="x_Ergebnisse.csv", media_type="text/csv", file=b"a;b\r\n",
+                    size=5, created_at=now, updated_at=now, expires_at=now + dt.timedelta(hours=24))
+    session.add(job)
+    session.commit()
+    return job
 
 
 def _client_as(client, role, world) -> httpx.Client:
@@ -111,6 +129,8 @@ def _expected(path: str, role: str) -> str:
         return "forbidden" if role == "other_moderator" else "allowed"
     if path in SERIES_RESULTS_ROUTES:
         return "forbidden" if role == "other_moderator" else "allowed"
+    if "{series_id}" in path and path in SERIES_EXPORT:  # every event of the series: event A's moderators
+        return "forbidden" if role == "other_moderator" else "allowed"
     if path in ANY_MODERATOR or "{event_id}" not in path:
         return "allowed"
     return "forbidden" if role == "other_moderator" else "allowed"
@@ -120,7 +140,7 @@ def _fill(path: str, world: dict, action: str | None) -> str:
     values = {"event_id": world["event"].id, "question_id": world["question"].id, "topic_id": world["topic"].id,
               "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
               "action": action, "name": "swagger-ui.css", "series_id": world["template"].series_id,
-              "template_id": world["template"].id, "key": world["question"].key}
+              "template_id": world["template"].id, "key": world["question"].key, "job_id": world["job"].id}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

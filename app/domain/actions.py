@@ -277,6 +277,8 @@ RECORDED_ACTIONS = [
     Action(name=plausibility.WARNING_ACTION, label=N_("Warnung: mehr Stimmen als Geräte bzw. Personen im Saal")),
     Action(name="delete-event", label=N_("Veranstaltung gelöscht")),
     Action(name="delete-template", label=N_("Vorlage gelöscht")),
+    Action(name="export-start", label=N_("Ergebnisse exportiert (Export gestartet)")),
+    Action(name="export-download", label=N_("Export heruntergeladen")),
 ]
 
 ACTIONS: dict[str, Action] = {a.name: a for a in [*QUESTION_ACTIONS, *TOPIC_ACTIONS, *EVENT_ACTIONS, *RECORDED_ACTIONS]}

@@ -14,7 +14,7 @@ logged (once a minute per kind), not dropped silently.
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import WebSocket
@@ -61,6 +61,7 @@ class Hub:
             protocol.CARDS_NOTE: self._on_cards,
             protocol.PRESENCE_NOTE: self._on_presence,
             protocol.END_MODERATOR_NOTE: self._on_end_moderator,
+            protocol.EXPORT_NOTE: self._on_export,
         }
         self._unknown_logged: dict[str, float] = {}  # kind -> when last logged
 
@@ -109,6 +110,13 @@ class Hub:
     async def results_changed(self, event_id: int, question_id: int) -> None:
         """A moderator changed what a result contains (a hidden term, an approved answer): recompute it."""
         await self.bus.publish(CHANNEL, protocol.VotesNote(kind="votes", event_id=event_id, question_ids=[question_id]))
+
+    async def export_progress(self, event_ids: Iterable[int], *, job_id: int, status: str, done: int, total: int, stage: str,
+                              error: str) -> None:
+        """A results export moved on: every instance tells the moderator sockets of its events."""
+        for event_id in event_ids:
+            await self.bus.publish(CHANNEL, protocol.ExportNote(kind="export", event_id=event_id, job_id=job_id, status=status,
+                                                                done=done, total=total, stage=stage, error=error))
 
     def _votes_committed(self, rows: list[v_domain.VoteRow]) -> None:
         by_event: dict[int, set[int]] = {}
@@ -186,6 +194,20 @@ class Hub:
         self._rooms.end_moderators(
             user_id=message.get("user_id"), event_id=message.get("event_id"), login_id=message.get("login_id")
         )
+
+    async def _on_export(self, message: Mapping[str, Any]) -> None:
+        room = self._room_of(message)
+        if room is None:
+            return
+        fields = {k: message.get(k) for k in ("job_id", "status", "done", "total")}
+        texts: dict[str, str] = {}
+        for conn in list(room.moderators):
+            if conn.locale not in texts:
+                texts[conn.locale] = protocol.dumps({
+                    "type": protocol.EXPORT, **fields, "stage": translate(str(message["stage"]), conn.locale) if message.get("stage") else "",
+                    "error": translate(str(message.get("error") or ""), conn.locale) if message.get("error") else "",
+                })
+            conn.push(texts[conn.locale])
 
     # ---- rooms, sockets and votes (see rooms.py, sockets.py, intake.py, reconcile.py) ----------------------
 

@@ -17,6 +17,7 @@ PRESENCE = "presence"  # number of connected phones (moderator, projector)
 ACK = "ack"  # a vote is durably stored
 ERROR = "error"  # something the client sent was refused; `message` is for people
 PONG = "pong"
+EXPORT = "export"  # a results export's progress (moderator): job_id, status, done, total, stage, error
 
 # Client → server
 VOTE = "vote"  # attendee only
@@ -77,6 +78,7 @@ REVOKE_NOTE = "revoke"  # the projector link was renewed: close the projectors o
 CARDS_NOTE = "cards"  # strict mode switched, or cards withdrawn: close the phones that may no longer vote
 PRESENCE_NOTE = "presence"  # one instance's count of distinct phones of an event
 END_MODERATOR_NOTE = "end_moderator"  # close an account's control sockets
+EXPORT_NOTE = "export"  # a results export moved on: tell the moderators of its events
 
 
 class StateNote(TypedDict):
@@ -117,4 +119,15 @@ class EndModeratorNote(TypedDict):
     login_id: str | None  # None: every login of the account
 
 
-BusNote = StateNote | VotesNote | RevokeNote | CardsNote | PresenceNote | EndModeratorNote
+class ExportNote(TypedDict):
+    kind: Literal["export"]
+    event_id: int
+    job_id: int
+    status: str  # queued, running, done, failed
+    done: int
+    total: int
+    stage: str  # msgid
+    error: str  # msgid; "" unless failed
+
+
+BusNote = StateNote | VotesNote | RevokeNote | CardsNote | PresenceNote | EndModeratorNote | ExportNote

@@ -434,6 +434,8 @@ connect("/ws/moderator/" + body.dataset.eventId, {
       case "error":
         console.warn(msg.message);
         break;
+      case "export":
+        break; // a results export's progress: the export dialog shows it
       default:
         throw new Error("Saalumfrage: unknown message type " + msg.type);
     }
