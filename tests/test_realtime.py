@@ -333,12 +333,12 @@ def test_a_phone_gets_its_own_state_before_any_broadcast(mod_client, session, ev
 
     def slow_lookup(*args):
         looking_up.set()
-        broadcast_sent.wait(5)
+        broadcast_sent.wait(30)
         return real(*args)
 
     monkeypatch.setattr(sockets, "_my_vote_sync", slow_lookup)
     with phone(mod_client, event, cookie) as p:
-        assert looking_up.wait(5)
+        assert looking_up.wait(30)
         act(mod_client, event, "join-screen")  # publishes a state to every phone in the room
         broadcast_sent.set()
         first = p.receive_json()
