@@ -1,10 +1,13 @@
 """Plain factory functions for test data."""
 
+import uuid
+
 from sqlmodel import Session
 
 from app import auth
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
+from app.domain import votes as v_domain
 from app.models import Event, Question, User
 
 MODERATOR = "moderatorin"
@@ -39,3 +42,10 @@ def questions_of(session: Session, event: Event) -> list[Question]:
 
 def option_ids(session: Session, question: Question) -> list[int]:
     return [o.id for o in q_domain.options_of(session=session, question_id=question.id)]
+
+
+def add_votes(session: Session, question: Question, answers: list, round: int = 1, moderation: str = "") -> None:
+    """One vote per answer, each from a device of its own, written as the demo data is (no writer, no socket)."""
+    rows = [v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
+                             choices=a, vote_id=uuid.uuid4().hex, round=round, moderation=moderation) for a in answers]
+    v_domain.insert_votes_directly(session=session, rows=rows)

@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 import subprocess
-import uuid
 import zipfile
 
 import openpyxl
@@ -17,12 +16,12 @@ import pytest
 from app.config import settings
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
-from app.domain import votes as v_domain
 from app.models import QuestionStatus
 from app.reports import bundle, csv_export, tables, xlsx_export
 from app.reports import formatting as fmt
 from app.reports.compare import series_comparison
 from app.reports.resultset import BASES, NO_ANSWERS, EventResults, QuestionResult, Round, Row, TopicResult, event_results
+from tests.factories import add_votes as _votes
 
 NOW = dt.datetime(2023, 3, 15, 18, 42, tzinfo=dt.UTC)
 OWASP = ["=cmd|' /C calc'!A0", "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -31,12 +30,6 @@ LONG = ("Ä" * 4994) + "😀 Ende"  # 5,000 characters, an emoji among them
 
 
 # --- building result sets -------------------------------------------------------------------------------------
-
-def _votes(session, question, answers, round=1, moderation=""):
-    rows = [v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
-                             choices=a, vote_id=uuid.uuid4().hex, round=round, moderation=moderation) for a in answers]
-    v_domain.insert_votes_directly(session=session, rows=rows)
-
 
 def _close(session, *questions):
     for question in questions:

@@ -8,7 +8,6 @@ on the database, and drawing costs seconds); the smaller cases draw their own.
 
 import datetime as dt
 import io
-import uuid
 from collections.abc import Iterator
 
 import pikepdf
@@ -19,10 +18,10 @@ from sqlmodel import Session, SQLModel
 from app import db
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
-from app.domain import votes as v_domain
 from app.models import QuestionStatus
 from app.reports import compare, pdf_report, report_view
 from app.reports.resultset import BASES, EventResults, QuestionResult, Round, Row, event_results
+from tests.factories import add_votes as _votes
 
 NOW = dt.datetime(2023, 6, 14, 17, 42, tzinfo=dt.UTC)  # 19:42 in Frankenberg (summer time)
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
@@ -32,12 +31,6 @@ SCRIPT = "<script>alert(1)</script>"
 EMOJI = "Mehr Radwege 😀🙂 bitte"  # DejaVu Sans draws 😀; 🙂 it lacks (a box on paper, still text in the PDF)
 LINK = "http://127.0.0.1:9/tracker.png"
 TITLE = "Regionalkonferenzen 2023 – Bericht 😀"
-
-
-def _votes(session, question, answers, round=1, moderation=""):
-    rows = [v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
-                             choices=a, vote_id=uuid.uuid4().hex, round=round, moderation=moderation) for a in answers]
-    v_domain.insert_votes_directly(session=session, rows=rows)
 
 
 def _ids(session, question):

@@ -4,7 +4,6 @@ interim stamp, the pooled column only for identical questions; who may see them 
 
 import datetime as dt
 import re
-import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -13,11 +12,11 @@ from app import auth
 from app.domain import access
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
-from app.domain import votes as v_domain
 from app.domain.access import Forbidden
 from app.models import EventModerator, QuestionStatus
 from app.reports import resultset
 from tests import factories
+from tests.factories import add_votes as _votes
 from tests.helpers import login
 
 NOW = dt.datetime(2023, 3, 15, 18, 42, tzinfo=dt.UTC)  # 19:42 in Döbeln
@@ -75,12 +74,6 @@ def tables_of(html: str) -> dict[str, list[list[str]]]:
     parser = Tables()
     parser.feed(html)
     return parser.tables
-
-
-def _votes(session, question, answers, round=1, moderation=""):
-    rows = [v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
-                             choices=a, vote_id=uuid.uuid4().hex, round=round, moderation=moderation) for a in answers]
-    v_domain.insert_votes_directly(session=session, rows=rows)
 
 
 def _close(session, question, status=QuestionStatus.closed):

@@ -2,23 +2,16 @@
 base, small groups, no answers; the series comparison with its pooled column and its flags; the method note."""
 
 import datetime as dt
-import uuid
 
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
-from app.domain import votes as v_domain
 from app.models import QuestionStatus
 from app.reports import charts, compare, method
 from app.reports import formatting as fmt
 from app.reports.resultset import event_results
+from tests.factories import add_votes as _votes
 
 NOW = dt.datetime(2023, 3, 15, 18, 42, tzinfo=dt.UTC)  # 19:42 in Döbeln
-
-
-def _votes(session, question, answers, round=1, moderation=""):
-    rows = [v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=uuid.uuid4().hex,
-                             choices=a, vote_id=uuid.uuid4().hex, round=round, moderation=moderation) for a in answers]
-    v_domain.insert_votes_directly(session=session, rows=rows)
 
 
 def _close(session, question, status=QuestionStatus.closed):
