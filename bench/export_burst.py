@@ -2,10 +2,10 @@
 not slowed by an export running at the same time").
 
 Starts the app (one uvicorn worker, as bench/run.py does) on a fresh demo database, connects N phones, opens a
-question and sends bursts of one vote per phone: first with nothing else running, then while export jobs (the
-PDF report by default, made by the job's child process) run, starting a new export (another preface, so the
-finished file is not reused) whenever one ends. Only bursts that began and ended while a job was running count
-as "with export". Prints (and writes with --out) both ack distributions.
+question and sends bursts of one vote per phone: alternating: two bursts with nothing else running, then bursts
+while an export job (the PDF report by default, made by the job's child process) runs, then two quiet bursts
+after it ended and a new export (another preface, so the finished file is not reused), and so on. Only bursts
+that began and ended while a job was running count as "with export". Prints (and writes with --out) both ack distributions.
 
     uv run python -m bench.export_burst --n 2000 --bursts 10 --format pdf [--backend postgres] [--port 8650] [--pin]
 """
@@ -51,7 +51,7 @@ class Exports:
     async def status(self) -> str:
         r = await self.http.get(f"/moderator/events/{self.event_id}/exports/{self.job}", headers={"Accept": "application/json"})
         status = r.json()["status"]
-        if status not in RUNNING:
+        if status not in RUNNING and len(self.seconds) < self.started:  # once per job
             self.seconds.append(round(time.monotonic() - self._t0, 2))
             if status != "done":
                 raise RuntimeError(f"export {self.job} ended {status}: {r.json().get('error')}")
@@ -75,23 +75,28 @@ async def measure(args: argparse.Namespace, info: dict, port: int) -> dict:
     connected = await connect_all(hall, "127.0.0.1", port, f"/ws/j/{info['code']}", cookies)
     question = questions[0]
     await measure_push(hall, driver, question, 30)
-    quiet: list[float] = []
-    for _ in range(args.bursts):
-        burst = await measure_burst(hall, question, 60)
-        quiet += [burst["ack"]["p99_ms"]]
-        await asyncio.sleep(args.pause)
+    # Alternating: two bursts with nothing else running, then bursts while one export job runs, then two quiet
+    # bursts again once it has ended, and so on; a burst counts as "with export" only if the job ran from before
+    # it began until after it ended.
     exports = Exports(driver, info["event_id"], args.format)
-    await exports.start()
+    quiet: list[float] = []
     busy: list[float] = []
     tries = 0
-    while len(busy) < args.bursts and tries < args.bursts * 20:
+    while (len(quiet) < args.bursts or len(busy) < args.bursts) and tries < args.bursts * 40:
         tries += 1
-        if not await exports.running():
+        running = exports.job is not None and await exports.status() in RUNNING
+        if not running:
+            for _ in range(2 if len(quiet) < args.bursts else 0):
+                burst = await measure_burst(hall, question, 60)
+                quiet.append(burst["ack"]["p99_ms"])
+                await asyncio.sleep(args.pause)
+            if len(busy) < args.bursts:
+                await exports.start()
             await asyncio.sleep(args.pause)
             continue
         burst = await measure_burst(hall, question, 60)
-        if await exports.running():  # the job ran from before the burst to after it
-            busy += [burst["ack"]["p99_ms"]]
+        if await exports.status() in RUNNING:
+            busy.append(burst["ack"]["p99_ms"])
         await asyncio.sleep(args.pause)
     for s in hall.socks:
         if s is not None:
@@ -110,7 +115,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="phones")
     parser.add_argument("--bursts", type=int, default=5, help="bursts without and with an export")
-    parser.add_argument("--pause", type=float, default=0.3, help="seconds between bursts")
+    parser.add_argument("--pause", type=float, default=2.2,
+                        help="seconds between bursts (a device may change its vote every 2 s after 10 quick ones)")
     parser.add_argument("--format", default="pdf", help="export format (pdf, zip, xlsx, csv-excel, csv)")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--port", type=int, default=0, help="the app's port (default: a free one)")
