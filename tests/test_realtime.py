@@ -339,7 +339,34 @@ def test_a_phone_gets_its_own_state_before_any_broadcast(mod_client, session, ev
     monkeypatch.setattr(sockets, "_my_vote_sync", slow_lookup)
     with phone(mod_client, event, cookie) as p:
         assert looking_up.wait(30)
-        act(mod_client, event, "join-screen")  # publishes a state to every phone in the room
+        # The projector shows the join code while voting goes on: a new state for every socket of the event.
+        token = csrf_of(mod_client.get(f"/moderator/events/{event.id}").text)
+        mod_client.post(f"/moderator/events/{event.id}/projector", data={"csrf": token, "mode": "join"}, follow_redirects=False)
         broadcast_sent.set()
         first = p.receive_json()
-        assert first["type"] == "state" and first["my_vote"] == [a]
+        assert first["type"] == "state" and first["question"]["id"] == single.id and first["my_vote"] == [a]
+
+
+def test_a_phone_joins_the_live_room_even_if_it_was_swept_during_its_lookup(app, mod_client, session, event, monkeypatch):
+    """The ticker sweeps rooms nobody is in. A phone whose own vote is being looked up is in no room yet, so its
+    room may be swept meanwhile; it must then join the room the registry holds, or it would hear nothing more
+    (the scale-out tests once saw a projector that never counted the phones)."""
+    from app.realtime import sockets
+
+    single, _ = questions_of(session, event)
+    act(mod_client, event, f"questions/{single.id}/open")
+    rooms = app.state.hub.rooms
+    real = sockets._my_vote_sync
+    swept = []
+
+    def lookup_while_swept(*args):
+        if not swept:
+            swept.append(rooms.pop(event.id, None))  # once, as the ticker does with an empty room
+        return real(*args)
+
+    monkeypatch.setattr(sockets, "_my_vote_sync", lookup_while_swept)
+    with phone(mod_client, event) as p:
+        assert until(p, "state")["phase"] == "open"
+        assert swept and swept[0] is not None
+        act(mod_client, event, f"questions/{single.id}/close")
+        assert until(p, "state", lambda m: m["phase"] == "closed")  # the phone is in the room that hears the close

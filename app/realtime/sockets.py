@@ -33,24 +33,15 @@ CLOSE_TOO_MANY_SOCKETS = 4429
 async def serve(rooms: Rooms, intake: Intake, ws: WebSocket, *, role: str, event_id: int, device: str | None,
                 locale: str, login: ModeratorLogin | None = None) -> None:
     """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
+    phone = device if role == "attendee" else None  # a phone's device: always given (routes.attendee)
     try:
-        room = await rooms.get(event_id)
+        room, my_vote = await _room_and_own_vote(rooms, event_id, phone)
     except DBAPIError:
         await socket_unavailable(ws, locale)
         return
-    phone = device if role == "attendee" else None  # a phone's device: always given (routes.attendee)
-    my_vote = None
-    if phone is not None:
-        # Asked before joining the room, so that nothing can reach this socket ahead of its own state: joining
-        # and the state below happen without an await between them, so no broadcast is missed either.
-        try:
-            my_vote = await _own_vote(rooms.engine, room, phone)
-        except DBAPIError:
-            await socket_unavailable(ws, locale)
-            return
-        if room.devices.get(phone, 0) >= SOCKETS_PER_DEVICE:
-            await _refuse_crowded_device(ws, locale)
-            return
+    if phone is not None and room.devices.get(phone, 0) >= SOCKETS_PER_DEVICE:
+        await _refuse_crowded_device(ws, locale)
+        return
     conn = Connection(ws, role, event_id, device, locale, login)
     room.members(role).add(conn)
     if phone is not None:
@@ -83,6 +74,20 @@ async def _refuse_crowded_device(ws: WebSocket, locale: str) -> None:
         await close_quietly(ws, CLOSE_TOO_MANY_SOCKETS)
 
 
+async def _room_and_own_vote(rooms: Rooms, event_id: int, phone: str | None) -> tuple[Room, Any]:
+    """The event's room and the phone's own answer to its current question (None for others, or without one).
+
+    The answer is asked before the socket joins the room, so that nothing can reach the socket ahead of its own
+    state; the room is asked for again if it was swept away (empty) while the database was being asked, since a
+    socket must join the room the registry holds (Rooms.get). The caller joins with no await in between.
+    """
+    while True:
+        room = await rooms.get(event_id)
+        mine = await _own_vote(rooms.engine, room, phone) if phone is not None else None
+        if rooms.by_event.get(event_id) is room:
+            return room, mine
+
+
 async def _own_vote(engine: Engine, room: Room, phone: str) -> Any:
     """The device's answer to the room's current question and round (None if it has none), asked again if the
     moderator moved on while the database was being asked."""
@@ -91,7 +96,8 @@ async def _own_vote(engine: Engine, room: Room, phone: str) -> Any:
         if live is None:
             return None
         mine = await asyncio.to_thread(_my_vote_sync, engine, live.id, phone, live.round)
-        if room.live is live:  # frozen: a new question or round is a new object
+        now = room.live  # a state applied meanwhile makes a new object even for the same question and round
+        if now is not None and (now.id, now.round) == (live.id, live.round):
             return mine
     return None
 
