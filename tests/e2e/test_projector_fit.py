@@ -100,7 +100,7 @@ MEASURE = """() => {
     seen.add(el);
     const px = parseFloat(getComputedStyle(el).fontSize);
     smallest = Math.min(smallest, px);
-    if (px < %(min)d) small.push(`${px.toFixed(1)}px <${el.tagName.toLowerCase()} class="${el.className}"> ${node.textContent.trim().slice(0, 40)}`);
+    if (px < MIN_PX) small.push(`${px.toFixed(1)}px <${el.tagName.toLowerCase()} class="${el.className}"> ${node.textContent.trim().slice(0, 40)}`);
   }
   const cut = [...document.querySelectorAll('main *')].filter((e) => {
     if (e.closest('.visually-hidden, .extra, [hidden]') || !e.checkVisibility()) return false;
@@ -119,7 +119,7 @@ MEASURE = """() => {
   }
   return {scrollHeight: root.scrollHeight, scrollWidth: root.scrollWidth, innerHeight, innerWidth, smallest, small,
           cut, codeLines};
-}""" % {"min": SMALLEST_PX}
+}""".replace("MIN_PX", str(SMALLEST_PX))
 
 
 class Voters:

@@ -226,13 +226,13 @@ function updateCountdown() {
 // instead, as text there must not get smaller.
 const MAX_ITEMS = 60;
 const MAX_LISTED = 10;
-const MIN_CARD_PX = 220; // the narrowest card of the roll-up
+const MIN_CARD_EM = 12; // the narrowest card of the roll-up, in the smallest text's size
 let itemLimit = MAX_ITEMS; // terms in the cloud, open answers on the wall
 let listLimit = MAX_LISTED; // terms in the visible list beside the cloud
 
 function overflowing() {
   const root = document.documentElement;
-  if (root.scrollHeight > window.innerHeight + 1 || root.scrollWidth > window.innerWidth + 1) return true;
+  if (root.scrollHeight > window.innerHeight || root.scrollWidth > window.innerWidth) return true;
   // A roll-up card whose content is wider than the card (e.g. eleven scale columns) needs a wider card.
   if (el("topic-screen").hidden) return false;
   return [...el("p-topic-grid").children].some((card) => card.scrollWidth > card.clientWidth + 1);
@@ -278,7 +278,8 @@ function fitQuestion(screen) {
 
 // Column counts worth trying for n cards: one row, two rows, …, each as wide as the screen allows.
 function columnChoices(n) {
-  const widest = Math.max(1, Math.floor(window.innerWidth / MIN_CARD_PX));
+  const floor = parseFloat(getComputedStyle(el("p-corner")).fontSize) || 24;
+  const widest = Math.max(1, Math.floor(window.innerWidth / (MIN_CARD_EM * floor)));
   const choices = [];
   for (let rows = 1; rows <= n; rows++) {
     const cols = Math.min(widest, Math.ceil(n / rows));
@@ -287,26 +288,53 @@ function columnChoices(n) {
   return choices;
 }
 
-// The roll-up: the arrangement with the largest text that fits (a topic of few questions grows, up to 150 %).
+// The roll-up: the arrangement with the largest text that fits (a topic of few questions grows, up to 150 %);
+// if none fits, labels are clamped (squeeze 1), then the tallest cards, one by one, say their result in one
+// sentence instead of their chart (summarized): the arrangement that needs the fewest of those wins.
+function summarize(cards, level) {
+  for (const card of cards) card.classList.remove("summarized");
+  if (level < 2) return 0;
+  let count = 0;
+  while (overflowing() && count < cards.length) {
+    const open = cards.filter((card) => !card.classList.contains("summarized") && card.querySelector(".topic-card-summary").textContent);
+    if (!open.length) break;
+    open.sort((a, b) => b.offsetHeight - a.offsetHeight)[0].classList.add("summarized");
+    count += 1;
+  }
+  return count;
+}
+
 function fitTopic(screen) {
   const grid = el("p-topic-grid");
+  const cards = [...grid.children];
   const lowest = lowestFit();
-  const choices = columnChoices(Math.max(1, grid.children.length));
+  const choices = columnChoices(Math.max(1, cards.length));
   let best = null;
-  for (const level of [0, 1, 2, 3]) {
-    squeeze(grid, level);
+  let least = null; // if nothing fits: the arrangement that overflows least
+  for (const level of [0, 1, 2]) {
+    squeeze(grid, Math.min(level, 1));
     for (const cols of choices) {
       grid.style.setProperty("--cols", String(cols));
-      shrink(screen, lowest, 1.5);
+      summarize(cards, 0);
+      shrink(screen, lowest, level ? 1 : 1.5);
+      const summarized = summarize(cards, level);
       const fit = Number(screen.style.getPropertyValue("--fit"));
-      if (!overflowing() && (!best || fit > best.fit + 0.001)) best = { level, cols, fit };
+      if (!overflowing()) {
+        if (!best || summarized < best.summarized || (summarized === best.summarized && fit > best.fit + 0.001)) {
+          best = { level, cols, fit, summarized };
+        }
+      } else if (level === 2) {
+        const over = document.documentElement.scrollHeight;
+        if (!least || over < least.over) least = { level, cols, fit, over };
+      }
     }
     if (best) break;
   }
-  const chosen = best || { level: 3, cols: choices[0], fit: lowest };
-  squeeze(grid, chosen.level);
+  const chosen = best || least;
+  squeeze(grid, Math.min(chosen.level, 1));
   grid.style.setProperty("--cols", String(chosen.cols));
   screen.style.setProperty("--fit", chosen.fit.toFixed(2));
+  summarize(cards, chosen.level);
 }
 
 let fitting = false;
@@ -587,7 +615,9 @@ function showTopic(msg) {
     card.classList.toggle("current", q.id === currentId);
     const box = card.querySelector(".topic-card-results");
     // On a roll-up too full for every chart, each card says its result in one sentence instead.
-    setText(card.querySelector(".topic-card-summary"), draft ? "" : resultSummary(q, item.results, strings));
+    const summary = card.querySelector(".topic-card-summary");
+    setText(summary, draft ? "" : resultSummary(q, item.results, strings));
+    summary.title = summary.textContent; // clamped to four lines
     if (draft) box.replaceChildren();
     else {
       renderResults(box, q, item.results, strings, { compact: true, listLimit: 5, cloudLimit: 20, answersLimit: 3 });
