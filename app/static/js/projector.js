@@ -301,6 +301,12 @@ function summarize(cards, level) {
     open.sort((a, b) => b.offsetHeight - a.offsetHeight)[0].classList.add("summarized");
     count += 1;
   }
+  // The room that is left may take back a smaller chart.
+  for (const card of cards.filter((c) => c.classList.contains("summarized"))) {
+    card.classList.remove("summarized");
+    if (overflowing()) card.classList.add("summarized");
+    else count -= 1;
+  }
   return count;
 }
 
