@@ -218,17 +218,31 @@ function updateCountdown() {
 
 // ---- layout ----
 
-// A long question with many options, a big word cloud or many answers may not fit the screen: shrink it a
-// little (down to 60 %; 75 % for the word cloud and the open answers, which then show fewer items, oldest
-// and rarest first to go). Only on projector-sized windows; zoomed-in or small windows scroll instead, as
-// text there must not get smaller.
+// Every screen must fit the beamer without scrolling, with no text under --floor (24 px; projector.css). A
+// crowded screen is first made smaller (--fit, down to the floor), then long labels are clamped to two lines
+// and one (data-squeeze; the full text stays in their title and in the table), and a big word cloud or many
+// open answers show fewer items (the rarest terms and the oldest answers go first). The roll-up also picks
+// how many cards stand side by side. Only on projector-sized windows; zoomed-in or small windows scroll
+// instead, as text there must not get smaller.
 const MAX_ITEMS = 60;
 const MAX_LISTED = 10;
+const MIN_CARD_EM = 12; // the narrowest card of the roll-up, in the smallest text's size
 let itemLimit = MAX_ITEMS; // terms in the cloud, open answers on the wall
 let listLimit = MAX_LISTED; // terms in the visible list beside the cloud
 
 function overflowing() {
-  return document.documentElement.scrollHeight > window.innerHeight + 1;
+  const root = document.documentElement;
+  if (root.scrollHeight > window.innerHeight || root.scrollWidth > window.innerWidth) return true;
+  // A roll-up card whose content is wider than the card (e.g. eleven scale columns) needs a wider card.
+  if (el("topic-screen").hidden) return false;
+  return [...el("p-topic-grid").children].some((card) => card.scrollWidth > card.clientWidth + 1);
+}
+
+// The smallest --fit that still changes anything: below it, max(var(--floor), …) holds the text at the floor.
+function lowestFit() {
+  const u = parseFloat(getComputedStyle(document.body).fontSize);
+  const floor = parseFloat(getComputedStyle(el("p-corner")).fontSize);
+  return u > 0 && floor > 0 ? Math.min(1, Math.max(0.5, Math.floor((floor / u) * 20) / 20)) : 1;
 }
 
 // The largest `name` (--fit) in [lowest, highest] (in steps of 0.05) at which nothing overflows; lowest if none.
@@ -247,25 +261,124 @@ function shrink(screen, lowest, highest = 1, name = "--fit") {
   set(lo / 20);
 }
 
+function squeeze(node, level) {
+  if (level) node.dataset.squeeze = String(level);
+  else delete node.dataset.squeeze;
+}
+
+// Smaller first, then clamped labels: the first squeeze level at which the screen fits.
+function fitQuestion(screen) {
+  const lowest = lowestFit();
+  for (const level of [0, 1, 2]) {
+    squeeze(screen, level);
+    shrink(screen, lowest);
+    if (!overflowing()) return;
+  }
+}
+
+// Column counts worth trying for n cards: one row, two rows, …, each as wide as the screen allows.
+function columnChoices(n) {
+  const floor = parseFloat(getComputedStyle(el("p-corner")).fontSize) || 24;
+  const widest = Math.max(1, Math.floor(window.innerWidth / (MIN_CARD_EM * floor)));
+  const choices = [];
+  for (let rows = 1; rows <= n; rows++) {
+    const cols = Math.min(widest, Math.ceil(n / rows));
+    if (!choices.includes(cols)) choices.push(cols);
+  }
+  return choices;
+}
+
+// The roll-up: the arrangement with the largest text that fits (a topic of few questions grows, up to 150 %);
+// if none fits, labels are clamped (squeeze 1), then the tallest cards, one by one, say their result in one
+// sentence instead of their chart (summarized): the arrangement that needs the fewest of those wins.
+function summarize(cards, level) {
+  for (const card of cards) card.classList.remove("summarized");
+  if (level < 2) return 0;
+  let count = 0;
+  while (overflowing() && count < cards.length) {
+    const open = cards.filter((card) => !card.classList.contains("summarized") && card.querySelector(".topic-card-summary").textContent);
+    if (!open.length) break;
+    open.sort((a, b) => b.offsetHeight - a.offsetHeight)[0].classList.add("summarized");
+    count += 1;
+  }
+  // The room that is left may take back a smaller chart.
+  for (const card of cards.filter((c) => c.classList.contains("summarized"))) {
+    card.classList.remove("summarized");
+    if (overflowing()) card.classList.add("summarized");
+    else count -= 1;
+  }
+  return count;
+}
+
+function fitTopic(screen) {
+  const grid = el("p-topic-grid");
+  const cards = [...grid.children];
+  const lowest = lowestFit();
+  const choices = columnChoices(Math.max(1, cards.length));
+  let best = null;
+  let least = null; // if nothing fits: the arrangement that overflows least
+  for (const level of [0, 1, 2]) {
+    squeeze(grid, Math.min(level, 1));
+    for (const cols of choices) {
+      grid.style.setProperty("--cols", String(cols));
+      summarize(cards, 0);
+      shrink(screen, lowest, level ? 1 : 1.5);
+      const summarized = summarize(cards, level);
+      const fit = Number(screen.style.getPropertyValue("--fit"));
+      if (!overflowing()) {
+        if (!best || summarized < best.summarized || (summarized === best.summarized && fit > best.fit + 0.001)) {
+          best = { level, cols, fit, summarized };
+        }
+      } else if (level === 2) {
+        const over = document.documentElement.scrollHeight;
+        if (!least || over < least.over) least = { level, cols, fit, over };
+      }
+    }
+    if (best) break;
+  }
+  const chosen = best || least;
+  squeeze(grid, Math.min(chosen.level, 1));
+  grid.style.setProperty("--cols", String(chosen.cols));
+  screen.style.setProperty("--fit", chosen.fit.toFixed(2));
+  summarize(cards, chosen.level);
+}
+
 let fitting = false;
 let fullFitAt = -Infinity;
 let fullFitTimer = null;
-// `full`: also try all items again (they may fit now); done at most every 2 s while tallies stream in, as it
-// takes several layouts.
+// `full`: also try all items again (they may fit now) and every arrangement of the roll-up; done at most every
+// 2 s while tallies stream in, as it takes several layouts.
 function fitToScreen(full = false) {
   if (fitting) return;
   fitting = true;
   try {
     for (const screen of [el("question-screen"), el("topic-screen")]) {
-      screen.style.removeProperty("--fit");
-      if (screen.hidden || window.innerWidth < 1000) continue;
-      const kind = current && current.question && current.question.kind;
-      const trims = screen.id === "question-screen" && (kind === "wordcloud" || kind === "text") && isShown(current.results);
-      if (!trims) {
-        // A topic with few questions grows to fill the screen: the cards are read from the back of the hall.
-        shrink(screen, 0.6, screen.id === "topic-screen" ? 1.5 : 1);
+      if (screen.hidden || window.innerWidth < 1000) {
+        screen.style.removeProperty("--fit");
+        delete screen.dataset.fitFor;
+        squeeze(screen, 0);
+        if (screen.id === "topic-screen") {
+          squeeze(el("p-topic-grid"), 0);
+          el("p-topic-grid").style.removeProperty("--cols");
+        }
         continue;
       }
+      if (screen.id === "topic-screen") {
+        // A new tally that still fits keeps the arrangement; anything else looks for the best one again.
+        const view = current && current.topic_view;
+        const key = view ? view.topic.id + "/" + view.items.length : "";
+        if (full || overflowing() || screen.dataset.fitFor !== key) fitTopic(screen);
+        screen.dataset.fitFor = key;
+        continue;
+      }
+      screen.style.removeProperty("--fit");
+      const kind = current && current.question && current.question.kind;
+      const trims = (kind === "wordcloud" || kind === "text") && isShown(current.results);
+      if (!trims) {
+        fitQuestion(screen);
+        continue;
+      }
+      squeeze(screen, 0);
       const again = full || performance.now() - fullFitAt > 2000;
       if (again) fullFitAt = performance.now();
       else if (!fullFitTimer) {
@@ -279,15 +392,16 @@ function fitToScreen(full = false) {
         listLimit = MAX_LISTED;
         showResults(current.question, current.results, current.rounds);
       }
+      const lowest = lowestFit();
       const box = el("p-results");
       if (again) box.style.removeProperty("--cloud");
       box.style.removeProperty("--wall");
-      shrink(screen, 0.75);
-      // A big cloud gets smaller as a whole (to half its size) before rare terms are left out.
+      shrink(screen, lowest);
+      // A big cloud gets smaller as a whole (to half its size, never under the floor) before rare terms are left out.
       if (overflowing() && kind === "wordcloud") shrink(box, 0.5, Number(box.style.getPropertyValue("--cloud") || 1), "--cloud");
       if (overflowing() && kind === "text") {
-        // As many of the newest answers as fit (at least three).
-        let lo = 3;
+        // As many of the newest answers as fit (at least one).
+        let lo = 1;
         let hi = Math.min(itemLimit, MAX_ITEMS) - 1;
         while (lo < hi) {
           itemLimit = Math.ceil((lo + hi) / 2);
@@ -298,24 +412,73 @@ function fitToScreen(full = false) {
         itemLimit = lo;
         showResults(current.question, current.results, current.rounds);
       }
-      while (overflowing() && (itemLimit > 3 || listLimit > 3)) {
+      while (overflowing() && (itemLimit > 1 || listLimit > 1)) {
         // Whichever is taller gives way: the list beside the cloud, or the cloud (or the wall) itself.
         const list = screen.querySelector("#p-results .term-box");
         const cloud = screen.querySelector("#p-results .cloud");
-        if (list && cloud && listLimit > 3 && (list.offsetHeight > cloud.offsetHeight || itemLimit <= 3)) listLimit -= 1;
-        else if (itemLimit > 3) itemLimit = Math.max(3, Math.floor(itemLimit * 0.8));
+        if (list && cloud && listLimit > 1 && (list.offsetHeight > cloud.offsetHeight || itemLimit <= 1)) listLimit -= 1;
+        else if (itemLimit > 1) itemLimit = Math.max(1, Math.floor(itemLimit * 0.8));
         else break;
         showResults(current.question, current.results, current.rounds);
       }
-      shrink(screen, 0.75); // with fewer items the text may be larger again
+      shrink(screen, lowest); // with fewer items the text may be larger again
       // A few answers: larger cards, read from the back of the hall.
-      if (kind === "text" && !screen.style.getPropertyValue("--fit").startsWith("0")) shrink(box, 1, 1.6, "--wall");
+      if (kind === "text" && screen.style.getPropertyValue("--fit") === "1.00") shrink(box, 1, 1.6, "--wall");
     }
   } finally {
     fitting = false;
   }
 }
-window.addEventListener("resize", () => fitToScreen(true));
+window.addEventListener("resize", () => {
+  measureCorner();
+  fitToScreen(true);
+});
+
+// ---- the corner: connection and fullscreen ----
+
+// The screens keep the top right corner free: its size goes to --corner-w / --corner-h (0 when it is not
+// fixed there, on a small window).
+const corner = el("p-corner");
+function measureCorner() {
+  const fixed = getComputedStyle(corner).position === "fixed";
+  const box = corner.getBoundingClientRect();
+  const top = parseFloat(getComputedStyle(document.querySelector("main")).paddingTop) || 0;
+  const width = fixed && box.width ? Math.ceil(window.innerWidth - box.left) : 0;
+  const height = fixed && box.height ? Math.ceil(Math.max(0, box.bottom - top)) : 0;
+  document.body.style.setProperty("--corner-w", width + "px");
+  document.body.style.setProperty("--corner-h", height + "px");
+}
+if (window.ResizeObserver) {
+  new ResizeObserver(() => {
+    measureCorner();
+    fitToScreen();
+  }).observe(corner);
+}
+measureCorner();
+
+// Fullscreen (button or key F), where the browser allows it; in fullscreen the button hides itself (Esc or F
+// leave it).
+const fullscreenButton = el("fullscreen");
+const canFullscreen = Boolean(document.fullscreenEnabled && document.documentElement.requestFullscreen);
+function toggleFullscreen() {
+  if (!canFullscreen) return;
+  const done = document.fullscreenElement ? document.exitFullscreen() : document.documentElement.requestFullscreen();
+  if (done && done.catch) done.catch(() => {}); // refused (no user gesture): nothing changes
+}
+function fullscreenChanged() {
+  fullscreenButton.hidden = !canFullscreen || Boolean(document.fullscreenElement);
+}
+fullscreenButton.addEventListener("click", toggleFullscreen);
+document.addEventListener("fullscreenchange", fullscreenChanged);
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "f" && event.key !== "F") return;
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || event.defaultPrevented) return;
+  const target = event.target;
+  if (target instanceof Element && target.closest("input, textarea, select, [contenteditable]")) return;
+  event.preventDefault();
+  toggleFullscreen();
+});
+fullscreenChanged();
 
 // ---- the question screen ----
 
@@ -360,6 +523,8 @@ function renderInto(container, question, results, barsId) {
   }
   const bars = container.querySelector(".bars");
   if (bars) {
+    // A label clamped on a crowded screen keeps its full text here (and in the table).
+    for (const name of bars.querySelectorAll(".bar-name")) if (name.title !== name.textContent) name.title = name.textContent;
     bars.classList.add("p-bars");
     bars.dataset.count = String(question.options.length);
     bars.classList.toggle("no-counts", !isShown(results));
@@ -439,11 +604,14 @@ function showTopic(msg) {
         h("h2", { class: "topic-card-question" }),
         h("p", { class: "topic-card-status" }),
         h("div", { class: "topic-card-results" }),
+        h("p", { class: "topic-card-summary" }),
       );
     }
     cards.delete(key);
     if (grid.children[index] !== card) grid.insertBefore(card, grid.children[index] || null);
-    setText(card.querySelector(".topic-card-question"), q.text);
+    const heading = card.querySelector(".topic-card-question");
+    setText(heading, q.text);
+    heading.title = q.text; // clamped on a crowded roll-up
     const status = card.querySelector(".topic-card-status");
     const draft = q.status === "draft" || !item.results;
     if (!draft) asked += 1;
@@ -452,8 +620,15 @@ function showTopic(msg) {
     card.classList.toggle("draft", draft);
     card.classList.toggle("current", q.id === currentId);
     const box = card.querySelector(".topic-card-results");
+    // On a roll-up too full for every chart, each card says its result in one sentence instead.
+    const summary = card.querySelector(".topic-card-summary");
+    setText(summary, draft ? "" : resultSummary(q, item.results, strings));
+    summary.title = summary.textContent; // clamped to four lines
     if (draft) box.replaceChildren();
-    else renderResults(box, q, item.results, strings, { compact: true, listLimit: 5, cloudLimit: 20, answersLimit: 3 });
+    else {
+      renderResults(box, q, item.results, strings, { compact: true, listLimit: 5, cloudLimit: 20, answersLimit: 3 });
+      for (const node of box.querySelectorAll(".bar-name, .text-body")) if (node.title !== node.textContent) node.title = node.textContent;
+    }
   });
   for (const card of cards.values()) card.remove();
   setText(el("p-topic-count"), fmt(strings.topic_count, { asked, n: view.items.length }));
