@@ -199,6 +199,11 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
     "mod_check_title": N_("Achtung: mehr Stimmen als plausibel."),
     "mod_check_text": N_("Es gibt mehr Stimmen, als Geräte verbunden waren oder Personen im Saal sind. Vielleicht hat jemand mehrfach abgestimmt (z. B. mit immer neuen Cookies). Prüfen Sie das Ergebnis, bevor Sie es verwenden."),  # noqa: E501 (one msgid)
     "mod_not_entered": N_("nicht eingetragen"),
+    # presenter-keys.js: what a key did, or why it did nothing
+    "key_running": N_("{action} …"),
+    "key_no_question": N_("Keine Frage geöffnet – mit Bild ↓ (oder N) öffnen Sie die nächste Frage."),
+    "key_no_previous": N_("Keine vorherige Frage mit Ergebnis."),
+    "key_join_already": N_("Der Beamer zeigt schon den QR-Code."),
 }
 
 

@@ -4,6 +4,7 @@
 import { announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock } from "./socket.js";
 import { fillServerBars } from "./charts.js";
 import { renderResults } from "./results.js";
+import { installPresenterKeys } from "./presenter-keys.js";
 
 document.documentElement.classList.add("js");
 const strings = loadJSON("strings");
@@ -403,6 +404,7 @@ function onState(msg) {
 if (el("queue")) enhance(el("queue"), el("queue-error"), review);
 if (el("terms")) enhance(el("terms"), el("terms-error"), termReview);
 startClock();
+installPresenterKeys(strings);
 fillServerBars(document);
 if (question && results && el("live-results")) renderResults(el("live-results"), question, results, strings, RESULT_OPTIONS);
 
