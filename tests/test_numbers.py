@@ -4,8 +4,8 @@ up, the same way; the percent base, the median of an even count and the tie-brea
 The browser side (phone, projector and control page showing "7,3" for a mean of 7.3469) is
 tests/e2e/test_numbers.py."""
 
-from app.domain import review
 from app.domain import live as live_domain
+from app.domain import review
 from app.pages import live_number, live_share
 from app.reports import csv_export, tables
 from app.reports import formatting as fmt

@@ -104,8 +104,8 @@ def test_the_audit_log_shows_local_time_with_the_zone_named(mod_client, session,
     access.record(session=session, event_id=event.id, user=None, action="open", detail="Winter")
     access.record(session=session, event_id=event.id, user=None, action="close", detail="Sommer")
     winter, summer = session.exec(select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(AuditEntry.id)).all()[-2:]
-    winter.at = dt.datetime(2026, 12, 2, 18, 42, 5)  # stored in UTC
-    summer.at = dt.datetime(2026, 7, 1, 17, 0, 0)
+    winter.at = dt.datetime(2026, 12, 2, 18, 42, 5, tzinfo=dt.UTC)  # 19:42 in Berlin (winter time)
+    summer.at = dt.datetime(2026, 7, 1, 17, 0, 0, tzinfo=dt.UTC)  # 19:00 in Berlin (summer time)
     session.add_all([winter, summer])
     session.commit()
     page = mod_client.get(f"/moderator/events/{event.id}/audit").text
