@@ -159,6 +159,7 @@ def test_a_mean_of_7_3469_reads_7_3_everywhere_and_words_are_right(
     second.wait_for_timeout(1500)  # no retry follows: the words stay
     expect(second.locator("#conn")).to_have_text("Keine Verbindung")
     assert "neuer Versuch" not in second.locator("body").inner_text()
+    expect(second.get_by_text("Ihr Gerät wurde nicht erkannt", exact=False)).to_have_count(1)  # said once, in the note
     screenshot(second, "numbers-phone-refused")
     _no_axe(second, axe_js, "numbers-phone-refused")
     note.get_by_role("button", name="Seite neu laden").click()  # a reload admits the phone again

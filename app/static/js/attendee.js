@@ -610,7 +610,11 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
         deliver(msg, onAck);
         break;
       case "error":
-        if (CLOSING_ERRORS.includes(msg.code)) closingReason = msg.message; // at once: the close follows
+        if (CLOSING_ERRORS.includes(msg.code)) {
+          // At once: the close follows, and the connection note says it (not a second time in the status line).
+          closingReason = msg.message;
+          break;
+        }
         deliver(msg, onError);
         break;
       default:
