@@ -57,6 +57,16 @@ def pick_locale(accept_language: str | None, cookie: str | None = None) -> str:
     return SOURCE_LOCALE
 
 
+def ntranslate(singular: str, plural: str, n: int, locale: str = SOURCE_LOCALE, **params: object) -> str:
+    """The form for n ("1 Gerät verbunden", "2 Geräte verbunden"), by the catalogue's plural rule; `{n}` is n."""
+    return translations(locale).ngettext(singular, plural, n).format(**{"n": n, **params})
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    """ntranslate for the current request."""
+    return ntranslate(singular, plural, n, current_locale.get(), **params)
+
+
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated later, where the locale is known."""
     return message

@@ -6,6 +6,7 @@ The phone page's stylesheet is inlined (see APP_CSS) and admitted by the Content
 
 import base64
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +19,9 @@ from starlette.responses import Response
 
 from app.config import ROOT, settings
 from app.domain.kinds import LIMITS
-from app.i18n import _, current_locale
+from app.i18n import _, current_locale, ngettext
 from app.pagestrings import js_strings
+from app.reports import formatting as fmt
 
 templates = Jinja2Templates(
     env=jinja2.Environment(
@@ -32,10 +34,45 @@ templates = Jinja2Templates(
 )
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
     gettext=lambda s, **kw: _(s, **kw),
-    ngettext=lambda s, p, n, **kw: _(s if n == 1 else p, **{"num": n, **kw}),
+    ngettext=lambda s, p, n, **kw: ngettext(s, p, n, **kw),
     newstyle=False,
 )
 templates.env.globals["locale"] = current_locale.get
+
+
+def live_number(value: float | int | None, digits: int = 1) -> str:
+    """A mean, median, average place or points on the live pages, as their script (charts.js number) writes it:
+    rounded once, half up, from the exact value, at most `digits` decimals (7.3469 → "7,3", 7.96 → "8"); None → "–"."""
+    text = fmt.number(value, digits)
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    if current_locale.get()[:2] == "de":
+        return text
+    return text.replace(".", "\u2009").replace(",", ".").replace("\u2009", ",")
+
+
+def live_share(count: float, voters: int) -> int:
+    """A whole percentage of the voters, half up (1 of 8 → 13 %), as charts.js percent()."""
+    return int(fmt.half_up(100 * count / voters, 0)) if voters else 0
+
+
+def place_beside(title: str, place: str | None) -> str:
+    """The place to print beside an event's title, or "" when the title names it already
+    ("Regionalkonferenz Döbeln" in Döbeln: no "· Döbeln" after it)."""
+    place = (place or "").strip()
+    if not place:
+        return ""
+    named = re.search(rf"(?<!\w){re.escape(place.casefold())}(?!\w)", (title or "").casefold())
+    return "" if named else place
+
+
+templates.env.globals["place_beside"] = place_beside
+templates.env.globals["number"] = live_number
+templates.env.globals["share"] = live_share
+# Logged times in the events' time zone with the zone named (the audit log), and as <time datetime>.
+templates.env.globals["local_stamp"] = fmt.stamp_seconds
+templates.env.globals["iso_utc"] = fmt.iso_utc
+templates.env.globals["time_zone"] = fmt.zone
 templates.env.globals["js_strings"] = js_strings
 # Every limit a page states (answer lengths, points, terms …) comes from the question kinds' one definition.
 templates.env.globals["limits"] = LIMITS

@@ -11,6 +11,8 @@ JS_STRINGS: dict[str, str] = {
     "conn_open": N_("Verbunden"),
     "conn_connecting": N_("Verbinde …"),
     "conn_closed": N_("Keine Verbindung – neuer Versuch läuft"),
+    "conn_stopped": N_("Keine Verbindung"),  # refused for good (socket.js FINAL_CLOSE_CODES): no new attempt
+    "refused": N_("Die Seite kann sich nicht mehr verbinden. Bitte laden Sie die Seite neu."),
     "offline_pending": N_("Keine Verbindung. Ihre Stimme wird gesendet, sobald die Verbindung wieder steht."),
     "offline": N_("Keine Verbindung. Die Seite verbindet sich von selbst wieder."),
     "waiting_title": N_("Sie sind dabei!"),
@@ -81,6 +83,7 @@ RESULTS_JS_STRINGS: dict[str, str] = {
     "points_note": N_("Durchschnitt der {total} Punkte, die jede Person verteilt hat."),
     "terms_more_1": N_("… und 1 weiterer Begriff"),
     "terms_more_n": N_("… und {n} weitere Begriffe"),
+    "answers_more_1": N_("… und 1 weitere Antwort"),
     "answers_more": N_("… und {n} weitere Antworten"),
     "answers_count": N_("{received} eingegangen, {approved} freigegeben."),
     "summary_scale": N_("Mittelwert {mean}, Median {median}, {votes}."),
@@ -143,6 +146,10 @@ PHONE_JS_STRINGS: dict[str, str] = {
     "ph_points_over_n": N_("{n} Punkte zu viel ({sum} von {total})"),
     "ph_points_bad": N_("Bitte nur ganze Zahlen von 0 bis {total} eingeben."),
     "ph_points_reason": N_("Abstimmen geht, sobald genau {total} Punkte verteilt sind."),
+    # The acknowledgement of words (the template attendee.html says the same without JavaScript).
+    "ph_received": N_("Danke! Ihre Antwort ist eingegangen."),
+    "ph_received_review": N_("Danke! Ihre Antwort ist eingegangen. Sie erscheint nach Prüfung durch die Moderation."),
+    "ph_already_answered": N_("Sie haben bereits geantwortet. Sie können Ihre Antwort ändern, solange die Abstimmung läuft."),
     "ph_card_enter": N_("Abstimmkarte eingeben"),
     "ph_card_needed": N_("Bei dieser Veranstaltung stimmen Sie mit einer Abstimmkarte ab. Bitte geben Sie den Code Ihrer Karte ein."),
 }
@@ -195,6 +202,7 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
     "mod_show_term": N_("Einblenden"),
     "mod_term_hidden": N_("ausgeblendet"),
     "mod_term_flagged_hidden": N_("ausgeblendet, bis Sie den Begriff einblenden"),
+    "mod_terms_summary_1": N_("1 Begriff, davon {hidden} ausgeblendet. Ausgeblendete Begriffe sehen weder Beamer noch Handys."),
     "mod_terms_summary": N_("{n} Begriffe, davon {hidden} ausgeblendet. Ausgeblendete Begriffe sehen weder Beamer noch Handys."),
     "mod_check_title": N_("Achtung: mehr Stimmen als plausibel."),
     "mod_check_text": N_("Es gibt mehr Stimmen, als Geräte verbunden waren oder Personen im Saal sind. Vielleicht hat jemand mehrfach abgestimmt (z. B. mit immer neuen Cookies). Prüfen Sie das Ergebnis, bevor Sie es verwenden."),  # noqa: E501 (one msgid)
@@ -204,6 +212,13 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
     "key_no_question": N_("Keine Frage geöffnet – mit Bild ↓ (oder N) öffnen Sie die nächste Frage."),
     "key_no_previous": N_("Keine vorherige Frage mit Ergebnis."),
     "key_join_already": N_("Der Beamer zeigt schon den QR-Code."),
+    # The words after a number on the control page (the template says the same with ngettext).
+    "mod_phones_unit_1": N_("Gerät verbunden"),
+    "mod_phones_unit_n": N_("Geräte verbunden"),
+    "mod_votes_unit_1": N_("Stimme"),
+    "mod_votes_unit_n": N_("Stimmen"),
+    "mod_answers_unit_1": N_("Antwort"),
+    "mod_answers_unit_n": N_("Antworten"),
 }
 
 

@@ -303,7 +303,8 @@ def test_xlsx_sheets_numbers_text_and_no_formula_anywhere(session):
     formula = next(r for r in sheet.iter_rows(min_row=2) if r[10].value == "=1+1")[10]
     assert formula.data_type == "s" and formula.value == "=1+1"  # text, not a formula, not neutralised either
     scale = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[6] == "Wie zufrieden?")
-    assert scale[16] == 3.17 and scale[17] == 3.0
+    # The mean as a number cell with its exact value (19 / 6); the cell's format shows it as 3.17.
+    assert scale[16] == pytest.approx(19 / 6, abs=1e-12) and scale[17] == 3.0
     texts = list(book["Freitext"].iter_rows(values_only=True))
     assert sorted(r[-1] for r in texts[1:]) == sorted(['=HYPERLINK("http://evil.example")', "Mehr Grün in der Stadt!"])
     terms = list(book["Begriffe"].iter_rows(min_row=2))

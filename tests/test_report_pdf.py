@@ -179,7 +179,7 @@ def test_the_report_says_wording_n_method_comparison_left_out_and_licence(drawn)
                      "Regionalkonferenz Döbeln: „Vertrauliche Testfrage“", "Veranstaltung: Regionalkonferenz Freiberg",
                      "Zwischenstand, Stand 19:42", "Runde 1: n = 8 · Runde 2: n = 9", "Borda-Punkte", "Ø Platz",
                      "Weniger als 5 Antworten: nur Anzahlen", "Achtung: Der Wortlaut wurde", "Kommen Sie nächstes Jahr wieder?",
-                     "Spannend", "1 Antworten wurden nicht freigegeben", LICENCE, "Seite 2 von"):
+                     "Spannend", "1 Antwort wurde nicht freigegeben", LICENCE, "Seite 2 von"):
         assert expected in text, expected
     assert "Vertrauliche Testfrage" not in text.split("Auf Wunsch nicht aufgenommen")[0].split("Zur Methode")[0]
     # the small group (n = 3) shows counts only: no share appears beside its rows in the table

@@ -82,7 +82,7 @@ def test_every_kind_against_hand_counts(session):
     assert yn.rows[2].percent == 10.0 and "Enthaltungen mitgezählt" in yn.base()
 
     sc = r["Skala"].final
-    assert [row.count for row in sc.rows] == [1, 2, 0, 1, 2] and sc.mean == 3.17 and sc.median == 3.0
+    assert [row.count for row in sc.rows] == [1, 2, 0, 1, 2] and sc.mean == 19 / 6 and sc.median == 3.0
 
     rk = r["Rangfolge"].final
     # Borda (3 options: 2, 1, 0 points): A = 3·2 + 2·1 = 8, B = 3·1 + 0 = 3, C = 0 + 2·2 = 4
@@ -188,8 +188,8 @@ def test_pooled_scale_median_and_mean(session):
         _votes(session, q, [[v] for v in values])
         _close(session, q)
     pooled = compare.series_comparison(session, series, now=NOW).comparisons[0].pooled
-    # all eleven: 1 1 2 3 4 4 4 5 5 5 5 → median 4, mean 39 / 11 = 3.55
-    assert pooled.n == 11 and pooled.median == 4.0 and pooled.mean == 3.55
+    # all eleven: 1 1 2 3 4 4 4 5 5 5 5 → median 4, mean 39 / 11 (exact; printed as 3,55)
+    assert pooled.n == 11 and pooled.median == 4.0 and pooled.mean == 39 / 11
 
 
 def test_method_note_is_built_from_the_data(session):

@@ -95,9 +95,10 @@ def record_warning(*, session: Session, event_id: int, question_id: int, round: 
         return False
     question = session.get(Question, question_id)
     people = numbers.get("people_in_hall")
+    devices = numbers.get("devices_seen") or 0
     detail = (
-        f"{key} {numbers['voters']} Stimmen, höchstens {numbers.get('devices_seen') or 0} Geräte gleichzeitig verbunden, "
-        f"{'–' if people is None else people} Personen im Saal – {question.text if question else ''}"
+        f"{key} {numbers['voters']} Stimmen, höchstens {devices} {'Gerät' if devices == 1 else 'Geräte'} gleichzeitig verbunden, "
+        f"{'–' if people is None else people} {'Person' if people == 1 else 'Personen'} im Saal – {question.text if question else ''}"
     )
     access.record(session=session, event_id=event_id, user=None, action=WARNING_ACTION, detail=detail)
     return True

@@ -103,11 +103,11 @@ def _pool(kind: str, rounds: list[Round]) -> Round:
         parts = [r.rows[i] for r in rounds]
         if kind == "points":
             total = sum(p.total or 0 for p in parts)
-            avg = round(total / n, 1) if n else 0.0
+            avg = total / n if n else 0.0  # exact, as every number of a result set: rounded only when printed
             rows.append(Row(label=row.label, count=avg, percent=avg if n >= SMALL_N else None, total=total, option_id=row.option_id))
         elif kind == "ranking":
             weights = [(p.avg_rank, r.n) for p, r in zip(parts, rounds, strict=True) if p.avg_rank is not None]
-            avg_rank = round(sum(a * w for a, w in weights) / sum(w for _a, w in weights), 2) if weights else None
+            avg_rank = sum(a * w for a, w in weights) / sum(w for _a, w in weights) if weights else None
             rows.append(Row(label=row.label, count=sum(p.count for p in parts), percent=None, avg_rank=avg_rank, option_id=row.option_id))
         else:
             count = sum(p.count for p in parts)
@@ -118,7 +118,7 @@ def _pool(kind: str, rounds: list[Round]) -> Round:
     mean = median = None
     if kind == "scale" and n >= SMALL_N:
         values = [(int(r.label), r.count) for r in rows]
-        mean = round(sum(v * c for v, c in values) / n, 2)
+        mean = sum(v * c for v, c in values) / n
         median = _median(values, n)
     return Round(round=0, n=n, base_msg=BASES[kind] if n else NO_ANSWERS, rows=tuple(rows), mean=mean, median=median)
 

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from app.config import settings
 from app.i18n import translate
+from app.reports import formatting as fmt
 from app.reports import tables
 from app.reports.resultset import EventResults
 
@@ -38,11 +39,11 @@ def neutralise(text: str) -> str:
 
 def _number(value: float | int, dialect: str, datatype: str, name: str) -> str:
     if name == "percent":
-        text = f"{value:.1f}"
+        text = f"{fmt.half_up(value, 1):f}"
     elif datatype == "integer" or float(value).is_integer():
         text = str(int(value))
     else:
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        text = f"{fmt.half_up(value, 2):f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") if dialect == "excel-de" else text
 
 

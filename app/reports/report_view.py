@@ -88,7 +88,7 @@ class AppendixItem:
 
 def _base(r: Round) -> str:
     """The base of the shares in words, its number printed as everywhere else in the report ("1.587")."""
-    return translate(r.base_msg, "de", n=fmt.number(r.n))
+    return r.base("de")
 
 
 def where(event: EventResults) -> str:
@@ -202,8 +202,11 @@ def question_view(event: EventResults, question: QuestionResult) -> QuestionView
     notes = []
     final = question.final
     if question.kind == "text":
-        notes.append(_("{n} freigegebene Antworten, {rest} nicht freigegeben; die freigegebenen stehen im Anhang.",
-                       n=len(final.texts), rest=final.not_approved) if final.n else "")
+        approved = (_("1 freigegebene Antwort, {rest} nicht freigegeben; die freigegebene steht im Anhang.", rest=final.not_approved)
+                    if len(final.texts) == 1 else
+                    _("{n} freigegebene Antworten, {rest} nicht freigegeben; die freigegebenen stehen im Anhang.",
+                      n=len(final.texts), rest=final.not_approved))
+        notes.append(approved if final.n else "")
     if question.kind == "wordcloud" and len(final.rows) > CLOUD_ROWS:
         notes.append(_("Die {shown} häufigsten von {n} Begriffen; alle stehen im Anhang.", shown=CLOUD_ROWS, n=len(final.rows)))
     caption = _("Daten zu: {text}", text=question.text[:200] + ("…" if len(question.text) > 200 else ""))
@@ -272,7 +275,9 @@ def appendix_texts(events: Sequence[EventResults]) -> tuple[AppendixItem, ...]:
                 continue
             texts = tuple(t for r in q.rounds for t in r.texts)
             rest = sum(r.not_approved for r in q.rounds)
-            notes = (_("{n} Antworten wurden nicht freigegeben und sind nicht enthalten.", n=rest),) if rest else ()
+            left_out = (_("1 Antwort wurde nicht freigegeben und ist nicht enthalten.") if rest == 1 else
+                        _("{n} Antworten wurden nicht freigegeben und sind nicht enthalten.", n=rest))
+            notes = (left_out,) if rest else ()
             if not texts:
                 notes = (_("Keine freigegebenen Antworten."), *notes)
             items.append(AppendixItem(heading=f"{q.text} – {where(e)}", texts=texts, notes=notes))

@@ -70,7 +70,8 @@ class Round:
 
     def base(self, locale: str = "de") -> str:
         """The base of the shares in words: "Anteil an 87 Antworten"."""
-        return translate(self.base_msg, locale, n=fmt.number(self.n))
+        message = BASES_1.get(self.base_msg, self.base_msg) if self.n == 1 else self.base_msg
+        return translate(message, locale, n=fmt.number(self.n))
 
     def leading(self) -> Row | None:
         """The answer given most (not an abstention); None without answers or on a tie for first place."""
@@ -150,6 +151,12 @@ BASES = {
     "points": N_("Durchschnitt der Punkte von {n} Abstimmenden (je 100 Punkte)"),
     "wordcloud": N_("Anteil der {n} Abstimmenden, die den Begriff nannten"),
     "text": N_("{n} freie Antworten"),
+}
+# The bases above for one answer, where the plural would read wrong ("Anteil an 1 Antworten").
+BASES_1 = {
+    BASES["single"]: N_("Anteil an 1 Antwort"),
+    BASES["yesno"]: N_("Anteil an 1 Antwort (Enthaltungen mitgezählt)"),
+    BASES["text"]: N_("1 freie Antwort"),
 }
 NO_ANSWERS = N_("keine Antworten (n = {n})")
 

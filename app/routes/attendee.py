@@ -17,7 +17,7 @@ from app.domain import events as e_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
-from app.i18n import _, pick_locale, translate
+from app.i18n import N_, _, pick_locale, translate
 from app.limits import Rate, budgets
 from app.models import ID_MAX, Event
 from app.origin import request_allowed
@@ -29,6 +29,9 @@ from app.routes import cards as card_routes
 
 router = APIRouter()
 PHONE_SOCKET_PREFIX = "/ws/j/"
+# A phone socket without this event's device cookie is refused for good (4401): the page says what to do.
+NO_DEVICE = N_("Ihr Gerät wurde nicht erkannt (das Cookie dieser Seite fehlt). Bitte laden Sie die Seite neu. "
+               "Hilft das nicht, erlauben Sie Cookies für diese Seite.")
 
 
 def _find_event(code: str) -> Event:
@@ -237,7 +240,7 @@ async def phone_socket(scope, receive, send, hub) -> None:
         await socket_unavailable(ws, locale)
         return
     if device is None or not admitted:
-        await ws.send_text(protocol.error("no_device", translate("Bitte laden Sie die Seite neu.", locale)))
+        await ws.send_text(protocol.error("no_device", translate(NO_DEVICE, locale)))
         await ws.close(4401)
         return
     await hub.serve(ws, role="attendee", event_id=event.id, device=voter or _voter(event, device), locale=locale)

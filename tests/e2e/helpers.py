@@ -43,6 +43,8 @@ Q_MORE = "Sollte es weitere Regionalkonferenzen geben?"
 Q_MORE_OPTIONS = ["Ja", "Nein", "Weiß nicht"]
 
 VOTED = "Danke! Ihre Stimme wurde gezählt."
+RECEIVED = "Danke! Ihre Antwort ist eingegangen."  # word cloud
+RECEIVED_REVIEW = "Danke! Ihre Antwort ist eingegangen. Sie erscheint nach Prüfung durch die Moderation."  # open text
 CLOSED = "Die Abstimmung ist beendet."
 WAITING = "Sie sind dabei!"
 RESULT_SOON = "Das Ergebnis wird gleich vorne im Saal gezeigt."

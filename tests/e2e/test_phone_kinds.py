@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     PHONE_DEVICES,
+    RECEIVED,
+    RECEIVED_REVIEW,
     RECORD_ANNOUNCEMENTS,
     VOTED,
     Phone,
@@ -64,8 +66,8 @@ def option_ids(moderator, event_id: int) -> dict[str, int]:
     return {o["label"]: o["id"] for o in state_of(moderator, event_id)["question"]["options"]}
 
 
-def expect_ack(phone: Phone, button: str = "Stimme ändern") -> None:
-    expect(phone.status).to_have_text(VOTED, timeout=5_000)
+def expect_ack(phone: Phone, button: str = "Stimme ändern", status: str = VOTED) -> None:
+    expect(phone.status).to_have_text(status, timeout=5_000)
     expect(phone.page.locator("#vote-button")).to_have_text(button)
 
 
@@ -167,7 +169,7 @@ def test_word_cloud_terms(new_context, devices, moderator, demo, axe_js, screens
     assert_no_axe(page, axe_js, "phone-wordcloud")
     screenshot(page, "phone-wordcloud", docs=True)
     inputs[1].press("Enter")  # sends the form, as on a phone keyboard's "send" key
-    expect_ack(phone, "Antwort ändern")
+    expect_ack(phone, "Antwort ändern", RECEIVED)  # received, not "counted"
     terms = {t["key"]: t for t in results_of(moderator, demo.event_id, Q_WORDS)["terms"]}
     assert terms["glasfaser"]["n"] >= 1 and terms["funklöcher"]["label"] == "Funklöcher", terms
     # After a reload the phone shows its terms again, as stored.
@@ -175,7 +177,7 @@ def test_word_cloud_terms(new_context, devices, moderator, demo, axe_js, screens
     phone.expect_connected()
     expect(inputs[0]).to_have_value("Glasfaser")
     expect(inputs[1]).to_have_value("Funklöcher")
-    expect(phone.status).to_contain_text("Sie haben bereits abgestimmt.")
+    expect(phone.status).to_contain_text("Sie haben bereits geantwortet.")
 
 
 def test_open_text_with_counter(new_context, devices, moderator, demo, axe_js, screenshot):
@@ -202,7 +204,7 @@ def test_open_text_with_counter(new_context, devices, moderator, demo, axe_js, s
     assert_no_axe(page, axe_js, "phone-text")
     screenshot(page, "phone-text", docs=True)
     page.locator("#vote-button").tap()
-    expect_ack(phone, "Antwort ändern")
+    expect_ack(phone, "Antwort ändern", RECEIVED_REVIEW)  # waits for the moderator's review
     after = results_of(moderator, demo.event_id, Q_TEXT)
     assert after["counts"]["pending"] == before["counts"]["pending"] + 1
     assert any(a["text"] == answer and a["status"] == "pending" for a in after["answers"]), after["answers"]
@@ -483,7 +485,7 @@ def test_results_on_the_phone_live_and_after_closing(new_context, devices, make_
         expect(phone.page.locator("#vote-form legend")).to_have_text(words["text"])
     a.page.get_by_label("Begriff 1", exact=True).fill("Bäcker")
     a.page.locator("#vote-button").tap()
-    expect_ack(a, "Antwort ändern")
+    expect_ack(a, "Antwort ändern", RECEIVED)
     # Live: the interim result under the form, kept current by the tallies.
     live = a.page.locator("#live-results")
     expect(live.get_by_role("heading", level=2)).to_have_text("Zwischenstand")
@@ -491,7 +493,7 @@ def test_results_on_the_phone_live_and_after_closing(new_context, devices, make_
     b.page.get_by_label("Begriff 1", exact=True).fill("bäcker")
     b.page.get_by_label("Begriff 2", exact=True).fill("Arzt")
     b.page.locator("#vote-button").tap()
-    expect_ack(b, "Antwort ändern")
+    expect_ack(b, "Antwort ändern", RECEIVED)
     expect(a.page.locator("#voters")).to_have_text("2 Personen haben abgestimmt.")
     expect(live).to_contain_text("Arzt")
     a.assert_not_reloaded()

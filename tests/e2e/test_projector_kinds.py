@@ -43,15 +43,11 @@ WS_VOTE = """async ([code, message]) => new Promise((resolve, reject) => {
 
 
 def de(value: float) -> str:
-    """A number as the page writes it in German: at most one decimal, rounded half up, decimal comma."""
-    rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    """A number as the page writes it in German: at most one decimal, rounded once, half up, from the exact value
+    (its shortest decimal, as Intl.NumberFormat reads it), decimal comma."""
+    rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     text = f"{rounded:f}"
     return text.removesuffix(".0").replace(".", ",")
-
-
-def server_round(value: float, digits: int) -> float:
-    """As app/domain/results.py round_()."""
-    return float(f"{value:.{digits}f}")
 
 
 class Voters:
@@ -180,7 +176,7 @@ def scale_stats(values: list[int]) -> str:
     ordered = sorted(values)
     mid = len(ordered) // 2
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-    mean = server_round(sum(values) / len(values), 2)
+    mean = sum(values) / len(values)  # the server sends it exact; the page rounds it once
     return f"Mittelwert {de(mean)} · Median {de(median)}"
 
 
@@ -250,7 +246,7 @@ def ranking_rows(rankings: list[list[str]], labels: list[str]) -> list[tuple[str
     """(bar name, bar value) in result order: Borda points, ties by the options' order (none here)."""
     n = len(labels)
     points = {label: sum(n - 1 - r.index(label) for r in rankings) for label in labels}
-    places = {label: server_round(sum(r.index(label) + 1 for r in rankings) / len(rankings), 2) for label in labels}
+    places = {label: sum(r.index(label) + 1 for r in rankings) / len(rankings) for label in labels}  # exact, as sent
     order = sorted(labels, key=lambda label: (-points[label], labels.index(label)))
     assert len(set(points.values())) == n, "the test data must have no ties"
     return [(f"{i}. {label}", f"Ø Platz {de(places[label])} · {points[label]} Punkt{'' if points[label] == 1 else 'e'}")
@@ -300,7 +296,7 @@ POINTS = [
 
 
 def points_values(votes: list[dict[str, int]], labels: list[str]) -> list[str]:
-    return [f"Ø {de(server_round(sum(v.get(label, 0) for v in votes) / len(votes), 1))} Punkte" for label in labels]
+    return [f"Ø {de(sum(v.get(label, 0) for v in votes) / len(votes))} Punkte" for label in labels]
 
 
 def test_points_averages(new_context, make_event, voters, screenshot):

@@ -119,9 +119,5 @@ def grouped(db: Db, question_id: int, round: int) -> list[tuple[Any, int]]:
     return [(json.loads(raw), n) for raw, n in rows]
 
 
-def round_(value: float, digits: int = 1) -> float:
-    return float(f"{value:.{digits}f}")
-
-
 def option_ids(question: QuestionPublic) -> list[int]:
     return [o["id"] for o in question["options"]]

@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.domain.errors import Invalid
-from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, grouped, is_int, number, option_ids, round_, unknown_option
+from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, grouped, is_int, number, option_ids, unknown_option
 from app.domain.kinds.choice import MAX_OPTIONS, MIN_OPTIONS
 from app.domain.shapes import QuestionPublic
 from app.models import QuestionKind
@@ -57,7 +57,7 @@ def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[
         for key, value in answer.items():
             if int(key) in totals and isinstance(value, int):
                 totals[int(key)] += value * count
-    avg = {str(i): (round_(totals[i] / voters) if voters else 0) for i in ids}
+    avg = {str(i): (totals[i] / voters if voters else 0) for i in ids}  # exact; pages round for display
     return {"voters": voters, "counts": avg, "totals": {str(i): totals[i] for i in ids}}
 
 

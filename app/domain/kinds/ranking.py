@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.domain.errors import Invalid
-from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, grouped, is_int, number, option_ids, round_, unknown_option
+from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, grouped, is_int, number, option_ids, unknown_option
 from app.domain.shapes import QuestionPublic
 from app.models import QuestionKind
 
@@ -50,7 +50,8 @@ def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[
         for place, option_id in enumerate(answer):
             borda[option_id] += (n - 1 - place) * count
             rank_sum[option_id] += (place + 1) * count
-    avg = {str(i): (round_(rank_sum[i] / voters, 2) if voters else None) for i in ids}
+    avg = {str(i): (rank_sum[i] / voters if voters else None) for i in ids}  # exact; pages round for display
+    # Most points first; equal points keep the moderator's order of the options.
     order = sorted(ids, key=lambda i: (-borda[i], ids.index(i)))
     return {"voters": voters, "counts": {str(i): borda[i] for i in ids}, "avg_rank": avg, "order": order,
             "max_points": (n - 1) * voters}

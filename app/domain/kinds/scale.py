@@ -5,7 +5,7 @@ from typing import Any
 
 from app.domain.errors import Invalid
 from app.domain.events import _clean
-from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, SpecInput, grouped, is_int, number, round_
+from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, SpecInput, grouped, is_int, number
 from app.domain.shapes import QuestionPublic
 from app.models import QuestionKind
 
@@ -41,7 +41,9 @@ def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[
             counts[str(value)] += n
             values.extend([value] * n)
     voters = len(values)
-    mean = round_(sum(values) / voters, 2) if voters else None
+    # Exact: pages round once, for display (docs/protocol.md, "Numbers"). An even count's median is the mean of
+    # the two middle values.
+    mean = sum(values) / voters if voters else None
     median = statistics.median(values) if voters else None
     return {"voters": voters, "counts": counts, "mean": mean, "median": median}
 

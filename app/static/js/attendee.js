@@ -3,7 +3,7 @@
 // Every question kind renders the same markup as attendee.html, so the page works before (and without)
 // this script. The choice kinds are here; the other kinds' fields (phone-kinds.js) and their results
 // (results.js) are loaded when such a question is on: the first load stays small.
-import { announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock } from "./socket.js";
+import { FINAL_CLOSE_CODES, announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock } from "./socket.js";
 import { fillServerBars, renderBars, votersText } from "./charts.js";
 
 document.documentElement.classList.add("js");
@@ -84,6 +84,14 @@ function isWords(kind) {
 function buttonText(kind, voted) {
   if (isWords(kind)) return voted ? strings.ph_change_answer : strings.ph_send;
   return voted ? strings.change : strings.vote;
+}
+// Once the server has stored the answer: a vote is counted; words are received (open text waits for review).
+function receivedText(kind) {
+  if (kind === "text") return strings.ph_received_review;
+  return isWords(kind) ? strings.ph_received : strings.voted;
+}
+function alreadyText(kind) {
+  return isWords(kind) ? strings.ph_already_answered : strings.already;
 }
 
 // ---- the answer fields of each kind (the same markup the server renders for the plain form) ----
@@ -323,7 +331,7 @@ function renderOpen(q) {
   phone.replaceChildren(meta(q), h("p", { class: "countdown", id: "countdown", role: "timer", hidden: true }), form);
   bindForm();
   if (isPendingFor(q)) setStatus("info", strings.sending);
-  else if (mine !== null) setStatus("muted", strings.already);
+  else if (mine !== null) setStatus("muted", alreadyText(q.kind));
 }
 
 function renderClosed(q, results) {
@@ -485,6 +493,7 @@ function flushPending() {
   if (!pending) return;
   if (!isPendingFor(view.question) || view.phase !== "open") return;
   if (!socket.send(pending.message)) {
+    if (refused) return; // the note already says to reload the page
     offlineNote.textContent = strings.offline_pending;
     offlineNote.hidden = false;
     return;
@@ -502,7 +511,7 @@ function onAck(msg) {
   remember(msg.question_id, msg.round, msg.answer);
   const q = view.question;
   if (q && q.id === msg.question_id && q.round === msg.round) {
-    setStatus("success", strings.voted);
+    setStatus("success", receivedText(q.kind));
     const button = document.getElementById("vote-button");
     if (button) button.textContent = buttonText(q.kind, true);
     if (view.phase === "open") showLiveResults(q, view.results); // marks the own answer
@@ -527,6 +536,7 @@ function needCard(message) {
 // Why the server is about to close the socket (e.g. too many tabs of this phone): shown in the connection note.
 const CLOSING_ERRORS = ["too_many_sockets", "no_device"];
 let closingReason = null;
+let refused = false; // the socket was refused for good (socket.js FINAL_CLOSE_CODES)
 
 function onError(msg) {
   if (typeof msg.code === "string" && msg.code.startsWith("card_")) {
@@ -572,10 +582,17 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
   onStatus(state, closeCode) {
     if (closeCode === 4403 && !cardNeeded) needCard(strings.ph_card_needed);
     if (cardNeeded) return;
-    showStatus(connEl, state, strings);
+    showStatus(connEl, state, strings, closeCode);
     if (state === "open") {
       closingReason = null;
       offlineNote.hidden = true;
+    } else if (state === "closed" && FINAL_CLOSE_CODES.has(closeCode)) {
+      // Refused for good (e.g. the device cookie is lost): no new attempt follows, so say what to do.
+      refused = true;
+      const button = h("button", { type: "button", class: "small", text: strings.reload });
+      button.addEventListener("click", () => location.reload());
+      offlineNote.replaceChildren((closingReason || strings.refused) + " ", button);
+      offlineNote.hidden = false;
     } else if (state === "closed") {
       offlineNote.textContent = closingReason || (pending ? strings.offline_pending : strings.offline);
       offlineNote.hidden = false;
@@ -593,7 +610,11 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
         deliver(msg, onAck);
         break;
       case "error":
-        if (CLOSING_ERRORS.includes(msg.code)) closingReason = msg.message; // at once: the close follows
+        if (CLOSING_ERRORS.includes(msg.code)) {
+          // At once: the close follows, and the connection note says it (not a second time in the status line).
+          closingReason = msg.message;
+          break;
+        }
         deliver(msg, onError);
         break;
       default:

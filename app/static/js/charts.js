@@ -1,8 +1,30 @@
 // Result bars: one row per option, numbers always written, bars updated in place so they animate.
 import { fmt, h } from "./socket.js";
 
+// A whole percentage of the voters, half up (1 of 8 → 13 %); the server's pages.live_share does the same.
 export function percent(count, voters) {
   return voters ? Math.round((count * 100) / voters) : 0;
+}
+
+// Every mean, median, average place and average points the pages show goes through here: the server sends
+// exact values, and this rounds them once, half up, to at most `digits` decimals, as people of the page's
+// language write them (7.3469 → "7,3", 7.96 → "8", 1234.5 → "1.234,5"). Intl.NumberFormat rounds "halfExpand"
+// from the shortest decimal of the number (7.35 → "7,4"), as the server's formatting.half_up does.
+const numberFormats = new Map();
+export function number(value, digits = 1) {
+  if (value === null || value === undefined || typeof value !== "number" || Number.isNaN(value)) return "–";
+  if (!numberFormats.has(digits)) {
+    const lang = document.documentElement.lang || "de-DE";
+    let format;
+    try {
+      format = new Intl.NumberFormat(lang, { maximumFractionDigits: digits, roundingMode: "halfExpand" });
+    } catch (err) {
+      const factor = 10 ** digits;
+      format = { format: (v) => String(Math.round(v * factor) / factor).replace(".", ",") };
+    }
+    numberFormats.set(digits, format);
+  }
+  return numberFormats.get(digits).format(value);
 }
 
 // Only touch the DOM when the text really changed: fewer mutations, nothing for a screen reader to re-read.

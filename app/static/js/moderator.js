@@ -60,8 +60,11 @@ function stateKey(msg) {
 
 // ---- live results ----
 
+// "1 Gerät verbunden", "2 Geräte verbunden": the number and its word, each kept in its own element.
 function setPhones(n) {
-  if (typeof n === "number") el("live-phones").textContent = n;
+  if (typeof n !== "number") return;
+  el("live-phones").textContent = n;
+  if (el("live-phones-unit")) el("live-phones-unit").textContent = plural("mod_phones_unit", n);
 }
 
 // ---- plausibility: voters against devices seen and people in the hall (the server decides the warning) ----
@@ -93,9 +96,13 @@ function updateResults(next) {
   results = next;
   const container = el("live-results");
   if (container) renderResults(container, question, results, strings, RESULT_OPTIONS);
+  const unit = plural(question.kind === "text" ? "mod_answers_unit" : "mod_votes_unit", results.voters);
   if (el("live-voters")) el("live-voters").textContent = results.voters;
+  if (el("live-voters-unit")) el("live-voters-unit").textContent = unit;
   const agendaCount = el("votes-" + results.question_id);
   if (agendaCount) agendaCount.textContent = results.voters;
+  const agendaUnit = el("votes-unit-" + results.question_id);
+  if (agendaUnit) agendaUnit.textContent = unit;
   if (question.kind === "text") renderQueue();
   if (question.kind === "wordcloud") renderTerms();
 }
@@ -371,7 +378,8 @@ function renderTerms() {
   });
   for (const li of [...list.children]) if (!keep.has(li)) li.remove();
   el("terms-empty").hidden = terms.length > 0;
-  el("terms-summary").textContent = fmt(strings.mod_terms_summary, { n: terms.length, hidden: terms.filter((t) => t.hidden).length });
+  const summary = terms.length === 1 ? strings.mod_terms_summary_1 : strings.mod_terms_summary;
+  el("terms-summary").textContent = fmt(summary, { n: terms.length, hidden: terms.filter((t) => t.hidden).length });
 }
 
 const termReview = {
@@ -418,7 +426,7 @@ connect("/ws/moderator/" + body.dataset.eventId, {
       announce(text);
       return;
     }
-    showStatus(el("conn"), state, strings);
+    showStatus(el("conn"), state, strings, code);
   },
   onMessage(msg) {
     switch (msg.type) {

@@ -2,7 +2,7 @@
 // it when compared, a countdown when one runs), or the roll-up of one topic. The numbers are also a table for
 // screen readers, and spoken updates never come more often than every ANNOUNCE_EVERY_MS.
 import { announce, connect, fmt, h, loadJSON, serverNow, showStatus } from "./socket.js";
-import { percent, renderBars, setText } from "./charts.js";
+import { number, percent, renderBars, setText } from "./charts.js";
 import { CHOICE_KINDS, OPTION_KINDS, isShown, renderResultTable, renderResults, resultSummary, resultText } from "./results.js";
 
 document.documentElement.classList.add("js");
@@ -60,20 +60,9 @@ function renderTable(question, results) {
   let caption = captionText;
   if (question.kind === "multiple") caption += " (" + strings.multi_note + ")";
   if (question.kind === "scale" && results.voters) {
-    caption += " (" + fmt(strings.scale_stats, { mean: formatNumber(results.mean), median: formatNumber(results.median) }) + ")";
+    caption += " (" + fmt(strings.scale_stats, { mean: number(results.mean), median: number(results.median) }) + ")";
   }
   setText(el("p-table-caption"), caption);
-}
-
-const numberFormat = (() => {
-  try {
-    return new Intl.NumberFormat(document.documentElement.lang || "de", { maximumFractionDigits: 1 });
-  } catch (err) {
-    return { format: (v) => String(v) };
-  }
-})();
-function formatNumber(value) {
-  return value === null || value === undefined ? "–" : numberFormat.format(value);
 }
 
 // ---- what a screen reader says ----
@@ -740,7 +729,7 @@ function onTally(msg) {
 }
 
 connect("/ws/p/" + encodeURIComponent(token), {
-  onStatus: (state) => showStatus(el("conn"), state, strings),
+  onStatus: (state, code) => showStatus(el("conn"), state, strings, code),
   onMessage(msg) {
     switch (msg.type) {
       case "state":

@@ -13,7 +13,7 @@
 //   resultText(question, results, strings)      the whole result in words (announced on closing)
 //   resultTable(question, results, strings)     {head, rows} for a screen-reader table, or null
 import { fmt, h, loadJSON } from "./socket.js";
-import { percent, renderBars, renderRows, setText, votersText } from "./charts.js";
+import { number, percent, renderBars, renderRows, setText, votersText } from "./charts.js";
 
 export const CHOICE_KINDS = new Set(["single", "multiple", "yesno"]);
 export const OPTION_KINDS = new Set(["single", "multiple", "yesno", "ranking", "points"]);
@@ -21,20 +21,8 @@ export const OPTION_KINDS = new Set(["single", "multiple", "yesno", "ranking", "
 const lang = document.documentElement.lang || "de";
 // The numbers of the question kinds (domain.kinds.LIMITS), as the page hands them over.
 const LIMITS = loadJSON("limits") || {};
-const formats = new Map();
-
-// Numbers as people of the page's language write them: 3,5 in German, 2.480 for thousands.
-export function num(value, digits = 1) {
-  if (value === null || value === undefined || Number.isNaN(value)) return "–";
-  if (!formats.has(digits)) {
-    try {
-      formats.set(digits, new Intl.NumberFormat(lang, { maximumFractionDigits: digits }));
-    } catch (err) {
-      formats.set(digits, { format: (v) => String(Math.round(v * 10 ** digits) / 10 ** digits).replace(".", ",") });
-    }
-  }
-  return formats.get(digits).format(value);
-}
+// Numbers are rounded in one place for phone, projector and control page (charts.js number).
+export const num = number;
 
 function t(strings, key, params) {
   const text = strings[key];
@@ -378,7 +366,8 @@ function renderText(view, question, results, strings, options) {
     });
     for (const li of cards.values()) li.remove();
     const more = answers.length - shown.length;
-    if (more > 0) setText(part(view, "answers-more muted", () => h("p")), t(strings, "answers_more", { n: num(more) }));
+    const moreText = more === 1 ? t(strings, "answers_more_1") : t(strings, "answers_more", { n: num(more) });
+    if (more > 0) setText(part(view, "answers-more muted", () => h("p")), moreText);
     else drop(view, "answers-more");
   }
   votersLine(view, textCountText(results, strings), options.votersId);

@@ -3,6 +3,9 @@
 // page's one server clock (serverNow), which the countdowns of phone, projector and control page read.
 
 const MAX_DELAY = 10000;
+// 4404: the event (or projector link) is gone; 4401/4403: not allowed (e.g. a phone whose device cookie is
+// lost). Retrying would not help: the socket stops, and the page says what to do instead of "new attempt".
+export const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 // 4429: this device has too many sockets open already (other tabs). Try again now and then, not at once.
 const CROWDED_DELAY = 30000;
 
@@ -50,8 +53,7 @@ export function connect(path, { onMessage, onStatus }) {
     ws.onclose = (event) => {
       onStatus("closed", event.code);
       ws = null;
-      // 4404: the event (or projector link) is gone; 4401/4403: not allowed. Retrying would not help.
-      if (event.code === 4404 || event.code === 4401 || event.code === 4403) {
+      if (FINAL_CLOSE_CODES.has(event.code)) {
         stopped = true;
         return;
       }
@@ -150,11 +152,13 @@ export function fmt(template, params) {
   return template.replace(/\{(\w+)\}/g, (m, key) => (key in params ? String(params[key]) : m));
 }
 
-export function showStatus(el, state, strings) {
+// The connection badge; `closeCode` (of a closed socket) tells a socket refused for good from one that retries.
+export function showStatus(el, state, strings, closeCode) {
   if (!el) return;
   el.hidden = false;
   el.dataset.state = state;
-  el.textContent = strings["conn_" + state] || state;
+  const final = state === "closed" && FINAL_CLOSE_CODES.has(closeCode);
+  el.textContent = (final ? strings.conn_stopped : strings["conn_" + state]) || state;
 }
 
 export function h(tag, attrs, ...children) {
