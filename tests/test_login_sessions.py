@@ -248,6 +248,10 @@ def test_attempts_after_the_free_ones_wait_instead_of_being_refused(client, mode
     # The wait is what the bucket says at the sixth attempt: less, the longer the first five took (it refills
     # meanwhile). Once each attempt spent tens of milliseconds in argon2, which the suite's hasher no longer does,
     # so the test reads the wait the server chose instead of assuming a fixed one.
+    # One token every 2 s (not fast_pace's 0.2 s): on a loaded CI machine the five failed attempts once took longer
+    # than 0.2 s, the bucket had refilled and the sixth attempt did not need to wait.
+    monkeypatch.setattr(auth, "LOGIN_RATE", Rate(burst=5, per_s=0.5))
+    monkeypatch.setattr(auth, "LOGIN_MAX_WAIT_S", 3.0)
     waits: list[float] = []
     real_login_wait = auth.login_wait
 
