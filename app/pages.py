@@ -8,7 +8,6 @@ import base64
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -87,18 +86,6 @@ APP_CSS_CSP_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(str(APP_CSS).enc
 templates.env.globals["inline_app_css"] = APP_CSS
 # BITV 2.0 § 7: every page links the operator's accessibility statement (ACCESSIBILITY_URL).
 templates.env.globals["accessibility_url"] = settings.accessibility_url
-
-
-def datetime_attr(moment: datetime) -> str:
-    """A moment as a `<time datetime>` value: seconds and the zone, no fraction (2026-12-02T19:42:05+00:00).
-
-    The database hands back stored moments without their zone; they were written in UTC (models.utcnow).
-    """
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.replace(microsecond=0).isoformat()
-
-
-templates.env.filters["datetime_attr"] = datetime_attr
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

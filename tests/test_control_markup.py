@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from app.domain import live as live_domain
 from app.models import Topic
-from app.pages import datetime_attr
+from app.reports.formatting import iso_utc
 from tests.factories import questions_of
 
 # A valid global date and time string as `<time datetime>` wants it here: seconds and a zone, no fraction.
@@ -49,12 +49,13 @@ def time_values(html: str) -> list[str]:
     return [str(attrs.get("datetime")) for tag, attrs in parse(html).tags if tag == "time"]
 
 
-def test_datetime_attr_has_seconds_and_zone_but_no_fraction():
-    assert datetime_attr(datetime(2026, 12, 2, 19, 42, 5, 123456, tzinfo=UTC)) == "2026-12-02T19:42:05+00:00"
+def test_time_values_have_seconds_and_zone_but_no_fraction():
+    """The one helper templates use for <time datetime> (formatting.iso_utc): whole seconds, in UTC, zone named."""
+    assert iso_utc(datetime(2026, 12, 2, 19, 42, 5, 123456, tzinfo=UTC)) == "2026-12-02T19:42:05Z"
     # The database hands moments back without their zone: they were stored in UTC.
-    assert datetime_attr(datetime(2026, 12, 2, 19, 42, 5, 999999)) == "2026-12-02T19:42:05+00:00"
+    assert iso_utc(datetime(2026, 12, 2, 19, 42, 5, 999999)) == "2026-12-02T19:42:05Z"
     berlin_winter = timezone(timedelta(hours=1))
-    assert datetime_attr(datetime(2026, 12, 2, 20, 42, 5, 1, tzinfo=berlin_winter)) == "2026-12-02T20:42:05+01:00"
+    assert iso_utc(datetime(2026, 12, 2, 20, 42, 5, 1, tzinfo=berlin_winter)) == "2026-12-02T19:42:05Z"
 
 
 def test_control_and_audit_pages_write_no_datetime_with_fraction_digits(mod_client, session, event):
