@@ -1,6 +1,7 @@
 """Events, agenda topics and the join code: creation, lookup, ordering."""
 
 import datetime as dt
+import hashlib
 import secrets
 
 from sqlmodel import Session, col, func, select
@@ -172,6 +173,21 @@ def agenda(*, session: Session, event_id: int) -> list[tuple[Topic, list[tuple[Q
         by_topic.setdefault(q.topic_id, []).append((q, options.get(q.id, [])))
     return [(t, by_topic[t.id]) for t in topic_list]
 
+
+
+# What the control page's agenda shows of a question (not its votes, not the live state of the current one).
+AGENDA_FIELDS = ("id", "topic_id", "position", "text", "kind", "status", "round", "max_choices", "scale_min", "scale_max",
+                 "scale_label_min", "scale_label_max", "time_limit_s")
+
+
+def agenda_digest(*, session: Session, event_id: int) -> str:
+    """A fingerprint of the agenda (topics, questions, options): a control page compares it with the one it was
+    rendered with, to see that another moderator changed the agenda."""
+    parts = [
+        (topic.id, topic.title, [(tuple(getattr(q, f) for f in AGENDA_FIELDS), [(o.id, o.label) for o in opts]) for q, opts in questions])
+        for topic, questions in agenda(session=session, event_id=event_id)
+    ]
+    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
 def vote_counts(*, session: Session, event_id: int) -> dict[int, int]:
     """How many devices voted on each question of an event, in its current round."""

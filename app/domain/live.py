@@ -234,13 +234,19 @@ def show_join_screen(*, session: Session, event: Event) -> Event:
     return event
 
 
-def next_question(*, session: Session, event: Event) -> Question | None:
-    """Close the current question and open the next in agenda order; at the end, show the join screen."""
+def upcoming_question(*, session: Session, event: Event) -> Question | None:
+    """The question "Nächste Frage" opens: the next prepared one after the current in agenda order, else the next one."""
     order = ordered_questions(session=session, event_id=event.id)
     ids = [q.id for q in order]
     start = ids.index(event.current_question_id) + 1 if event.current_question_id in ids else 0
     following = [q for q in order[start:] if q.status == QuestionStatus.draft] or order[start:]
-    if not following:
+    return following[0] if following else None
+
+
+def next_question(*, session: Session, event: Event) -> Question | None:
+    """Close the current question and open the next in agenda order; at the end, show the join screen."""
+    following = upcoming_question(session=session, event=event)
+    if following is None:
         show_join_screen(session=session, event=event)
         return None
-    return open_question(session=session, question=following[0])
+    return open_question(session=session, question=following)

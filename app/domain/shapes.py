@@ -118,6 +118,7 @@ class State(TypedDict):
     rounds: list[RoundResults]
     topic_view: TopicView | None
     topics: list[TopicRef] | None
+    agenda: str | None  # moderator only: fingerprint of the agenda (events.agenda_digest)
     check: dict[str, Any] | None
 
 

@@ -80,6 +80,7 @@ def snapshot(*, session: Session, event: Event) -> State:
         "rounds": rounds,
         "topic_view": topic_view,
         "topics": [{"id": t.id, "title": t.title} for t in e_domain.topics(session=session, event_id=event.id)],
+        "agenda": e_domain.agenda_digest(session=session, event_id=event.id),
         # Moderator only: voters against devices seen and people in the hall (domain.plausibility).
         "check": check,
     }
@@ -116,11 +117,12 @@ def role_views(state: State) -> RoleViews:
             "rounds": projector_rounds,
             "topic_view": projector_topic,
             "topics": None,
+            "agenda": None,
             "check": None,
         },
         # Phones are thousands: they get only what they use.
         "attendee": {
-            **{k: v for k, v in state.items() if k not in ("rounds", "topic_view", "topics", "screen", "check")},
+            **{k: v for k, v in state.items() if k not in ("rounds", "topic_view", "topics", "agenda", "screen", "check")},
             "results": r_domain.for_phones(question, state["phase"], results),
         },
     }

@@ -10,6 +10,7 @@ from app import auth
 from app.db import SessionDep
 from app.domain import access, control, deletion
 from app.domain import events as e_domain
+from app.domain import live as live_domain
 from app.domain import series as s_domain
 from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
@@ -88,12 +89,16 @@ def create_event_from_template(
 @router.get("/moderator/events/{event_id}")
 def control_page(request: Request, event: ViewedEvent, user: auth.PageUser, session: SessionDep):
     base = public_base(request)
+    agenda = e_domain.agenda(session=session, event_id=event.id)
+    upcoming = live_domain.upcoming_question(session=session, event=event)
     return render(
         request,
         "moderator/control.html",
         user=user,
         event=event,
-        agenda=e_domain.agenda(session=session, event_id=event.id),
+        agenda=agenda,
+        upcoming=upcoming,
+        upcoming_topic=next((topic for topic, questions in agenda for q, _opts in questions if upcoming and q.id == upcoming.id), None),
         votes=e_domain.vote_counts(session=session, event_id=event.id),
         state=snapshot(session=session, event=event),
         series=t_domain.series_of(session=session, event=event),

@@ -21,8 +21,9 @@ def _safe_next(url: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/moderator"):
-    return render(request, "login.html", next=_safe_next(next), username="", error=None)
+def login_page(request: Request, next: str = "/moderator", ended: str = ""):
+    """The login form; `ended=1`: a page whose login ended elsewhere sent the moderator here."""
+    return render(request, "login.html", next=_safe_next(next), username="", error=None, ended=ended == "1")
 
 
 @router.post("/login")

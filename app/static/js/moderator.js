@@ -5,42 +5,30 @@ import { announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock }
 import { fillServerBars } from "./charts.js";
 import { renderResults } from "./results.js";
 import { installPresenterKeys } from "./presenter-keys.js";
+import { installLive, refresh } from "./control-live.js";
 
 document.documentElement.classList.add("js");
 const strings = loadJSON("strings");
 const body = document.body;
 const el = (id) => document.getElementById(id);
-const initial = loadJSON("control-state") || {};
-let question = initial.question || null;
-let results = initial.results || null;
+let question = null;
+let results = null;
 const RESULT_OPTIONS = { barsId: "live-bars", votersId: "live-voters-text" };
 
-for (const form of document.querySelectorAll("form[data-confirm]")) {
-  form.addEventListener("submit", (event) => {
-    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-  });
-}
+// The last number of connected devices the socket told (a swapped-in page was rendered without it).
+let connected = null;
+// Said after the next swap: why the page changed (the countdown ran out).
+let noteAfterSwap = null;
 
 function plural(key, n) {
   return n === 1 ? strings[key + "_1"] : fmt(strings[key + "_n"], { n });
 }
 
-// ---- the page no longer matches the event (another window, or the countdown ran out) ----
-
-function showChanged(text) {
-  const note = el("changed-note");
-  const button = h("button", { type: "button", class: "small", text: strings.reload });
-  button.addEventListener("click", () => location.reload());
-  const wasHidden = note.hidden;
-  note.replaceChildren(text + " ", button);
-  note.hidden = false;
-  if (wasHidden) announce(text);
-}
-
-// What the page was rendered for; a state that differs in any of these needs the page's other buttons.
+// What the page was rendered for; a state that differs in any of these needs the page's other buttons (a
+// fresh page from the server, swapped in by control-live.js).
 function pageKey() {
   const d = body.dataset;
-  return [d.currentId, d.phase, d.resultsShown, d.round, d.screen, d.topicView, d.phoneResults, d.compare, d.closesAt].join("|");
+  return [d.currentId, d.phase, d.resultsShown, d.round, d.screen, d.topicView, d.phoneResults, d.compare, d.closesAt, d.agenda].join("|");
 }
 
 function stateKey(msg) {
@@ -55,6 +43,7 @@ function stateKey(msg) {
     q ? q.phone_results : "",
     q && q.compare_rounds ? "true" : "false",
     q && q.closes_at ? String(q.closes_at) : "",
+    msg.agenda || "",
   ].join("|");
 }
 
@@ -63,6 +52,7 @@ function stateKey(msg) {
 // "1 Gerät verbunden", "2 Geräte verbunden": the number and its word, each kept in its own element.
 function setPhones(n) {
   if (typeof n !== "number") return;
+  connected = n;
   el("live-phones").textContent = n;
   if (el("live-phones-unit")) el("live-phones-unit").textContent = plural("mod_phones_unit", n);
 }
@@ -136,6 +126,8 @@ function tick() {
 }
 
 function startClock() {
+  clearInterval(ticker);
+  clock.closesAt = null;
   const box = el("countdown");
   if (!box) return;
   clock.closesAt = Number(box.dataset.closesAt);
@@ -175,14 +167,15 @@ async function send(form) {
   return data;
 }
 
-// A form in the queue or the term list: post it with fetch; without script (or if fetch is missing) it
-// is an ordinary form post. `hooks.before(item)` runs before sending, `hooks.done(item, action)` after (the
+// A form in the queue or the term list: post it with fetch and get JSON back; without script (or if fetch is
+// missing) it is an ordinary form post. The rest of the page's forms: control-live.js. `hooks.before(item)` runs before sending, `hooks.done(item, action)` after (the
 // action as sent: a tally may have changed the form meanwhile).
-function enhance(container, errorBox, hooks) {
-  container.addEventListener("submit", async (event) => {
+function enhance(selector, errorId, hooks) {
+  document.addEventListener("submit", async (event) => {
     const form = event.target;
-    if (!window.fetch || !(form instanceof HTMLFormElement)) return;
+    if (!window.fetch || !(form instanceof HTMLFormElement) || !form.closest(selector)) return;
     event.preventDefault();
+    const errorBox = el(errorId);
     const item = form.closest("li");
     const action = form.action.split("/").pop();
     if (item) item.classList.add("busy");
@@ -390,18 +383,36 @@ const termReview = {
   },
 };
 
+// ---- the page: rendered by the server, swapped in place after every change (control-live.js) ----
+
+// After the first paint and after every swap: the results drawn, the countdown running, the live numbers set.
+function pageReady() {
+  const initial = loadJSON("control-state") || {};
+  question = initial.question || null;
+  results = initial.results || null;
+  warned = null;
+  pendingSeen = null;
+  startClock();
+  fillServerBars(document);
+  if (question && results && el("live-results")) renderResults(el("live-results"), question, results, strings, RESULT_OPTIONS);
+  if (connected !== null) setPhones(connected);
+  if (noteAfterSwap) {
+    el("action-note").replaceChildren(h("p", { class: "flash info", text: noteAfterSwap }));
+    announce(noteAfterSwap);
+    noteAfterSwap = null;
+  }
+}
+
 // ---- the socket ----
 
 function onState(msg) {
   setPhones(msg.connected);
   if (stateKey(msg) !== pageKey()) {
+    // The countdown ran out and the server closed the question: say why the page changes.
     const timeUp = body.dataset.phase === "open" && clock.closesAt !== null && timeLeft() < 2000 &&
       msg.phase === "closed" && msg.question && String(msg.question.id) === body.dataset.currentId;
-    showChanged(timeUp ? strings.mod_time_up : strings.changed);
-    if (timeUp) {
-      clearInterval(ticker);
-      el("countdown-label").textContent = strings.mod_countdown_closed;
-    }
+    if (timeUp) noteAfterSwap = strings.mod_time_up;
+    refresh(Number(msg.version));
     return;
   }
   question = msg.question;
@@ -409,21 +420,25 @@ function onState(msg) {
   setCheck(msg.check);
 }
 
-if (el("queue")) enhance(el("queue"), el("queue-error"), review);
-if (el("terms")) enhance(el("terms"), el("terms-error"), termReview);
-startClock();
+enhance("#queue", "queue-error", review);
+enhance("#terms", "terms-error", termReview);
+installLive(strings, pageReady);
 installPresenterKeys(strings);
-fillServerBars(document);
-if (question && results && el("live-results")) renderResults(el("live-results"), question, results, strings, RESULT_OPTIONS);
+pageReady();
 
 connect("/ws/moderator/" + body.dataset.eventId, {
   onStatus(state, code) {
-    // 4401: this login ended (logout elsewhere, account switched off, expired); 4403: no longer a moderator
-    // of this event. The socket does not retry; say so instead of "new attempt running".
-    if (state === "closed" && (code === 4401 || code === 4403)) {
-      const text = code === 4401 ? strings.mod_logged_out : strings.mod_no_access;
-      showStatus(el("conn"), "closed", { conn_closed: text });
-      announce(text);
+    // 4401: this login ended (logout elsewhere, account switched off, expired): say so, then the login page,
+    // which brings the moderator back here. 4403: no longer a moderator of this event. Neither retries.
+    if (state === "closed" && code === 4401) {
+      showStatus(el("conn"), "closed", { conn_closed: strings.mod_logged_out });
+      announce(strings.mod_logged_out);
+      setTimeout(() => location.assign("/login?ended=1&next=" + encodeURIComponent(location.pathname)), 1500);
+      return;
+    }
+    if (state === "closed" && code === 4403) {
+      showStatus(el("conn"), "closed", { conn_closed: strings.mod_no_access });
+      announce(strings.mod_no_access);
       return;
     }
     showStatus(el("conn"), state, strings, code);
