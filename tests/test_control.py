@@ -66,3 +66,28 @@ def test_every_question_action_of_the_table_is_known_to_form_and_api(mod_client,
         api = mod_client.post(f"/api/events/{event.id}/questions/{single.id}/{verb}", json={})
         assert form.status_code != 404 and api.status_code != 404, (verb, form.status_code, api.status_code)
         assert form.status_code < 500 and api.status_code < 500, verb
+
+
+def test_the_state_names_the_agenda_so_a_second_page_sees_it_change(mod_client, session, event):
+    """The control page compares the state's agenda fingerprint with the one it was rendered with (control-live.js):
+    the page carries it, a moving question changes it, a vote does not, and projector and phones never get it."""
+    import re
+
+    page = mod_client.get(f"/moderator/events/{event.id}").text
+    rendered = re.search(r'data-agenda="([0-9a-f]{16})"', page)
+    assert rendered, "the control page names its agenda fingerprint"
+    first, second = questions_of(session, event)[:2]
+    with mod_client.websocket_connect(f"/ws/moderator/{event.id}") as moderator:
+        state = until(moderator, "state")
+        assert state["agenda"] == rendered.group(1), "an unchanged agenda: the page needs no refresh"
+        mod_client.post(f"/api/events/{event.id}/questions/{first.id}/open")
+        opened = until(moderator, "state", lambda m: m["phase"] == "open")
+        assert opened["agenda"] != state["agenda"], "a question's status is part of the agenda"
+        mod_client.post(f"/api/events/{event.id}/questions/{second.id}/move-up")
+        moved = until(moderator, "state", lambda m: m["agenda"] != opened["agenda"])
+        assert moved["version"] > opened["version"]
+        # Renaming a topic changes it as well; the same agenda twice gives the same fingerprint.
+        page = mod_client.get(f"/moderator/events/{event.id}").text
+        assert f'data-agenda="{moved["agenda"]}"' in page
+    with mod_client.websocket_connect(f"/ws/p/{event.projector_token}") as projector:
+        assert until(projector, "state").get("agenda") is None

@@ -100,6 +100,16 @@ def remaining_ms(started: float, budget_ms: int) -> float:
     return max(1.0, budget_ms - (time.monotonic() - started) * 1000)
 
 
+def in_place(page: Page, act, timeout: float = 10_000) -> None:
+    """An action on the control page: the page posts it with fetch and swaps in the server's answer, no reload.
+
+    Waits for the swap (control-live.js counts them in body[data-swaps]) and fails if the page was loaded anew."""
+    before = page.evaluate("window.__samePage = true; Number(document.body.dataset.swaps || 0)")
+    act()
+    page.wait_for_function("n => Number(document.body.dataset.swaps || 0) > n", arg=before, timeout=timeout)
+    assert page.evaluate("window.__samePage === true"), "the control page was reloaded instead of updated in place"
+
+
 class Moderator:
     """The control page on a desktop browser."""
 
@@ -120,9 +130,8 @@ class Moderator:
         expect(self.page.locator("#conn")).to_have_attribute("data-state", "open", timeout=timeout)
 
     def _press(self, button) -> None:
-        """The actions are plain POST forms: click, follow the redirect back, wait for the live socket."""
-        with self.page.expect_navigation(wait_until="domcontentloaded"):
-            button.click()
+        """The actions are POST forms the page sends with fetch: click, wait until the page swapped in the answer."""
+        in_place(self.page, button.click)
         self.expect_connected()
 
     def live_button(self, name: str):

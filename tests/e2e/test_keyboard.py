@@ -4,7 +4,7 @@ a moderator runs an event with Tab and Enter alone, always seeing where the focu
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import PHONE_DEVICES, Q_FORMAT, Q_FORMAT_OPTIONS, Moderator, Phone, Projector, bar_texts, device
+from tests.e2e.helpers import PHONE_DEVICES, Q_FORMAT, Q_FORMAT_OPTIONS, Moderator, Phone, Projector, bar_texts, device, in_place
 
 pytestmark = pytest.mark.e2e
 
@@ -119,24 +119,28 @@ def test_moderator_runs_an_event_by_keyboard_with_visible_focus(new_context, mak
     stops = _tab_to(page, "Nächste Frage öffnen", max_tabs=12)
     assert stops[0]["text"] == "Zum Inhalt springen", f"the first Tab should reach the skip link, got {stops[0]}"
     screenshot(page, "keyboard-moderator-next-open")
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        page.keyboard.press("Enter")
+    in_place(page, lambda: page.keyboard.press("Enter"))
     moderator.expect_connected()
     moderator.expect_current(MOD_Q1["text"], phase_badge="Abstimmung läuft")
     projector.expect_question(MOD_Q1["text"], "Abstimmung läuft")
 
-    # The action brought the page back at the live panel, so its buttons are the next Tab stops.
-    stops = _tab_to(page, "Abstimmung schließen", max_tabs=3)
+    # The page changed in place and the focus stayed on the same action ("Nächste Frage →" now), visibly; the
+    # new "Abstimmung schließen" is the stop before it.
+    info = _focus(page)
+    assert info["tag"] == "button" and info["text"].startswith("Nächste Frage"), f"focus after the update: {info}"
+    _assert_focus_visible(info)
+    page.keyboard.press("Shift+Tab")
+    info = _focus(page)
+    assert info["text"].startswith("Abstimmung schließen"), f"Shift+Tab from „Nächste Frage →“ reached {info}"
+    _assert_focus_visible(info)
     screenshot(page, "keyboard-moderator-close")
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        page.keyboard.press("Enter")
+    in_place(page, lambda: page.keyboard.press("Enter"))
     moderator.expect_connected()
     moderator.expect_current(MOD_Q1["text"], phase_badge="geschlossen")
     projector.expect_question(MOD_Q1["text"], "Abstimmung beendet")
 
     stops = _tab_to(page, "Nächste Frage →", max_tabs=5)
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        page.keyboard.press("Enter")
+    in_place(page, lambda: page.keyboard.press("Enter"))
     moderator.expect_connected()
     moderator.expect_current(MOD_Q2["text"], phase_badge="Abstimmung läuft")
     projector.expect_question(MOD_Q2["text"], "Abstimmung läuft")

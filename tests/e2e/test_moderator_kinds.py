@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Moderator, Projector, axe_source, describe_violations, run_axe
+from tests.e2e.helpers import Moderator, Projector, axe_source, describe_violations, in_place, run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -439,8 +439,7 @@ def test_projector_switch_by_keyboard(new_context, make_event, moderator_login):
     expect(page.locator("#projector-topic option:checked")).to_have_text("Radverkehr")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Themenübersicht zeigen")
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        page.keyboard.press("Enter")
+    in_place(page, lambda: page.keyboard.press("Enter"))
     moderator.expect_connected()
     expect(projector.page.locator("#topic-screen")).to_be_visible(timeout=5_000)
     expect(projector.page.locator("#p-topic-title")).to_have_text("Radverkehr")
@@ -471,7 +470,8 @@ def test_template_new_event_from_it_and_duplicate(new_context, make_event, moder
     series = page.locator("#series")
     expect(series).to_contain_text("noch zu keiner Reihe")
     series.get_by_label("Name der Vorlage").fill(name)
-    moderator._press(series.get_by_role("button", name="Als Vorlage speichern"))
+    with page.expect_navigation(wait_until="domcontentloaded"):  # outside the live panel: an ordinary form post
+        series.get_by_role("button", name="Als Vorlage speichern").click()
     expect(page.locator(".flash.success")).to_contain_text(f"Vorlage „{name}“ gespeichert")
     expect(series.locator(".series-name")).to_have_text(name)
 

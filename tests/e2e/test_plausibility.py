@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Moderator, Projector, axe_source, describe_violations, device, run_axe
+from tests.e2e.helpers import Moderator, Projector, axe_source, describe_violations, device, in_place, run_axe
 from tests.e2e.test_moderator_kinds import FormPhone
 
 pytestmark = pytest.mark.e2e
@@ -61,12 +61,11 @@ def test_control_page_warns_when_voters_exceed_devices_and_people(new_context, m
 
     # The organisers counted 20 people: entered on the page (by keyboard), and the warning is gone.
     page.get_by_label("Personen im Saal", exact=True).fill("20")
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        page.get_by_label("Personen im Saal", exact=True).press("Enter")
+    in_place(page, lambda: page.get_by_label("Personen im Saal", exact=True).press("Enter"))
     moderator.expect_connected()
     expect(page.locator("#check-people")).to_have_text("20")
     expect(alert).to_be_empty()
-    expect(page.locator(".flash.success")).to_contain_text("Personen im Saal: 20 gespeichert.")
+    expect(page.locator("#action-note .flash.success")).to_contain_text("Personen im Saal: 20 gespeichert.")
     violations = run_axe(page, axe_js)
     if violations:
         reports.append(describe_violations("control-plausibility-people", page.url, violations))

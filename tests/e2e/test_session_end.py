@@ -10,7 +10,9 @@ from tests.e2e.helpers import MODERATOR_PASSWORD, MODERATOR_USER, Moderator
 pytestmark = pytest.mark.e2e
 
 
-def test_control_page_says_when_its_login_ended(new_context, demo):
+def test_control_page_says_when_its_login_ended_and_shows_the_login(new_context, demo):
+    """A login that ends elsewhere (logout in another tab): the control page says so, then shows the login (not a
+    broken panel), and logging in again brings the moderator back to the same control page."""
     # A login of its own: ending it must not end the shared login the other browser tests use.
     context = new_context("moderator logout", viewport={"width": 1440, "height": 900}, locale="de-DE")
     page = context.new_page()
@@ -27,11 +29,37 @@ def test_control_page_says_when_its_login_ended(new_context, demo):
     with other_tab.expect_navigation():
         other_tab.get_by_role("button", name="Abmelden").click()
     conn = page.locator("#conn")
-    expect(conn).to_have_text("Abgemeldet – bitte laden Sie die Seite neu und melden Sie sich an.", timeout=5_000)
+    expect(conn).to_have_text("Abgemeldet – die Anmeldung öffnet sich.", timeout=5_000)
     expect(conn).to_have_attribute("data-state", "closed")
     expect(page.locator("#announce")).to_contain_text("Abgemeldet")
-    page.reload()
-    assert urlsplit(page.url).path == "/login"  # the old cookie no longer opens the page
+    page.wait_for_url("**/login?**", timeout=10_000)
+    expect(page.locator("#login-ended")).to_contain_text("Ihre Anmeldung ist beendet")
+    page.fill("#username", MODERATOR_USER)
+    page.fill("#password", MODERATOR_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
+    assert urlsplit(page.url).path == control.path
+    control.expect_connected()
+
+
+def test_an_action_after_the_login_ended_shows_the_login(new_context, demo):
+    """The session ended while the page stayed open (no socket message came, e.g. it was offline): the next action
+    is not lost in a broken panel; the page shows the login."""
+    context = new_context("moderator expired", viewport={"width": 1366, "height": 768}, locale="de-DE")
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#username", MODERATOR_USER)
+    page.fill("#password", MODERATOR_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
+    control = Moderator(page, demo)
+    control.goto()
+    page.evaluate("window.__samePage = true")
+    context.clear_cookies()  # the login cookie is gone, as after it expired
+    with page.expect_navigation():
+        control.live_button("QR-Code zeigen").or_(control.live_button("Nächste Frage öffnen →")).first.click()
+    assert urlsplit(page.url).path == "/login"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anmeldung für Moderation")
 
 
 def test_audit_log_with_a_refused_action_and_the_account_log_pass_axe(new_context, make_event, moderator_login, screenshot):

@@ -173,6 +173,8 @@ async function post(form, submitter) {
     if (document.contains(form)) setBusy(form, false);
     document.body.classList.remove("busy");
     inflight = false;
+    // The action is answered (or failed): presenter-keys.js takes the next key again.
+    document.dispatchEvent(new CustomEvent("control:settled"));
     if (wanted > pageVersion()) refresh(wanted);
   }
 }

@@ -190,4 +190,8 @@ export function installPresenterKeys(strings) {
   window.addEventListener("pageshow", () => {
     busyUntil = 0;
   });
+  // The control page posted the action with fetch and swapped in the answer (control-live.js): ready again.
+  document.addEventListener("control:settled", () => {
+    busyUntil = 0;
+  });
 }
