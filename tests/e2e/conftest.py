@@ -27,13 +27,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.helpers import (
-    MODERATOR_PASSWORD,
-    MODERATOR_USER,
     PHONE_DEVICES,
     Moderator,
     Phone,
     Projector,
     device,
+    log_in,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -317,11 +316,7 @@ def moderator_login(browser, app_server, traffic) -> dict:
     context = browser.new_context(base_url=base, viewport={"width": 1440, "height": 900})
     traffic.watch(context, "moderator-login")
     page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", MODERATOR_USER)
-    page.fill("#password", MODERATOR_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Anmelden").click()
+    log_in(page)
     assert urlsplit(page.url).path == "/moderator", f"login did not reach /moderator but {page.url}"
     state = context.storage_state()
     context.close()

@@ -100,6 +100,15 @@ def remaining_ms(started: float, budget_ms: int) -> float:
     return max(1.0, budget_ms - (time.monotonic() - started) * 1000)
 
 
+def log_in(page: Page) -> None:
+    """Log in through the form as the demo moderator (a login of this page's context alone)."""
+    page.goto("/login")
+    page.fill("#username", MODERATOR_USER)
+    page.fill("#password", MODERATOR_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
+
+
 def in_place(page: Page, act, timeout: float = 10_000) -> None:
     """An action on the control page: the page posts it with fetch and swaps in the server's answer, no reload.
 

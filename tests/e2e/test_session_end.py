@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import MODERATOR_PASSWORD, MODERATOR_USER, Moderator
+from tests.e2e.helpers import MODERATOR_PASSWORD, MODERATOR_USER, Moderator, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -16,11 +16,7 @@ def test_control_page_says_when_its_login_ended_and_shows_the_login(new_context,
     # A login of its own: ending it must not end the shared login the other browser tests use.
     context = new_context("moderator logout", viewport={"width": 1440, "height": 900}, locale="de-DE")
     page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", MODERATOR_USER)
-    page.fill("#password", MODERATOR_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Anmelden").click()
+    log_in(page)
     assert urlsplit(page.url).path == "/moderator"
     control = Moderator(page, demo)
     control.goto()
@@ -47,11 +43,7 @@ def test_an_action_after_the_login_ended_shows_the_login(new_context, demo):
     is not lost in a broken panel; the page shows the login."""
     context = new_context("moderator expired", viewport={"width": 1366, "height": 768}, locale="de-DE")
     page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", MODERATOR_USER)
-    page.fill("#password", MODERATOR_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Anmelden").click()
+    log_in(page)
     control = Moderator(page, demo)
     control.goto()
     page.evaluate("window.__samePage = true")
