@@ -35,6 +35,10 @@ def _back_to(request: Request) -> str | None:
 
 
 async def login_required(request: Request, exc: LoginRequired) -> Response:
+    if request.method != "GET":
+        # An action sent after the login ended: back to the page it came from once logged in (a GET of the
+        # action's own address would be refused), and the login page says why it is shown.
+        return RedirectResponse(f"/login?ended=1&next={quote(_back_to(request) or '/moderator')}", status_code=303)
     return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
 
 

@@ -414,3 +414,20 @@ def test_a_lost_end_note_is_made_good_by_the_database_check(client, session, mod
         session.commit()
         code, seen = _until_closed(ws)
         assert code == 4401 and seen[-1]["code"] == "login_ended"
+
+
+def test_an_action_after_the_login_ended_returns_to_its_page_after_logging_in(client, event):
+    """A form posted after the login ended goes to the login page, which says why, and from there back to the page
+    the form was on (a GET of the action's own address would be refused)."""
+    page = f"http://testserver/moderator/events/{event.id}"
+    response = client.post(f"/moderator/events/{event.id}/next", data={"csrf": "x"},
+                           headers={"referer": page, "origin": "http://testserver"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?ended=1&next=/moderator/events/{event.id}"
+    login_page = client.get(response.headers["location"]).text
+    assert "Ihre Anmeldung ist beendet" in login_page
+    assert f'name="next" value="/moderator/events/{event.id}"' in login_page
+    # A page asked for without a login: the plain login, back to that page.
+    response = client.get(f"/moderator/events/{event.id}", follow_redirects=False)
+    assert response.headers["location"] == f"/login?next=/moderator/events/{event.id}"
+    assert "Ihre Anmeldung ist beendet" not in client.get(response.headers["location"]).text

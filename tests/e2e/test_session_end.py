@@ -52,6 +52,13 @@ def test_an_action_after_the_login_ended_shows_the_login(new_context, demo):
         control.live_button("QR-Code zeigen").or_(control.live_button("Nächste Frage öffnen →")).first.click()
     assert urlsplit(page.url).path == "/login"
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmeldung für Moderation")
+    expect(page.locator("#login-ended")).to_contain_text("Ihre Anmeldung ist beendet")
+    log_in_again = page.locator("form[action='/login']")
+    log_in_again.locator("#username").fill(MODERATOR_USER)
+    log_in_again.locator("#password").fill(MODERATOR_PASSWORD)
+    with page.expect_navigation():
+        log_in_again.get_by_role("button", name="Anmelden").click()
+    assert urlsplit(page.url).path == control.path, "after logging in again: back on the control page, not the action's address"
 
 
 def test_audit_log_with_a_refused_action_and_the_account_log_pass_axe(new_context, make_event, moderator_login, screenshot):
