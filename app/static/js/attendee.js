@@ -47,7 +47,7 @@ if (pending && !pending.message) pending = null; // kept by an older version of 
 const myVotes = readStore(VOTES_KEY, {});
 // The highest answer number (`seq`) this phone made or the server stored, by question and round. A new answer
 // gets the next one, a resend keeps its own: so the server can tell a late, older answer from a newer one.
-const mySeqs = readStore(SEQS_KEY, {});
+const mySeqs = {};
 
 function voteKey(questionId, round) {
   return questionId + ":" + (round || 1);
@@ -68,18 +68,26 @@ function remember(questionId, round, answer) {
   for (const old of keys.slice(0, Math.max(0, keys.length - VOTES_KEPT))) delete myVotes[old];
   writeStore(VOTES_KEY, myVotes);
 }
+// Kept in this page and in localStorage, which the phone's other tabs share (read afresh each time).
+function sharedSeq(store, key) {
+  return Number.isInteger(store[key]) ? store[key] : 0;
+}
 function noteSeq(questionId, round, seq) {
+  if (!Number.isInteger(seq)) return;
   const key = voteKey(questionId, round);
-  if (!Number.isInteger(seq) || seq <= (mySeqs[key] || 0)) return;
-  delete mySeqs[key];
-  mySeqs[key] = seq;
-  const keys = Object.keys(mySeqs);
-  for (const old of keys.slice(0, Math.max(0, keys.length - VOTES_KEPT))) delete mySeqs[old];
-  writeStore(SEQS_KEY, mySeqs);
+  if (seq > (mySeqs[key] || 0)) mySeqs[key] = seq;
+  const shared = readStore(SEQS_KEY, {});
+  if (seq <= sharedSeq(shared, key)) return;
+  delete shared[key];
+  shared[key] = seq;
+  const keys = Object.keys(shared);
+  for (const old of keys.slice(0, Math.max(0, keys.length - VOTES_KEPT))) delete shared[old];
+  writeStore(SEQS_KEY, shared);
 }
 function nextSeq(q) {
-  const seq = (mySeqs[voteKey(q.id, q.round)] || 0) + 1;
-  noteSeq(q.id, q.round, seq); // kept before it is sent: a reload must not hand out the same number again
+  const key = voteKey(q.id, q.round);
+  const seq = Math.max(mySeqs[key] || 0, sharedSeq(readStore(SEQS_KEY, {}), key)) + 1;
+  noteSeq(q.id, q.round, seq); // kept before it is sent: a reload or another tab must not use the same number
   return seq;
 }
 function setPending(value) {
