@@ -194,6 +194,9 @@ class Vote(SQLModel, table=True):
     moderation: str = Field(default="", max_length=10)
     flagged: bool = False
     vote_id: str = Field(max_length=64)
+    # The phone's order of its answers to this question round: a late, older answer never replaces a newer one
+    # (domain.votes, docs/protocol.md "Reihenfolge der Antworten"); 0 for clients that send none.
+    seq: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -150,6 +150,8 @@ PHONE_JS_STRINGS: dict[str, str] = {
     "ph_received": N_("Danke! Ihre Antwort ist eingegangen."),
     "ph_received_review": N_("Danke! Ihre Antwort ist eingegangen. Sie erscheint nach Prüfung durch die Moderation."),
     "ph_already_answered": N_("Sie haben bereits geantwortet. Sie können Ihre Antwort ändern, solange die Abstimmung läuft."),
+    # A late resend of an older answer did not replace the newer one: the form now shows the one that stands.
+    "ph_newer_kept": N_("Ihre neuere Antwort gilt. Eine ältere kam verspätet an und wurde nicht übernommen."),
     "ph_card_enter": N_("Abstimmkarte eingeben"),
     "ph_card_needed": N_("Bei dieser Veranstaltung stimmen Sie mit einer Abstimmkarte ab. Bitte geben Sie den Code Ihrer Karte ein."),
 }

@@ -108,3 +108,30 @@ def test_upgrade_keeps_existing_votes_and_gives_each_question_its_own_key(tmp_pa
     assert len(set(keys)) == 2 and all(len(k) == 32 for k in keys)
     assert tuple(question) == (1, "after_close", "[]") and mode == "question"
     engine.dispose()
+
+
+def test_upgrade_to_vote_sequence_numbers_existing_votes_0(tmp_path):
+    """0009 (#16): votes stored before the phones numbered their answers get seq 0, the number of a client that
+    sends none, so any numbered answer of the same device replaces them and an unnumbered one still does."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.config import ROOT
+
+    url = f"sqlite:///{tmp_path / 'before_seq.db'}"
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0008")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        # Foreign keys are not enforced on this bare connection: the vote alone is enough here.
+        conn.exec_driver_sql("INSERT INTO vote (question_id, round, device_hash, choices, moderation, flagged, vote_id, created_at, "
+                             "updated_at) VALUES (1, 1, 'dev', '[1]', '', 0, 'v1', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    migrate(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT vote_id, seq FROM vote").all() == [("v1", 0)]
+    command.downgrade(cfg, "0008")
+    with engine.connect() as conn:
+        assert "seq" not in {c["name"] for c in inspect(conn).get_columns("vote")}
+    engine.dispose()

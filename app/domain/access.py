@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from sqlmodel import Session, col, delete, or_, select
 
-from app.domain.errors import Conflict, DomainError, Invalid, NotFound
+from app.domain.errors import AlreadyDone, Conflict, DomainError, Invalid, NotFound
 from app.models import AuditEntry, Event, EventModerator, LoginSession, Series, User
 
 AUDIT_DETAIL_MAX = 300
@@ -142,7 +142,8 @@ def audited(*, session: Session, event_id: int | None, user: User | None, action
     The entry joins the session before the change, so the change's own commit writes both (a change that
     does not commit is committed here). If the rules refuse the action (a DomainError), the change is
     rolled back and the entry says "refused" with the reason. A request for something that does not exist
-    (NotFound) or that the user may not touch (Forbidden) changed nothing and is not logged. The block may
+    (NotFound), that the user may not touch (Forbidden) or that holds already (AlreadyDone) changed nothing and
+    is not logged. The block may
     set `entry.detail` (used for the refused entry too).
     """
     entry = _entry(event_id=event_id, user=user, action=action, detail=detail, outcome=DONE)
@@ -152,7 +153,7 @@ def audited(*, session: Session, event_id: int | None, user: User | None, action
         entry.detail = " ".join(entry.detail.split())[:AUDIT_DETAIL_MAX]
         session.add(entry)
         session.commit()
-    except (Forbidden, NotFound):
+    except (Forbidden, NotFound, AlreadyDone):
         session.rollback()
         raise
     except DomainError as exc:

@@ -17,7 +17,7 @@ from app.domain import live as live_domain
 from app.domain import questions as q_domain
 from app.domain import series as s_domain
 from app.domain import templates as t_domain
-from app.domain.errors import NotFound
+from app.domain.errors import Invalid, NotFound
 from app.domain.parsing import optional_date, optional_int
 from app.i18n import N_
 from app.models import Event, Question, Topic, User
@@ -118,7 +118,7 @@ def _term(hidden: bool) -> Callable[[Session, Question, Params], object]:
 
 
 QUESTION_ACTIONS = [
-    _question("open", N_("Abstimmung geöffnet"), lambda s, q, p: live_domain.open_question(session=s, question=q),
+    _question("open", N_("Abstimmung geöffnet"), lambda s, q, p: live_domain.open_voting(session=s, question=q),
               N_("Abstimmung geöffnet.")),
     _question("close", N_("Abstimmung geschlossen"), lambda s, q, p: live_domain.close_question(session=s, question=q),
               N_("Abstimmung geschlossen.")),
@@ -200,6 +200,14 @@ def _next_message(question: object, _params: Params) -> Message:
     return N_("Nächste Frage geöffnet."), {}
 
 
+def _after(params: Params) -> int | None:
+    """"next": the question that was current when the moderator pressed it (0: none; empty: not said)."""
+    after = optional_int(params.get("after"), field="after")
+    if after is not None and after < 0:
+        raise Invalid("bad_number", "„{field}“ muss eine ganze Zahl sein.", field="after")
+    return after
+
+
 def _date(params: Params) -> dt.date | None:
     date = params.get("date")
     return optional_date(date) if isinstance(date, str) else date if isinstance(date, dt.date) else None
@@ -236,7 +244,7 @@ EVENT_ACTIONS = [
            describe=lambda _b, question: str(getattr(question, "text", ""))),
     Action(name="next", label=N_("Nächste Frage"), message=_next_message,
            describe=lambda _b, question: str(getattr(question, "text", "")),
-           run=lambda t, p: live_domain.next_question(session=t.session, event=t.event)),
+           run=lambda t, p: live_domain.next_question(session=t.session, event=t.event, after=_after(p))),
     Action(name="join-screen", label=N_("QR-Code gezeigt"), message=_say(N_("Der Beamer zeigt den Beitrittscode.")),
            run=lambda t, p: live_domain.show_join_screen(session=t.session, event=t.event)),
     Action(name="projector", label=N_("Beamer umgeschaltet"), detail=_param("mode"),

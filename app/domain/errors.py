@@ -21,3 +21,9 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class AlreadyDone(Conflict):
+    """What a moderator action asks for holds already: another moderator, the countdown or a second click did it a
+    moment earlier. The domain function refuses (a Conflict); domain.control turns it into an outcome that
+    changed nothing: no audit entry, nothing published, the message said to the caller as a note."""

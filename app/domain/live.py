@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.domain.errors import Conflict, Invalid
+from app.domain.errors import AlreadyDone, Conflict, Invalid
 from app.domain.events import get_event, get_topic
 from app.domain.kinds import KINDS_WITH_OPTIONS, TIME_LIMIT_MAX, TIME_LIMIT_MIN
 from app.domain.questions import options_of, ordered_questions
@@ -106,6 +106,13 @@ def open_question(*, session: Session, question: Question) -> Question:
     return question
 
 
+def open_voting(*, session: Session, question: Question) -> Question:
+    """The moderator's "open": open_question, unless it is open already (another moderator was quicker)."""
+    if question.status == QuestionStatus.open:
+        raise AlreadyDone("already_open", "Die Abstimmung ist schon geöffnet.")
+    return open_question(session=session, question=question)
+
+
 def new_round(*, session: Session, question: Question) -> Question:
     """Open the question again as a new round: the earlier rounds' votes stay as they were, apart."""
     if question.status == QuestionStatus.open:
@@ -161,6 +168,8 @@ def close_expired(*, session: Session) -> list[int]:
 
 def close_question(*, session: Session, question: Question) -> Question:
     """Close voting; the question stays on screen with its final result."""
+    if question.status == QuestionStatus.closed:  # by another moderator or the countdown, a moment earlier
+        raise AlreadyDone("already_closed", "Die Abstimmung war schon geschlossen.")
     if question.status != QuestionStatus.open:
         raise Conflict("not_open", "Die Frage ist nicht geöffnet.")
     question.status = QuestionStatus.closed
@@ -174,6 +183,11 @@ def close_question(*, session: Session, question: Question) -> Question:
 
 
 def set_results_shown(*, session: Session, question: Question, shown: bool) -> Question:
+    """Show or hide the result on the projector (the phones follow per phone_results)."""
+    if question.results_shown == shown:
+        if shown:
+            raise AlreadyDone("already_shown", "Das Ergebnis wird schon angezeigt.")
+        raise AlreadyDone("already_hidden", "Das Ergebnis ist schon ausgeblendet.")
     question.results_shown = shown
     session.add(question)
     session.commit()
@@ -243,8 +257,18 @@ def upcoming_question(*, session: Session, event: Event) -> Question | None:
     return following[0] if following else None
 
 
-def next_question(*, session: Session, event: Event) -> Question | None:
-    """Close the current question and open the next in agenda order; at the end, show the join screen."""
+def next_question(*, session: Session, event: Event, after: int | None = None) -> Question | None:
+    """Close the current question and open the next in agenda order; at the end, show the join screen.
+
+    `after`: the current question as the caller saw it (0: none). If it is no longer current, someone moved on
+    meanwhile (two moderators pressing "next" at once): nothing happens, or a question would be skipped.
+    None: not known (a caller that does not say), the next after whatever is current now.
+    """
+    if after is not None and (event.current_question_id or 0) != after:
+        current = session.get(Question, event.current_question_id) if event.current_question_id else None
+        if current is not None:
+            raise AlreadyDone("already_moved_on", "Inzwischen wurde schon weitergeschaltet: Jetzt ist „{text}“ dran.", text=current.text)
+        raise AlreadyDone("already_moved_on", "Inzwischen wurde schon weitergeschaltet: Der Beamer zeigt den Beitrittscode.")
     following = upcoming_question(session=session, event=event)
     if following is None:
         show_join_screen(session=session, event=event)

@@ -220,9 +220,11 @@ class Hub:
         """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
         await sockets.serve(self._rooms, self._intake, ws, role=role, event_id=event_id, device=device, locale=locale, login=login)
 
-    async def cast_form_vote(self, *, event_id: int, device: str, question_id: int, answer: dict[str, Any]) -> Any:
-        """Validate and store an answer from the no-JavaScript form; returns once it is durable."""
-        return await self._intake.cast_form_vote(event_id=event_id, device=device, question_id=question_id, answer=answer)
+    async def cast_form_vote(
+        self, *, event_id: int, device: str, question_id: int, answer: dict[str, Any], seq: object = None
+    ) -> v_domain.VoteRow | None:
+        """Validate and store an answer from the no-JavaScript form; returns once it is durable (intake.Intake)."""
+        return await self._intake.cast_form_vote(event_id=event_id, device=device, question_id=question_id, answer=answer, seq=seq)
 
     async def resync(self) -> None:
         """After the bus was away: reload every room from the database and send everyone the current state."""

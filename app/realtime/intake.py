@@ -2,7 +2,8 @@
 the answer once the writer made a vote durable (`ack`) or could not.
 
 A vote is checked against the room's state in memory (no query per vote), spends from its device's budget
-and goes to the one batching writer (writer.VoteWriter); the phone gets `ack` after the commit.
+and goes to the one batching writer (writer.VoteWriter); the phone gets `ack` after the commit, with the answer
+that stands: its own, or a newer one of the same device that a late, older vote did not replace.
 """
 
 import asyncio
@@ -36,7 +37,8 @@ class Intake:
         device = conn.device
         assert device is not None  # only phones may send votes (protocol.parse), and a phone has its device
         row = v_domain.take_answer(
-            live=room.live, device=device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id")
+            live=room.live, device=device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id"),
+            seq=msg.get("seq"),
         )
         self._spend_vote(device)
         future = self.writer.submit(row)
@@ -56,27 +58,26 @@ class Intake:
             text = translate("Ihre Stimme konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", conn.locale)
             conn.push(protocol.error("not_stored", text, vote_id=row.vote_id))
             return
-        answer = list(row.choices) if isinstance(row.choices, tuple) else row.choices
-        conn.push(
-            protocol.dumps(
-                {"type": protocol.ACK, "vote_id": row.vote_id, "question_id": row.question_id, "round": row.round, "answer": answer}
-            )
-        )
+        conn.push(protocol.ack(row, future.result()))
 
-    async def cast_form_vote(self, *, event_id: int, device: str, question_id: int, answer: dict[str, Any]) -> Any:
+    async def cast_form_vote(
+        self, *, event_id: int, device: str, question_id: int, answer: dict[str, Any], seq: object = None
+    ) -> v_domain.VoteRow | None:
         """Validate and store an answer from the no-JavaScript form; returns once it is durable.
 
-        `answer` holds the field of the question's kind, as in a socket message (domain.answers).
+        `answer` holds the field of the question's kind, as in a socket message (domain.answers); `seq` the
+        form's number (stored + 1 when the page was made). Returns None when the answer was stored, or the
+        device's newer answer that it did not replace (the form came from an older page).
         """
         room = await self.rooms.get(event_id)
-        row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None)
+        row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None, seq=seq)
         self._spend_vote(device)
         try:
-            await self.writer.submit(row)
+            standing = await self.writer.submit(row)
         except DomainError:
             self.catch_up(room)
             raise
-        return row.choices
+        return standing if v_domain.superseded(sent=row, standing=standing) else None
 
     def _spend_vote(self, device: str) -> None:
         """Token bucket per device over all its sockets and forms; raises when it is empty.

@@ -5,6 +5,7 @@ import json
 from typing import Any, Literal, TypedDict
 
 from app.domain.shapes import State
+from app.domain.votes import VoteRow, superseded
 from app.guards import has_nul
 from app.models import ID_MAX
 
@@ -64,6 +65,14 @@ def parse(raw: str | bytes | None, role: str) -> dict[str, Any]:
     if isinstance(question_id, int) and not isinstance(question_id, bool) and not 1 <= question_id <= ID_MAX:
         raise ProtocolError("bad_question", "Die Frage ist ungültig.")
     return message
+
+
+def ack(sent: VoteRow, standing: VoteRow) -> str:
+    """A vote is committed: `answer` and `seq` are what is stored for the device now; `superseded` when that
+    is a newer answer the sent vote (a late resend of an older one) did not replace."""
+    answer = list(standing.choices) if isinstance(standing.choices, tuple) else standing.choices
+    return dumps({"type": ACK, "vote_id": sent.vote_id, "question_id": sent.question_id, "round": sent.round, "answer": answer,
+                  "seq": standing.seq, "superseded": superseded(sent=sent, standing=standing)})
 
 
 def error(code: str, message: str, **extra: Any) -> str:

@@ -35,7 +35,7 @@ async def serve(rooms: Rooms, intake: Intake, ws: WebSocket, *, role: str, event
     """Run one accepted socket until it closes: subscribe, then snapshot, then receive."""
     phone = device if role == "attendee" else None  # a phone's device: always given (routes.attendee)
     try:
-        room, my_vote = await _room_and_own_vote(rooms, event_id, phone)
+        room, (my_vote, my_seq) = await _room_and_own_vote(rooms, event_id, phone)
     except DBAPIError:
         await socket_unavailable(ws, locale)
         return
@@ -47,7 +47,7 @@ async def serve(rooms: Rooms, intake: Intake, ws: WebSocket, *, role: str, event
     if phone is not None:
         room.devices[phone] = room.devices.get(phone, 0) + 1
     try:
-        conn.push(state_text(room, role, **({"my_vote": my_vote} if role == "attendee" else {})))
+        conn.push(state_text(room, role, **({"my_vote": my_vote, "my_seq": my_seq} if role == "attendee" else {})))
         if room.tally is not None:
             # Made afresh: a cached tally carries the clock (`now`) of when it was made.
             fresh = tally_texts(room, roles=(role,))
@@ -74,8 +74,9 @@ async def _refuse_crowded_device(ws: WebSocket, locale: str) -> None:
         await close_quietly(ws, CLOSE_TOO_MANY_SOCKETS)
 
 
-async def _room_and_own_vote(rooms: Rooms, event_id: int, phone: str | None) -> tuple[Room, Any]:
-    """The event's room and the phone's own answer to its current question (None for others, or without one).
+async def _room_and_own_vote(rooms: Rooms, event_id: int, phone: str | None) -> tuple[Room, tuple[Any, int]]:
+    """The event's room and the phone's own answer to its current question with its `seq` ((None, 0) for
+    others, or without one).
 
     The answer is asked before the socket joins the room, so that nothing can reach the socket ahead of its own
     state; the room is asked for again if it was swept away (empty) while the database was being asked, since a
@@ -83,28 +84,28 @@ async def _room_and_own_vote(rooms: Rooms, event_id: int, phone: str | None) -> 
     """
     while True:
         room = await rooms.get(event_id)
-        mine = await _own_vote(rooms.engine, room, phone) if phone is not None else None
+        mine = await _own_vote(rooms.engine, room, phone) if phone is not None else (None, 0)
         if rooms.by_event.get(event_id) is room:
             return room, mine
 
 
-async def _own_vote(engine: Engine, room: Room, phone: str) -> Any:
-    """The device's answer to the room's current question and round (None if it has none), asked again if the
-    moderator moved on while the database was being asked."""
+async def _own_vote(engine: Engine, room: Room, phone: str) -> tuple[Any, int]:
+    """The device's answer to the room's current question and round and its `seq` ((None, 0) if it has none),
+    asked again if the moderator moved on while the database was being asked."""
     for _ in range(3):
         live = room.live
         if live is None:
-            return None
+            return None, 0
         mine = await asyncio.to_thread(_my_vote_sync, engine, live.id, phone, live.round)
         now = room.live  # a state applied meanwhile makes a new object even for the same question and round
         if now is not None and (now.id, now.round) == (live.id, live.round):
             return mine
-    return None
+    return None, 0
 
 
-def _my_vote_sync(engine: Engine, question_id: int, device: str, round: int) -> Any:
+def _my_vote_sync(engine: Engine, question_id: int, device: str, round: int) -> tuple[Any, int]:
     with Session(engine) as session:
-        return v_domain.device_choices(session=session, question_id=question_id, device=device, round=round)
+        return v_domain.device_vote(session=session, question_id=question_id, device=device, round=round)
 
 
 async def _receive_loop(intake: Intake, conn: Connection, room: Room) -> None:

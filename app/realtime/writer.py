@@ -1,4 +1,8 @@
-"""The vote writer: one thread per process commits queued votes in batches, then acks them."""
+"""The vote writer: one thread per process commits queued votes in batches, then acks them.
+
+A submitted vote's future resolves with the answer that stands for its device once the batch is committed:
+the vote itself, or a newer answer of the same device that a late, older vote did not replace (`seq`).
+"""
 
 import asyncio
 import logging
@@ -9,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from app.domain.votes import VoteRow, closed_error, lock_open_rounds, upsert_votes
+from app.domain.votes import VoteKey, VoteRow, closed_error, lock_open_rounds, store_votes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,8 @@ class VoteWriter:
         self._thread = None
 
     def submit(self, row: VoteRow) -> asyncio.Future:
-        """Queue a vote; the future resolves once it is committed (or fails with the database error)."""
+        """Queue a vote; the future resolves once it is committed, with the answer that stands for its device
+        (the row itself, or a newer one it did not replace), or fails with the database error."""
         assert self._loop is not None, "submit() before start()"
         future = self._loop.create_future()
         self._queue.put((row, future))
@@ -79,25 +84,30 @@ class VoteWriter:
                 return
 
     def _write(self, batch: list[tuple[VoteRow, asyncio.Future]]) -> None:
-        # The last vote of a device wins inside a batch, as it would across batches.
-        latest: dict[tuple[int, int, str], VoteRow] = {}
+        # The newest answer of a device wins inside a batch, as the upsert decides across batches: the higher
+        # `seq`, and on equal numbers the later arrival.
+        latest: dict[VoteKey, VoteRow] = {}
         for row, _future in batch:
-            latest[(row.question_id, row.round, row.device_hash)] = row
-        results: list[tuple[asyncio.Future, Exception | None]]
+            held = latest.get(row.key)
+            if held is None or row.seq >= held.seq:
+                latest[row.key] = row
+        results: list[tuple[asyncio.Future, VoteRow | Exception]]
         try:
             with self._engine.begin() as conn:
-                open_rounds = self._store(conn, list(latest.values()))
-            results = [(future, None if (row.question_id, row.round) in open_rounds else closed_error()) for row, future in batch]
-            committed = [row for row in latest.values() if (row.question_id, row.round) in open_rounds]
+                open_rounds, standing = self._store(conn, list(latest.values()))
+            results = [(future, standing[row.key] if (row.question_id, row.round) in open_rounds else closed_error())
+                       for row, future in batch]
+            committed = [row for row in latest.values() if standing.get(row.key) is row]
         except Exception as exc:  # e.g. the question was deleted meanwhile: retry one by one
             log.warning("vote batch of %d failed (%s); writing one by one", len(batch), exc.__class__.__name__)
             results, committed = [], []
             for row, future in batch:
                 try:
                     with self._engine.begin() as conn:
-                        stored = bool(self._store(conn, [row]))
-                    results.append((future, None if stored else closed_error()))
-                    if stored:
+                        _open, standing = self._store(conn, [row])
+                    stands = standing.get(row.key)
+                    results.append((future, stands if stands is not None else closed_error()))
+                    if stands is row:
                         committed.append(row)
                 except Exception as row_exc:
                     results.append((future, row_exc))
@@ -105,19 +115,20 @@ class VoteWriter:
         self._loop.call_soon_threadsafe(self._settle, results, committed)
 
     @staticmethod
-    def _store(conn, rows: list[VoteRow]) -> set[tuple[int, int]]:
-        """Upsert the rows whose question round is open in the database; returns those open rounds."""
+    def _store(conn, rows: list[VoteRow]) -> tuple[set[tuple[int, int]], dict[VoteKey, VoteRow]]:
+        """Upsert the rows whose question round is open in the database: those open rounds, and the answer that
+        stands for each row's key afterwards."""
         open_rounds = lock_open_rounds(conn, {(r.question_id, r.round) for r in rows})
-        upsert_votes(conn, [r for r in rows if (r.question_id, r.round) in open_rounds])
-        return open_rounds
+        standing = store_votes(conn, [r for r in rows if (r.question_id, r.round) in open_rounds])
+        return open_rounds, standing
 
-    def _settle(self, results: list[tuple[asyncio.Future, Exception | None]], committed: list[VoteRow]) -> None:
-        for future, exc in results:
+    def _settle(self, results: list[tuple[asyncio.Future, VoteRow | Exception]], committed: list[VoteRow]) -> None:
+        for future, outcome in results:
             if future.done():
                 continue
-            if exc is None:
-                future.set_result(True)
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
             else:
-                future.set_exception(exc)
+                future.set_result(outcome)
         if committed:
             self._on_committed(committed)

@@ -77,6 +77,12 @@ class ActionIn(BaseModel):
     answer_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
+class NextIn(BaseModel):
+    """What the caller saw as the current question; if another moderator moved on meanwhile, nothing happens."""
+
+    after: int | None = Field(default=None, ge=0, le=ID_MAX, description="id of the current question as seen (0: none)")
+
+
 class ProjectorIn(BaseModel):
     mode: Literal["question", "topic", "join"]
     topic_id: int | None = Field(default=None, ge=1, le=ID_MAX)
@@ -224,9 +230,15 @@ def duplicate_event(event: ApiEvent, user: auth.ApiUser, session: SessionDep, bo
 
 
 @router.post("/events/{event_id}/next")
-async def next_question(request: Request, event: ApiEvent, user: auth.ApiUser, session: SessionDep):
-    """Close the current question and open the next one in agenda order (at the end: the join screen)."""
-    return await _drive(request, session, user, event, "next")
+async def next_question(request: Request, event: ApiEvent, user: auth.ApiUser, session: SessionDep,
+                        body: NextIn | None = Body(default=None)):
+    """Close the current question and open the next one in agenda order (at the end: the join screen).
+
+    With `after` (the current question as the caller saw it, 0: none) a second "next" at the same moment changes
+    nothing instead of skipping a question. An action whose result holds already answers 200 with the state
+    as it is, and is not logged."""
+    params = {"after": body.after} if body is not None and body.after is not None else {}
+    return await _drive(request, session, user, event, "next", params=params)
 
 
 @router.post("/events/{event_id}/join-screen")

@@ -64,17 +64,18 @@ def _phone_view(event: Event, device: Device | None, voter: str | None = None) -
     """`voter`: the voting card's identity, if the phone votes with one (see routes.cards)."""
     with new_session() as session:
         state = role_views(snapshot(session=session, event=event))["attendee"]
-        my_vote = None
+        my_vote, my_seq = None, 0
         who = voter or (_voter(event, device) if device is not None else None)
         if state["question"] is not None and who:
-            my_vote = v_domain.device_choices(
+            my_vote, my_seq = v_domain.device_vote(
                 session=session,
                 question_id=state["question"]["id"],
                 device=who,
                 round=state["question"]["round"],
             )
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
-    return {**state, "my_vote": my_vote, "now": int(time.time() * 1000)}
+    # `my_seq`: the number of the stored answer; the form sends my_seq + 1, so a form of an older page is older.
+    return {**state, "my_vote": my_vote, "my_seq": my_seq, "now": int(time.time() * 1000)}
 
 
 def _with_device(request: Request, response: Response, cookie: str | None) -> Response:
@@ -118,7 +119,7 @@ def _crowded(request: Request, event: Event) -> Response:
 
 
 @router.get("/j/{code}")
-async def phone_page(request: Request, code: str, voted: int | None = None, karte: str | None = None):
+async def phone_page(request: Request, code: str, voted: int | None = None, karte: str | None = None, newer: int | None = None):
     try:
         event = await run_in_threadpool(_find_event, code)
     except NotFound as exc:
@@ -137,18 +138,21 @@ async def phone_page(request: Request, code: str, voted: int | None = None, kart
         cookie = device.cookie()
     view = await run_in_threadpool(_phone_view, event, device, card.voter)
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
+    # `newer`: the form came from an older page; the stored (newer) answer stands and is shown, with a note.
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
-        card_tail=card.tail,
+        kept_newer=just_voted and bool(newer), card_tail=card.tail,
     )
     return _with_device(request, response, cookie)
 
 
 @router.post("/j/{code}/vote")
-async def phone_form_vote(request: Request, code: str, question_id: Annotated[str, Form()] = ""):
+async def phone_form_vote(request: Request, code: str, question_id: Annotated[str, Form()] = "", seq: Annotated[str, Form()] = ""):
     """The vote without JavaScript: the same rules and the same writer as the socket.
 
-    The answer's fields depend on the question's kind (see domain.answers.answer_from_form).
+    The answer's fields depend on the question's kind (see domain.answers.answer_from_form). `seq` is the
+    page's number for a new answer; a form sent again from an older page (the back button) does not replace
+    the newer answer: the page then shows that one, with a note.
     """
     try:
         event = await run_in_threadpool(_find_event, code)
@@ -186,13 +190,15 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
         try:
             answer = a_domain.answer_from_form(kind, form)
             selected = _as_stored(answer)
-            await request.app.state.hub.cast_form_vote(
+            newer = await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
                 device=card.voter or _voter(event, device),  # type: ignore[arg-type]  # no card: device checked above
                 question_id=qid,
                 answer=answer,
+                seq=seq[:12],
             )
-            return RedirectResponse(f"/j/{event.join_code}?voted={qid}#status", status_code=303)
+            kept = "&newer=1" if newer is not None else ""
+            return RedirectResponse(f"/j/{event.join_code}?voted={qid}{kept}#status", status_code=303)
         except DomainError as exc:
             error = _(exc.message, **exc.params)
     status = 409 if view["phase"] != "open" else 422

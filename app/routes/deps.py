@@ -72,8 +72,9 @@ def message_of(outcome: Outcome) -> str:
 
 
 def done(request: Request, outcome: Outcome, url: str) -> RedirectResponse:
-    """A form's action went through: publish, say so on the next page, and go there."""
+    """A form's action went through: publish, say so on the next page, and go there. An action that found its
+    result already there (another moderator was quicker) says so as a note."""
     publish_from_thread(request, outcome)
     if message := message_of(outcome):
-        flash(request, message, "success")
+        flash(request, message, "success" if outcome.changed else "info")
     return RedirectResponse(url, status_code=303)

@@ -37,14 +37,17 @@ def question_action(
     if "application/json" in request.headers.get("accept", ""):
         # The control page's script (review queue, word-cloud terms): no reload, the socket brings the change.
         publish_from_thread(request, outcome)
-        return JSONResponse({"ok": True, "action": action, "message": message_of(outcome)})
+        return JSONResponse({"ok": True, "action": action, "message": message_of(outcome), "changed": outcome.changed})
     anchor = "live" if outcome.action.live else ("agenda" if action == "delete" else f"question-{question_id}")
     return done(request, outcome, event_url(event.id, anchor))
 
 
 @router.post("/moderator/events/{event_id}/next")
-def next_question(request: Request, event: DrivenEvent, user: auth.PageUser, session: SessionDep):
-    return done(request, control.perform(session=session, user=user, event=event, verb="next"), event_url(event.id, "live"))
+def next_question(request: Request, event: DrivenEvent, user: auth.PageUser, session: SessionDep, after: Text = ""):
+    """`after`: the question current on the page that sent it (0: none), so a second moderator's "next" at the same
+    moment does not skip a question (domain.live.next_question)."""
+    outcome = control.perform(session=session, user=user, event=event, verb="next", params={"after": after[:12]})
+    return done(request, outcome, event_url(event.id, "live"))
 
 
 @router.post("/moderator/events/{event_id}/join-screen")

@@ -17,6 +17,7 @@ const connEl = document.getElementById("conn");
 const offlineNote = document.getElementById("offline-note");
 const PENDING_KEY = "saal-pending-" + code;
 const VOTES_KEY = "saal-votes-" + code;
+const SEQS_KEY = "saal-seqs-" + code;
 const VOTES_KEPT = 40;
 // What the answer fields allow, the same numbers the server checks (domain.kinds.LIMITS).
 const LIMITS = loadJSON("limits");
@@ -44,6 +45,9 @@ let pending = readStore(PENDING_KEY, null);
 if (pending && !pending.message) pending = null; // kept by an older version of this page
 // Own answers by question and round ("7:2"): a new round is a new question for the phone.
 const myVotes = readStore(VOTES_KEY, {});
+// The highest answer number (`seq`) this phone made or the server stored, by question and round. A new answer
+// gets the next one, a resend keeps its own: so the server can tell a late, older answer from a newer one.
+const mySeqs = {};
 
 function voteKey(questionId, round) {
   return questionId + ":" + (round || 1);
@@ -63,6 +67,28 @@ function remember(questionId, round, answer) {
   const keys = Object.keys(myVotes);
   for (const old of keys.slice(0, Math.max(0, keys.length - VOTES_KEPT))) delete myVotes[old];
   writeStore(VOTES_KEY, myVotes);
+}
+// Kept in this page and in localStorage, which the phone's other tabs share (read afresh each time).
+function sharedSeq(store, key) {
+  return Number.isInteger(store[key]) ? store[key] : 0;
+}
+function noteSeq(questionId, round, seq) {
+  if (!Number.isInteger(seq)) return;
+  const key = voteKey(questionId, round);
+  if (seq > (mySeqs[key] || 0)) mySeqs[key] = seq;
+  const shared = readStore(SEQS_KEY, {});
+  if (seq <= sharedSeq(shared, key)) return;
+  delete shared[key];
+  shared[key] = seq;
+  const keys = Object.keys(shared);
+  for (const old of keys.slice(0, Math.max(0, keys.length - VOTES_KEPT))) delete shared[old];
+  writeStore(SEQS_KEY, shared);
+}
+function nextSeq(q) {
+  const key = voteKey(q.id, q.round);
+  const seq = Math.max(mySeqs[key] || 0, sharedSeq(readStore(SEQS_KEY, {}), key)) + 1;
+  noteSeq(q.id, q.round, seq); // kept before it is sent: a reload or another tab must not use the same number
+  return seq;
 }
 function setPending(value) {
   pending = value;
@@ -479,7 +505,7 @@ function bindForm() {
       setStatus("error", answer.error);
       return;
     }
-    const message = { type: "vote", vote_id: newVoteId(), question_id: q.id, [kind.field]: answer.value };
+    const message = { type: "vote", vote_id: newVoteId(), question_id: q.id, seq: nextSeq(q), [kind.field]: answer.value };
     setPending({ message, round: q.round, answer: storedShape(q.kind, answer.value) });
     setStatus("info", strings.sending);
     flushPending();
@@ -507,15 +533,26 @@ function flushPending() {
 }
 
 function onAck(msg) {
+  const q = view.question;
+  const here = Boolean(q && q.id === msg.question_id && q.round === msg.round);
+  const shown = here ? mineFor(q) : null; // the answer the page shows as this phone's, before this ack
   if (pending && pending.message.vote_id === msg.vote_id) setPending(null);
   remember(msg.question_id, msg.round, msg.answer);
-  const q = view.question;
-  if (q && q.id === msg.question_id && q.round === msg.round) {
+  noteSeq(msg.question_id, msg.round, msg.seq);
+  if (!here || isPendingFor(q)) return; // another answer is on its way: its own ack follows
+  if (msg.superseded && view.phase === "open" && JSON.stringify(shown) !== JSON.stringify(msg.answer)) {
+    // This vote arrived after a newer answer of this phone (another tab, a socket that delivered late): the
+    // newer one stands, and the form shows it.
+    keepFocus(() => renderOpen(q));
+    setCountdown(q.closes_at);
+    setStatus("info", strings.ph_newer_kept);
+    announce(strings.ph_newer_kept);
+  } else {
     setStatus("success", receivedText(q.kind));
     const button = document.getElementById("vote-button");
     if (button) button.textContent = buttonText(q.kind, true);
-    if (view.phase === "open") showLiveResults(q, view.results); // marks the own answer
   }
+  if (view.phase === "open") showLiveResults(q, view.results); // marks the own answer
 }
 
 // Strict mode (voting cards): without a valid card the server sends a `card_…` error and closes the socket
@@ -557,6 +594,7 @@ function onState(msg) {
   }
   // Sent on connect only: the server's word on this device's answer, also when it has none.
   if (msg.question && "my_vote" in msg) remember(msg.question.id, msg.question.round, msg.my_vote);
+  if (msg.question && "my_seq" in msg) noteSeq(msg.question.id, msg.question.round, msg.my_seq);
   view = msg;
   render(msg, previous);
   if (pending && (!isPendingFor(msg.question) || msg.phase !== "open")) {
@@ -626,6 +664,7 @@ const socket = connect("/ws/j/" + encodeURIComponent(code), {
 // The page as the server rendered it (stamped with the server's `now`): bars and marks drawn, the form
 // enhanced, the clock started.
 syncClock(view);
+if (view.question) noteSeq(view.question.id, view.question.round, view.my_seq);
 fillServerBars(document);
 // The server's form works as it is until its kind's script is there.
 deliver(view, bindForm, view.phase === "open" ? kindReady(view.question) : null);
