@@ -14,6 +14,7 @@ from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_dev
 from app.db import new_session
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
+from app.domain import publication as p_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
@@ -75,6 +76,12 @@ def _phone_view(event: Event, device: Device | None, voter: str | None = None) -
             )
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
     return {**state, "my_vote": my_vote, "now": int(time.time() * 1000)}
+
+
+def _shows_my_answers(event_id: int) -> bool:
+    """Whether the phone page links "Meine Antworten": once the event's page is out with a question on it."""
+    with new_session() as session:
+        return p_domain.has_published_questions(session=session, event_id=event_id)
 
 
 def _with_device(request: Request, response: Response, cookie: str | None) -> Response:
@@ -139,7 +146,7 @@ async def phone_page(request: Request, code: str, voted: int | None = None, kart
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
-        card_tail=card.tail,
+        card_tail=card.tail, my_answers=await run_in_threadpool(_shows_my_answers, event.id),
     )
     return _with_device(request, response, cookie)
 
