@@ -57,7 +57,8 @@ def _answer(request: Request, etag: str, media_type: str, build: Callable[[], by
 
 
 def _common() -> dict[str, Any]:
-    return {"fmt": fmt, "tables": page_tables, "charts": charts, "locale_code": current_locale.get(), "csrf_token": "", "flashes": [], "licence_text": settings.report_licence}
+    return {"fmt": fmt, "tables": page_tables, "charts": charts, "locale_code": current_locale.get(), "csrf_token": "", "flashes": [],
+            "licence_text": settings.report_licence}
 
 
 def _files(base: str, url: str, publication: Publication) -> list[tuple[public.PublicFile, str, str]]:
