@@ -123,6 +123,7 @@ def test_publish_read_without_script_at_320_px_and_my_answers(new_context, make_
     expect(phone.locator("article.question").nth(1).locator(".my-answer")).to_contain_text("Ja")
     expect(phone.get_by_text("Weniger als 5 Antworten")).to_be_visible()  # "Mehr Schulbusse?": n = 2, counts only
     axe(phone, "my answers")
+    phone.evaluate("window.scrollTo(0, document.querySelector('article.question').getBoundingClientRect().top + window.scrollY - 8)")
     screenshot(phone, "meine-antworten", docs=True)
     stranger = others[1].new_page()
     stranger.goto(own.links.join_url + "/meine-antworten")
