@@ -166,7 +166,8 @@ def test_unpublished_withdrawn_and_unreleased_answer_404_everywhere_at_once(clie
     assert client.get("/ergebnisse/" + "x" * 300).status_code == 404
 
 
-def test_pages_revalidate_with_etag_and_change_when_the_data_does(client, session, moderator):
+def test_pages_revalidate_with_etag_and_change_when_the_data_does(client, session, moderator, monkeypatch):
+    monkeypatch.setattr(public, "STATE_TTL_S", 0.0)  # answers are re-read at most once a second; here at once
     event, qs = _event(session, moderator)
     publication = _publish(session, moderator, event, [qs["shown"]])
     url = f"/ergebnisse/{publication.slug}"

@@ -9,14 +9,17 @@ if they carry a follow-up note.
 
 The fingerprint is a hash of everything a page is made of (the publications' versions, the public questions,
 their options, answers, reviews and archives, the events' and topics' names, the licence, the language); an
-unchanged fingerprint means an unchanged page, so it is the ETag and the cache key. It is read from the database
-on every request, so a withdrawn or changed page is gone on every instance at once.
+unchanged fingerprint means an unchanged page, so it is the ETag and the cache key. The publications and which
+questions are public are read from the database on every request, so a withdrawn or changed page is gone on
+every instance at once; the rest (names, answers, reviews: six queries) is re-read at most every STATE_TTL_S
+seconds per instance, so an approved answer or a renamed topic shows within a second.
 """
 
 import hashlib
 import io
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +38,7 @@ from app.reports.compare import SeriesComparison
 from app.reports.resultset import EventResults, event_results
 
 TEXT_KINDS = ("text", "wordcloud")
+STATE_TTL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +108,30 @@ def _data_state(session: Session, event_ids: list[int], question_ids: list[int])
     return [[list(row) for row in session.connection().execute(stmt)] for stmt in statements]
 
 
+_states: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[float, list[object]]] = {}
+_states_lock = threading.Lock()
+
+
+def _recent_state(session: Session, ids: list[int], question_ids: list[int]) -> list[object]:
+    """`_data_state`, read again once it is STATE_TTL_S old (a busy page costs six queries a second, not per view)."""
+    key, now = (tuple(ids), tuple(question_ids)), time.monotonic()
+    with _states_lock:
+        found = _states.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    state = _data_state(session, ids, question_ids)
+    with _states_lock:
+        if len(_states) > 256:
+            _states.clear()
+        _states[key] = (now + STATE_TTL_S, state)
+    return state
+
+
 def fingerprint(session: Session, publications: Sequence[Publication], events: Sequence[Event], locale: str) -> str:
     """The ETag of a public page: changes whenever anything it shows could have changed."""
     ids = [e.id for e in events]
     question_ids = sorted(i for e in events for i in p_domain.visible_ids(session=session, event_id=e.id))
-    state = [[(p.id, p.version, p.published, p.slug) for p in publications], _data_state(session, ids, question_ids),
+    state = [[(p.id, p.version, p.published, p.slug) for p in publications], question_ids, _recent_state(session, ids, question_ids),
              settings.report_licence, settings.report_organisation, locale]
     return hashlib.sha256(json.dumps(state, default=str, ensure_ascii=False).encode()).hexdigest()[:32]
 
@@ -160,6 +183,8 @@ class Cache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+        with _states_lock:
+            _states.clear()
 
 
 pages = Cache(128)
