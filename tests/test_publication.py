@@ -199,6 +199,11 @@ def test_follow_up_notes_dated_in_order_audited_and_bad_input_refused_in_german(
     too_long = mod_client.post(f"{base}/notes", data={"csrf": mod_client.csrf, "topic_id": str(qs["topic"].id), "date": "01.01.2024",
                                                       "text": "x" * 501})
     assert too_long.status_code == 422 and "höchstens 500 Zeichen" in too_long.text
+    hostile = mod_client.post(f"{base}/notes", data={"csrf": mod_client.csrf, "topic_id": str(qs["other"].id), "date": "03.01.2024",
+                                                     "text": "<script>alert(1)</script> 🚌"}, follow_redirects=False)
+    assert hostile.status_code == 303
+    page = client.get(f"/ergebnisse/{publication.slug}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 🚌" in page and "<script>alert" not in page
     notes = followup.notes_of(session=session, event_id=event.id)[qs["topic"].id]
     assert [n.date for n in notes] == [dt.date(2024, 3, 27), dt.date(2024, 5, 2)]
     html = client.get(f"/ergebnisse/{publication.slug}").text
