@@ -347,3 +347,20 @@ def test_public_results_filter_the_one_result_set(session, moderator):
     full = {q.id: q for q in event_results(session, event).questions()}
     shown = list(public.public_results(session, event, publication).questions())
     assert [q.id for q in shown] == [qs["shown"].id] and shown[0].rounds == full[qs["shown"].id].rounds
+
+
+def test_my_answers_with_a_voting_card_are_the_cards(client, session, moderator):
+    """Strict mode: the phone voted with its printed card, so "Meine Antworten" shows the card's answers."""
+    from app.domain import cards as c_domain
+
+    event, qs = _event(session, moderator)
+    c_domain.set_strict(session=session, event=event, on=True)
+    _batch, codes = c_domain.generate_cards(session=session, event=event, count=1, print_sheet=lambda _b, codes: list(codes))
+    voter = c_domain.check_card(session=session, event_id=event.id, raw=codes[0])
+    ids = factories.option_ids(session, qs["shown"])
+    v_domain.insert_votes_directly(session=session, rows=[v_domain.VoteRow(question_id=qs["shown"].id, event_id=event.id, device_hash=voter,
+                                                                          choices=[ids[0]], vote_id="card-1", round=1)])
+    _publish(session, moderator, event, [qs["shown"]])
+    assert client.get(f"/j/{event.join_code}?karte={codes[0]}", follow_redirects=False).status_code == 303
+    mine = client.get(f"/j/{event.join_code}/meine-antworten").text
+    assert "Ihre Antwort:</strong> Auto" in mine
