@@ -80,6 +80,7 @@ def test_publish_read_without_script_at_320_px_and_my_answers(new_context, make_
         mod.get_by_role("button", name="Veröffentlichen", exact=True).click()
     expect(mod.locator(".flash")).to_contain_text("Veröffentlicht")
     notes = mod.locator(".notes-topic", has=mod.get_by_role("heading", name="Mobilität"))
+    notes.get_by_text("Notiz zu „Mobilität“ hinzufügen").click()  # a closed <details>: opens without script too
     notes.get_by_label("Datum").fill("2024-03-27")
     notes.get_by_label(re.compile("Neue Notiz")).fill("Im Kreistag am 27.03.2024 vorgestellt, Drucksache 123/2024")
     with mod.expect_navigation():
