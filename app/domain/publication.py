@@ -215,14 +215,20 @@ def save_series_settings(*, session: Session, user: User, series: Series, events
     return publication
 
 
-def published_events(*, session: Session, events: list[Event]) -> list[Event]:
-    """Those of `events` whose own page is out and shows a question."""
+def published_pages(*, session: Session, events: list[Event]) -> list[tuple[Event, Publication, set[int]]]:
+    """Those of `events` whose own page is out and shows a question: each with its publication and public questions."""
     out = []
     for event in events:
         found = publication_for(session=session, event_id=event.id)
-        if found is not None and found.published and visible_ids(session=session, event_id=event.id):
-            out.append(event)
+        visible = visible_ids(session=session, event_id=event.id) if found is not None and found.published else set()
+        if found is not None and visible:
+            out.append((event, found, visible))
     return out
+
+
+def published_events(*, session: Session, events: list[Event]) -> list[Event]:
+    """Those of `events` whose own page is out and shows a question."""
+    return [event for event, _publication, _visible in published_pages(session=session, events=events)]
 
 
 def publish_series(*, session: Session, user: User, series: Series, events: list[Event], confirmed: bool) -> Publication:

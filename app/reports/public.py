@@ -21,7 +21,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import case, func
@@ -127,10 +127,13 @@ def _recent_state(session: Session, ids: list[int], question_ids: list[int]) -> 
     return state
 
 
-def fingerprint(session: Session, publications: Sequence[Publication], events: Sequence[Event], locale: str) -> str:
-    """The ETag of a public page: changes whenever anything it shows could have changed."""
+def fingerprint(session: Session, publications: Sequence[Publication], events: Sequence[Event], locale: str,
+                visible: Mapping[int, set[int]] | None = None) -> str:
+    """The ETag of a public page: changes whenever anything it shows could have changed. `visible`: the events'
+    public questions if the caller has just read them (else read here)."""
     ids = [e.id for e in events]
-    question_ids = sorted(i for e in events for i in p_domain.visible_ids(session=session, event_id=e.id))
+    question_ids = sorted(i for e in events
+                          for i in (visible[e.id] if visible is not None else p_domain.visible_ids(session=session, event_id=e.id)))
     state = [[(p.id, p.version, p.published, p.slug) for p in publications], question_ids, _recent_state(session, ids, question_ids),
              settings.report_licence, settings.report_organisation, locale]
     return hashlib.sha256(json.dumps(state, default=str, ensure_ascii=False).encode()).hexdigest()[:32]

@@ -125,33 +125,30 @@ def series_context(request: Request, session: SessionDep, publication: Publicati
                                comparison.events, publication), **_common()}
 
 
-def _published_series(session: SessionDep, slug: str) -> tuple[Publication, Series, list[Event]]:
+def _published_series(request: Request, session: SessionDep, slug: str) -> tuple[Publication, Series, list[Event], str]:
+    """The series' publication, the series, its published events and the page's ETag; NotFound unless it is out."""
     if len(slug) > SLUG_LIMIT:
         raise NotFound(*GONE)
     publication, series = p_domain.published_series(session=session, slug=slug)
-    events = p_domain.published_events(session=session, events=compare.series_events(session, series.id))
-    if not events:
+    pages = p_domain.published_pages(session=session, events=compare.series_events(session, series.id))
+    if not pages:
         raise NotFound(*GONE)
-    return publication, series, events
-
-
-def _series_etag(request: Request, session: SessionDep, publication: Publication, events: list[Event]) -> str:
-    own = [p for e in events if (p := p_domain.publication_for(session=session, event_id=e.id))]
-    return public.fingerprint(session, [publication, *own], events, current_locale.get() + public_base(request))
+    events = [event for event, _own, _visible in pages]
+    etag = public.fingerprint(session, [publication, *(own for _e, own, _v in pages)], events,
+                              current_locale.get() + public_base(request), visible={e.id: v for e, _o, v in pages})
+    return publication, series, events, etag
 
 
 @router.get("/ergebnisse/reihe/{slug}.jsonld")
 def series_jsonld(request: Request, slug: str, session: SessionDep):
-    publication, series, events = _published_series(session, slug)
-    etag = _series_etag(request, session, publication, events)
+    publication, series, events, etag = _published_series(request, session, slug)
     return _answer(request, etag, "application/ld+json",
                    lambda: _json(series_context(request, session, publication, series, events, preview=False)["jsonld"]))
 
 
 @router.get("/ergebnisse/reihe/{slug}")
 def series_page(request: Request, slug: str, session: SessionDep):
-    publication, series, events = _published_series(session, slug)
-    etag = _series_etag(request, session, publication, events)
+    publication, series, events, etag = _published_series(request, session, slug)
     return _answer(request, etag, "text/html; charset=utf-8", lambda: bytes(render(
         request, "public/series.html", **series_context(request, session, publication, series, events, preview=False)).body))
 
@@ -159,7 +156,7 @@ def series_page(request: Request, slug: str, session: SessionDep):
 @router.get("/ergebnisse/reihe/{slug}/dateien/{name}")
 async def series_file(request: Request, slug: str, name: str, session: SessionDep):
     def made() -> tuple[str, Callable[[], bytes], public.PublicFile, str]:
-        publication, series, events = _published_series(session, slug)
+        publication, series, events, etag = _published_series(request, session, slug)
         file = _released(publication, name)
         stem = f"Reihe_{fmt.file_part(series.title)}"
 
@@ -167,7 +164,7 @@ async def series_file(request: Request, slug: str, name: str, session: SessionDe
             comparison = public.series_results(session, series, events, publication.show_texts)
             return public.file_bytes(name, comparison.events, comparison, series.title)
 
-        return _series_etag(request, session, publication, events) + name, build, file, stem
+        return etag + name, build, file, stem
 
     return await _file(request, name, made)
 
