@@ -317,16 +317,12 @@ class ExportJob(SQLModel, table=True):
 
 
 class Publication(SQLModel, table=True):
-    """The public results page of one event or one series (#17): its address, whether it is out, what it shows.
-
-    Exactly one of event_id and series_id is set. `version` goes up with every change (settings, questions,
-    notes, publishing): the public pages' caches are keyed by it, so a change is seen on the next request.
-    """
+    """The public results page of one event or one series (#17; exactly one of event_id, series_id): its address,
+    whether it is out, what it shows. `version` goes up with every change: the pages' caches are keyed by it."""
 
     id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int | None = Field(default=None, foreign_key="event.id", unique=True)
     series_id: int | None = Field(default=None, foreign_key="series.id", unique=True)
-    # The address: /ergebnisse/<slug> (an event) or /ergebnisse/reihe/<slug> (a series); never the join code.
     slug: str = Field(max_length=100, unique=True)
     published: bool = False
     published_at: datetime | None = None  # first published (dct:issued)
