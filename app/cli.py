@@ -43,9 +43,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with_votes = getattr(args, "with_votes", False)
     with new_session() as session:
         event = demo.seed(session, with_votes=with_votes)
+        pages = demo.public_pages(session, event) if with_votes else []
     base = _base_url(getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000))
     series = [f"  Reihe:       {base}/moderator/series/{event.series_id}   (Döbeln, Frankenberg, Freiberg mit Stimmen)"] \
         if with_votes and event.series_id else []
+    series += [f"  Öffentlich:  {base}{path}" for path in pages]
     print(
         "\n".join(
             [

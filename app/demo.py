@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from app import auth
 from app.domain import events as e_domain
+from app.domain import followup
+from app.domain import publication as p_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain import votes as v_domain
@@ -135,10 +137,40 @@ def seed(session: Session, *, with_votes: bool = False) -> Event:
     if event is None:
         event = _doebeln(session, user)
     if with_votes:
-        for index, each in enumerate(_series_events(session, user, event)):
+        events = _series_events(session, user, event)
+        for index, each in enumerate(events):
             if not _has_votes(session, each):
                 _vote_event(session, each, index)
+        _publish(session, user, events)
     return event
+
+
+# Published with votes (#17): these topics' questions on each event's public page, follow-up notes on Döbeln's.
+PUBLIC_TOPICS = ("Digitalisierung", "Mobilität")
+NOTES = [("Mobilität", "10.05.2023", "Im Kreistag am 10.05.2023 vorgestellt, Drucksache 45/2023: Rufbus-Versuch im Raum Döbeln beschlossen."),
+         ("Digitalisierung", "01.09.2023", "Förderantrag für den Glasfaserausbau in 12 Ortsteilen gestellt.")]
+
+
+def _publish(session: Session, user: User, events: list[Event]) -> None:
+    """Each event's page with the questions of PUBLIC_TOPICS, free answers and both downloads; the series' page; Döbeln's
+    notes. A page published already is left as it is."""
+    for event in events:
+        found = p_domain.publication_for(session=session, event_id=event.id)
+        if found is not None and found.published:
+            continue
+        topics = {t.id: t.title for t in e_domain.topics(session=session, event_id=event.id)}
+        chosen = [q.id for q in q_domain.ordered_questions(session=session, event_id=event.id) if topics.get(q.topic_id) in PUBLIC_TOPICS]
+        p_domain.save_event_settings(session=session, user=user, event=event, question_ids=chosen, show_texts=True, downloads=["csv", "pdf"])
+        p_domain.publish_event(session=session, user=user, event=event, confirmed=True)
+        if event.place == "Döbeln":
+            by_title = {title: tid for tid, title in topics.items()}
+            for topic, day, text in NOTES:
+                followup.add_note(session=session, user=user, event=event, topic_id=by_title[topic], date=day, text=text)
+    series = session.get(Series, events[0].series_id) if events[0].series_id else None
+    found = p_domain.publication_for(session=session, series_id=series.id) if series else None
+    if series is not None and (found is None or not found.published):
+        p_domain.save_series_settings(session=session, user=user, series=series, events=events, show_texts=True, downloads=["csv", "pdf"])
+        p_domain.publish_series(session=session, user=user, series=series, events=events, confirmed=True)
 
 
 def _doebeln(session: Session, user: User) -> Event:
@@ -247,3 +279,10 @@ def _fake_votes(session: Session, question: Question, rng: random.Random, voters
         rows.append(v_domain.VoteRow(question_id=question.id, event_id=question.event_id, device_hash=voter, choices=picked,
                                      vote_id=uuid.uuid4().hex, round=round_, moderation=moderation))
     v_domain.insert_votes_directly(session=session, rows=rows)
+
+
+def public_pages(session: Session, event: Event) -> list[str]:
+    """The addresses of the demo's published pages: Döbeln's and the series'."""
+    own = p_domain.publication_for(session=session, event_id=event.id)
+    series = p_domain.publication_for(session=session, series_id=event.series_id) if event.series_id else None
+    return ([f"/ergebnisse/{own.slug}"] if own and own.published else []) + ([f"/ergebnisse/reihe/{series.slug}"] if series and series.published else [])

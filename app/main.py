@@ -27,7 +27,24 @@ from app.realtime.asgi import fast_path_supported
 from app.realtime.bus import create_bus
 from app.realtime.hub import Hub
 from app.reports import jobs
-from app.routes import admin, agenda, api, attendee, cards, docs, events, exports, live, login, projector, results, series
+from app.routes import (
+    admin,
+    agenda,
+    api,
+    attendee,
+    cards,
+    docs,
+    events,
+    exports,
+    live,
+    login,
+    my_answers,
+    projector,
+    public,
+    publication,
+    results,
+    series,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +152,9 @@ def create_app() -> FastAPI:
     app.include_router(api.router)
     app.include_router(docs.router)
     app.include_router(results.router)
+    app.include_router(publication.router)
+    app.include_router(public.router)
+    app.include_router(my_answers.router)
 
     def openapi_schema() -> dict[str, Any]:
         """FastAPI's schema, with its default validation-error shape replaced by the one the app answers with."""

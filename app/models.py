@@ -167,6 +167,8 @@ class Question(SQLModel, table=True):
     closed_at: datetime | None = None
     # Plausibility: the most devices (not sockets) connected on all instances while the round was open.
     devices_seen: int | None = None
+    # Chosen for the public results page (#17); shown there only once the question is closed and the page published.
+    public: bool = False
 
 
 class Option(SQLModel, table=True):
@@ -315,3 +317,32 @@ class ExportJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Publication(SQLModel, table=True):
+    """The public results page of one event or one series (#17; exactly one of event_id, series_id): its address,
+    whether it is out, what it shows. `version` goes up with every change: the pages' caches are keyed by it."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
+    event_id: int | None = Field(default=None, foreign_key="event.id", unique=True)
+    series_id: int | None = Field(default=None, foreign_key="series.id", unique=True)
+    slug: str = Field(max_length=100, unique=True)
+    published: bool = False
+    published_at: datetime | None = None  # first published (dct:issued)
+    # "freie Antworten veröffentlichen": approved open answers and word-cloud terms on the public page.
+    show_texts: bool = False
+    # The downloads released on the public page, space-separated ("csv pdf").
+    downloads: str = Field(default="", max_length=100)
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FollowUpNote(SQLModel, table=True):
+    """"Was ist daraus geworden": a short dated note on an agenda topic, shown on the public page (#17)."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
+    event_id: int = Field(foreign_key="event.id", index=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    date: dt.date
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)

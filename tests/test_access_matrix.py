@@ -25,7 +25,10 @@ from tests.helpers import csrf_of, login
 
 ROLES = ["anonymous", "attendee", "projector", "own_moderator", "other_moderator", "admin"]
 PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",
-          "/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs/assets/{name}"}
+          "/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs/assets/{name}",
+          # The citizens' results pages (#17): open to all, GET only; the world publishes event A and its series.
+          "/ergebnisse/{slug}", "/ergebnisse/{slug}.jsonld", "/ergebnisse/{slug}/dateien/{name}", "/ergebnisse/reihe/{slug}",
+          "/ergebnisse/reihe/{slug}.jsonld", "/ergebnisse/reihe/{slug}/dateien/{name}", "/j/{code}/meine-antworten"}
 # Moderator routes that are not about one event: any logged-in moderator may use them.
 ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template",
                  "/moderator/series"}
@@ -39,7 +42,9 @@ TEMPLATE_ROUTES = {"/moderator/events/from-template", "/api/events/from-template
 # Routes about one series: whoever sees one of its events (or created it) and admins; the world's series holds event A.
 SERIES_ROUTES = {"/moderator/series/{series_id}", "/moderator/series/{series_id}/rename"}
 # The results of a series: whoever moderates every one of its events, and admins (the world's series holds event A).
-SERIES_RESULTS_ROUTES = {"/moderator/series/{series_id}/results", "/moderator/series/{series_id}/compare/{key}"}
+SERIES_RESULTS_ROUTES = {"/moderator/series/{series_id}/results", "/moderator/series/{series_id}/compare/{key}",
+                         "/moderator/series/{series_id}/publication", "/moderator/series/{series_id}/publication/publish",
+                         "/moderator/series/{series_id}/publication/withdraw", "/moderator/series/{series_id}/publication/preview"}
 ACTIONS = {
     "/moderator/events/{event_id}/questions/{question_id}/{action}": actions.verbs("question"),
     "/api/events/{event_id}/questions/{question_id}/{action}": actions.verbs("question"),
@@ -89,8 +94,10 @@ def world(session, moderator):
     topic = e_domain.topics(session=session, event_id=event.id)[0]
     template = t_domain.save_template(session=session, event=event, title="Agenda der Moderatorin", owner_id=moderator.id)
     job = _export_job(session, event, moderator)
+    slugs, note = _published(session, event, moderator, template.series_id)
     return {
-        "event": event, "question": question, "topic": topic, "target": target, "template": template, "job": job,
+        "event": event, "question": question, "topic": topic, "target": target, "template": template, "job": job, "slugs": slugs,
+        "note": note,
         "logins": {"own_moderator": (factories.MODERATOR, factories.PASSWORD), "other_moderator": ("andere", "andere-geheim-1"),
                    "admin": ("admin", "admin-geheim-1")},
     }
@@ -105,6 +112,26 @@ def _export_job(session, event, user) -> ExportJob:
     session.add(job)
     session.commit()
     return job
+
+
+def _published(session, event, moderator, series_id):
+    """Event A's first question closed and on its public page, with a note and the CSV released; its series published."""
+    from app.domain import followup
+    from app.domain import publication as p_domain
+    from app.models import QuestionStatus, Series
+
+    question = q_domain.ordered_questions(session=session, event_id=event.id)[0]
+    question.status = QuestionStatus.closed
+    session.add(question)
+    session.commit()
+    p_domain.save_event_settings(session=session, user=moderator, event=event, question_ids=[question.id], show_texts=False, downloads=["csv"])
+    own = p_domain.publish_event(session=session, user=moderator, event=event, confirmed=True)
+    series = session.get(Series, series_id)
+    p_domain.save_series_settings(session=session, user=moderator, series=series, events=[event], show_texts=False, downloads=["csv"])
+    pub = p_domain.publish_series(session=session, user=moderator, series=series, events=[event], confirmed=True)
+    topic = e_domain.topics(session=session, event_id=event.id)[0]
+    note = followup.add_note(session=session, user=moderator, event=event, topic_id=topic.id, date="27.03.2024", text="Vorgestellt")
+    return {"event": own.slug, "series": pub.slug}, note
 
 
 def _client_as(client, role, world) -> httpx.Client:
@@ -140,7 +167,10 @@ def _fill(path: str, world: dict, action: str | None) -> str:
     values = {"event_id": world["event"].id, "question_id": world["question"].id, "topic_id": world["topic"].id,
               "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
               "action": action, "name": "swagger-ui.css", "series_id": world["template"].series_id,
-              "template_id": world["template"].id, "key": world["question"].key, "job_id": world["job"].id}
+              "template_id": world["template"].id, "key": world["question"].key, "job_id": world["job"].id,
+              "slug": world["slugs"]["series" if "/reihe/" in path else "event"], "note_id": world["note"].id}
+    if "/ergebnisse/" in path:
+        values["name"] = "ergebnisse.csv"
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

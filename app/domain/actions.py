@@ -287,6 +287,15 @@ RECORDED_ACTIONS = [
     Action(name="delete-template", label=N_("Vorlage gelöscht")),
     Action(name="export-start", label=N_("Ergebnisse exportiert (Export gestartet)")),
     Action(name="export-download", label=N_("Export heruntergeladen")),
+    Action(name="publish", label=N_("Öffentliche Ergebnisseite veröffentlicht")),
+    Action(name="withdraw", label=N_("Öffentliche Ergebnisseite zurückgezogen")),
+    Action(name="publication-settings", label=N_("Öffentliche Ergebnisseite eingestellt")),
+    Action(name="series-publish", label=N_("Öffentliche Seite der Reihe veröffentlicht")),
+    Action(name="series-withdraw", label=N_("Öffentliche Seite der Reihe zurückgezogen")),
+    Action(name="series-publication-settings", label=N_("Öffentliche Seite der Reihe eingestellt")),
+    Action(name="note-add", label=N_("Notiz „Was ist daraus geworden“ hinzugefügt")),
+    Action(name="note-edit", label=N_("Notiz „Was ist daraus geworden“ geändert")),
+    Action(name="note-delete", label=N_("Notiz „Was ist daraus geworden“ gelöscht")),
 ]
 
 ACTIONS: dict[str, Action] = {a.name: a for a in [*QUESTION_ACTIONS, *TOPIC_ACTIONS, *EVENT_ACTIONS, *RECORDED_ACTIONS]}

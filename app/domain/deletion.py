@@ -1,7 +1,7 @@
 """Deleting a (test) event or a template, after a confirmation that names what is lost.
 
-Deleting an event removes its topics, questions, options, answers, archived results, voting cards and
-co-moderators in one transaction. Its audit entries stay, detached (event_id NULL) and prefixed with the
+Deleting an event removes its topics, questions, options, answers, archived results, voting cards,
+co-moderators, public results page and follow-up notes in one transaction. Its audit entries stay, detached (event_id NULL) and prefixed with the
 event's title so the log stays readable; a "delete-event" entry records the deletion itself. Only the owner
 or an admin may delete an event, and never while one of its questions is open. Deleting a template leaves
 the events made from it (their template_id becomes NULL). Series and other events are never touched.
@@ -18,7 +18,9 @@ from app.models import (
     AuditEntry,
     Event,
     EventModerator,
+    FollowUpNote,
     Option,
+    Publication,
     Question,
     QuestionStatus,
     ResultArchive,
@@ -102,6 +104,8 @@ def delete_event(*, session: Session, user: User, event: Event, typed_title: str
         session.exec(delete(ResultArchive).where(col(ResultArchive.question_id).in_(questions)))
         session.exec(delete(Option).where(col(Option.question_id).in_(questions)))
         session.exec(delete(Question).where(col(Question.event_id) == event_id))
+        session.exec(delete(FollowUpNote).where(col(FollowUpNote.event_id) == event_id))
+        session.exec(delete(Publication).where(col(Publication.event_id) == event_id))
         session.exec(delete(Topic).where(col(Topic.event_id) == event_id))
         session.exec(delete(VotingCard).where(col(VotingCard.event_id) == event_id))
         session.exec(delete(EventModerator).where(col(EventModerator.event_id) == event_id))

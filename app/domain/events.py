@@ -4,10 +4,10 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from app.domain.errors import Invalid, NotFound
-from app.models import Event, Option, Question, Series, Topic, Vote
+from app.models import Event, FollowUpNote, Option, Question, Series, Topic, Vote
 
 JOIN_CODE_DIGITS = 6
 
@@ -131,6 +131,7 @@ def delete_topic(*, session: Session, topic: Topic) -> None:
     """Delete an agenda topic; refused while it still holds questions."""
     if session.exec(select(Question.id).where(Question.topic_id == topic.id)).first():
         raise Invalid("topic_not_empty", "Das Thema enthält noch Fragen. Löschen oder verschieben Sie diese zuerst.")
+    session.exec(delete(FollowUpNote).where(col(FollowUpNote.topic_id) == topic.id))  # its "Was ist daraus geworden" notes
     session.delete(topic)
     session.commit()
 
