@@ -26,6 +26,7 @@ from app.domain import kinds
 from app.domain import results as r_domain
 from app.domain.events import agenda
 from app.domain.kinds.choice import YESNO_OPTIONS
+from app.domain.review import term_review
 from app.domain.shapes import QuestionPublic
 from app.i18n import N_, translate
 from app.models import Event, Question, QuestionStatus, Series, utcnow
@@ -220,7 +221,7 @@ def question_result(session: Session, question: Question, public: dict[str, Any]
     """A question's rounds: each computed by domain.results, the current one stamped if still open."""
     rounds = []
     for number in range(1, question.round + 1):
-        result: dict[str, Any] = dict(r_domain.compute(session, cast(QuestionPublic, public), round=number, hidden_terms=question.hidden_terms))
+        result: dict[str, Any] = dict(r_domain.compute(session, cast(QuestionPublic, public), round=number, review=term_review(question)))
         still_open = question.status == QuestionStatus.open and number == question.round
         rounds.append(round_result(question.kind, public, result, interim_at=now if still_open else None))
     scale = public.get("scale")
