@@ -209,6 +209,15 @@ def public(results: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "terms": terms, "counts": {t["key"]: t["n"] for t in terms}, "merged": merged}
 
 
+def mine_keys(mine: object, results: dict[str, Any] | None) -> set[str]:
+    """The keys under which a phone finds its own terms (its stored answer) in a shown cloud: folded, merges
+    followed through `merged` (results.js does the same)."""
+    if not isinstance(mine, list | tuple):
+        return set()
+    merged = (results or {}).get("merged") or {}
+    return {merged.get(key, key) for key in (term_key(t) for t in mine if isinstance(t, str))}
+
+
 WORDCLOUD = Kind(
     name=QuestionKind.wordcloud, answer_field="terms", check=check, from_form=from_form, tally=tally, spec=spec,
     limit=lambda stored, n_options: stored or TERMS_MAX, term_review=True, public=public,
