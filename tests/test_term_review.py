@@ -7,6 +7,7 @@ tests/e2e/test_term_review.py.
 """
 
 import json
+import re
 
 import pytest
 from sqlmodel import select
@@ -192,6 +193,7 @@ REFUSALS = [
     ("", "Bus", "no_term", "Bitte geben Sie einen Begriff an."),
     ("Bus", "?!", "no_term", "Bitte geben Sie einen Begriff an."),
     ("Bus", "Ra\x00dwege", "bad_term", "Der Begriff enthält unzulässige Zeichen."),
+    ("Bus", "Radwege" * 30, "term_too_long", "Ein Begriff darf höchstens 30 Zeichen lang sein."),
 ]
 
 
@@ -300,3 +302,60 @@ def test_a_merge_changes_what_an_export_is_made_of(session, event, moderator):
     before = jobs.data_state(session, (event.id,))
     _merge(session, moderator, event, q, "Bus", "Radwege")
     assert jobs.data_state(session, (event.id,)) != before
+
+
+def test_hidden_terms_and_the_60_shown_ones_in_counts_as_the_protocol_says(session, event):
+    """The moderator's `counts`: every term not hidden; projector and phones: the 60 most frequent shown ones,
+    in `terms` and `counts` alike."""
+    q = make(session, event, "wordcloud")
+    for i in range(62):
+        store(session, q, f"d{i}", (f"Begriff {i:02d}",) if i else ("Begriff 00", "Stau"))
+    store(session, q, "late", ("Begriff 00",))
+    review.set_term_hidden(session=session, question=q, term="Stau", hidden=True)
+    r = results_of(session, q)
+    assert len(r["terms"]) == 63 and [t["key"] for t in r["terms"] if t["hidden"]] == ["stau"]
+    assert len(r["counts"]) == 62 and "stau" not in r["counts"] and r["counts"]["begriff00"] == 2
+    public = r_domain.public(r)
+    assert len(public["terms"]) == 60 and list(public["counts"]) == [t["key"] for t in public["terms"]]
+    assert public["terms"][0] == {"key": "begriff00", "label": "Begriff 00", "n": 2} and "begriff61" not in public["counts"]
+
+
+def test_the_control_page_works_without_script(mod_client, session, event):
+    """The merge form and each merge's "Trennen" are plain forms in the page as the server renders it."""
+    q = _cloud(session, event, CLOUD)
+    assert mod_client.post(f"/api/events/{event.id}/questions/{q.id}/open").status_code == 200
+    mod_client.post(f"/api/events/{event.id}/questions/{q.id}/merge-term", json={"term": "Digitale Termine", "into": "Online-Termine"})
+    review.set_term_hidden(session=session, question=q, term="Radwege", hidden=True)
+    page = mod_client.get(f"/moderator/events/{event.id}").text
+    base = f"/moderator/events/{event.id}/questions/{q.id}"
+    form = page[page.index('id="merge-form"') - 80:page.index('id="merges-title"')]
+    assert f'action="{base}/merge-term"' in form and 'name="csrf"' in form
+    # Only shown terms, by key, in both lists: hidden "Radwege" and the merged-away term are no choice.
+    for name in ("term", "into"):
+        select = form[form.index(f'name="{name}"'):]
+        select = select[:select.index("</select>")]
+        assert [(v, label) for v, label in re.findall(r'<option value="([^"]*)">([^<]*)</option>', select)] == [
+            ("", "– bitte wählen –"), ("bus", "Bus"), ("onlinetermine", "Online-Termine")]
+    merges = page[page.index('id="merge-list"'):page.index('id="merges-empty"')]
+    assert "Digitale Termine" in merges and "Online-Termine" in merges
+    assert f'action="{base}/unmerge-term"' in merges and 'name="term" value="digitaletermine"' in merges
+    assert "Trennen<span class=\"visually-hidden\">: „Digitale Termine“ von „Online-Termine“</span>" in merges
+
+
+def test_the_results_pages_and_the_report_name_the_merges(session, event, moderator):
+    """A merge changes a published result: the results page, the report's appendix and its method note say so."""
+    from app.reports import method, page_tables, report_view
+    from app.reports.resultset import event_results
+
+    q = _cloud(session, event, CLOUD)
+    _merge(session, moderator, event, q, "Digitale Termine", "Online-Termine")
+    results = event_results(session, event)
+    question = next(item for t in results.topics for item in t.questions if item.id == q.id)
+    assert question.final.merged_terms == (("Digitale Termine", "Online-Termine"),)
+    assert [row.label for row in question.final.rows][:1] == ["Online-Termine"]
+    foot = {row.label: row.cells for row in page_tables.round_grid(question).foot}
+    assert foot["zusammengeführte Begriffe"] == ("Digitale Termine → Online-Termine",)
+    notes = next(item.notes for item in report_view.appendix_terms([results]) if item.heading.startswith(q.text))
+    assert ("Von der Moderation zusammengeführt (gezählt als der zweite Begriff; wer beide nannte, zählt einmal): "
+            "„Digitale Termine“ → „Online-Termine“.") in notes
+    assert any("hat die Moderation zusammengeführt (1)" in p for p in method.method_note([results]))

@@ -15,6 +15,9 @@ from app.models import (
     Vote,
 )
 
+# What a form or the API may send as a term: a spelling, or a key (which can be longer than the spelling: ä is ae).
+TERM_INPUT_MAX = 200
+
 
 def hidden_terms_of(raw: str | None) -> dict[str, list[str]]:
     """The word cloud's review lists (Question.hidden_terms): `hide` (hidden by the moderator), `allow` (flagged,
@@ -73,16 +76,25 @@ def _key(term: str) -> str:
     # A control character (NUL above all, which PostgreSQL cannot store) is no term anyone sees.
     if not all(ch.isprintable() or ch.isspace() for ch in term or ""):
         raise Invalid("bad_term", "Der Begriff enthält unzulässige Zeichen.")
+    if len(term or "") > TERM_INPUT_MAX:
+        raise Invalid("term_too_long", "Ein Begriff darf höchstens {max} Zeichen lang sein.", max=TERM_MAX)
     key = term_key(term or "")
-    if not key or len(term.strip()) > 4 * TERM_MAX:
+    if not key:
         raise Invalid("no_term", "Bitte geben Sie einen Begriff an.")
     return key
+
+
+def _locked(session: Session, question: Question) -> None:
+    """Read the question's review afresh and hold its row until the commit: two moderators changing the review
+    at the same moment both get their change (PostgreSQL; SQLite writes one transaction at a time anyway)."""
+    session.refresh(question, with_for_update=True)
 
 
 def set_term_hidden(*, session: Session, question: Question, term: str, hidden: bool) -> Question:
     """Hide a word-cloud term from projector and phones, or show it (also a flagged one)."""
     _wordcloud(question)
     key = _key(term)
+    _locked(session, question)
     merged = {m.source: m for m in merges_of(question.term_merges)}
     if hidden and key in merged:
         raise Invalid("term_merged", "„{term}“ wird als „{into}“ gezählt. Blenden Sie „{into}“ aus oder trennen Sie die beiden "
@@ -113,6 +125,7 @@ def merge_terms(*, session: Session, question: Question, term: str, into: str) -
     if source == target:
         raise Invalid("merge_self", "Ein Begriff lässt sich nicht mit sich selbst zusammenführen. Bitte wählen Sie einen "
                       "anderen Begriff.")
+    _locked(session, question)
     review = term_review(question)
     counted = tally_terms(session, question.id, question.round, review)
     terms, named = {t["key"]: t for t in counted.terms}, counted.named
@@ -147,6 +160,7 @@ def unmerge_term(*, session: Session, question: Question, term: str) -> TermMerg
     """Count a merged word-cloud term on its own again (and whatever was merged into it stays with it)."""
     _wordcloud(question)
     source = _key(term)
+    _locked(session, question)
     review = term_review(question)
     merge = next((m for m in review.merges if m.source == source), None)
     if merge is None:

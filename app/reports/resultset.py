@@ -62,6 +62,7 @@ class Round:
     texts: tuple[str, ...] = ()  # open text: the approved answers, newest first
     not_approved: int = 0  # open text: answers not approved (pending or rejected)
     hidden_terms: int = 0  # word cloud: terms the moderation hid
+    merged_terms: tuple[tuple[str, str], ...] = ()  # word cloud: (term, the term it counts as) as the moderation merged them
     interim_at: dt.datetime | None = None  # still open: "Zwischenstand, Stand 19:42"
     archived: bool = False  # from the archive (the single answers were deleted after the retention period)
 
@@ -205,14 +206,16 @@ def round_result(kind: str, question: dict[str, Any], result: dict[str, Any], *,
         texts = tuple(a["text"] for a in answers if a.get("status", "approved") == "approved")
         counts = result.get("counts") or {}
         not_approved = int(counts.get("pending", 0)) + int(counts.get("rejected", 0))
+    merged: tuple[tuple[str, str], ...] = ()
     if kind == "wordcloud":
         hidden = sum(1 for t in result.get("terms", []) if t.get("hidden"))
+        merged = tuple((m["from_label"], m["into_label"]) for m in result.get("merges") or [])
     small = n < SMALL_N
     return Round(
         round=int(result.get("round") or 1), n=n, base_msg=BASES[kind] if n else NO_ANSWERS,
         rows=_rows(kind, question, result, n),
         mean=None if small else result.get("mean"), median=None if small else result.get("median"),
-        texts=texts, not_approved=max(not_approved, 0), hidden_terms=hidden, interim_at=interim_at,
+        texts=texts, not_approved=max(not_approved, 0), hidden_terms=hidden, merged_terms=merged, interim_at=interim_at,
         archived=bool(result.get("archived")),
     )
 

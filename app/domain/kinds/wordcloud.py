@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -43,7 +44,14 @@ def clean_term(raw: str) -> str:
     return _EDGE.sub("", text)
 
 
+# Most terms are plain ASCII: the same fold in two regular expressions (no Unicode forms, marks or other dashes).
+_ASCII_JOINERS = re.compile(r"[\s_-]+")
+_ASCII_IN_WORD = re.compile(r"(?<=[a-z])[*:/.'](?=[a-z])")
+
+
 def _fold(text: str) -> str:
+    if text.isascii():
+        return _ASCII_IN_WORD.sub("", _ASCII_JOINERS.sub("", text.lower()))
     text = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
     text = unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn"))
     kept = [ch for ch in text if not (ch.isspace() or unicodedata.category(ch) in _JOINER_CATEGORIES)]
@@ -52,6 +60,7 @@ def _fold(text: str) -> str:
                    if not (ch in _IN_WORD and 0 < i < last and kept[i - 1].isalpha() and kept[i + 1].isalpha()))
 
 
+@lru_cache(maxsize=65536)  # every tally folds every term again: the same few thousand spellings
 def term_key(term: str) -> str:
     """What terms are counted by: a term, its label or its key give the same key (so a key folds to itself).
 
@@ -111,20 +120,20 @@ def roots(merges: tuple[TermMerge, ...]) -> dict[str, str]:
     return found
 
 
-def _answers(db: Db, question_id: int, round: int) -> list[tuple[Any, int, Any]]:
-    """Distinct answers, how many gave each and when it was first stored (the database does the counting)."""
+def _answers(db: Db, question_id: int, round: int) -> list[tuple[Any, int, int]]:
+    """Distinct answers, how many gave each and the first row that holds it (the database does the counting)."""
     table = table_of(Vote)
     rows = db.execute(
-        select(table.c.choices, func.count(), func.min(table.c.updated_at))
+        select(table.c.choices, func.count(), func.min(table.c.id))
         .where(table.c.question_id == question_id, table.c.round == round)
         .group_by(table.c.choices)
     )
     return [(json.loads(raw), n, first) for raw, n, first in rows]
 
 
-def _best(spellings: dict[str, list[Any]]) -> str:
-    """The spelling most people used; on a tie the one stored first (then the one that sorts first)."""
-    return min(spellings.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))[0]
+def _best(spellings: list[tuple[str, int, int]]) -> str:
+    """The spelling most people used; on a tie the one of whoever answered first (the lowest vote row)."""
+    return min(spellings, key=lambda s: (-s[1], s[2], s[0]))[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,27 +151,31 @@ def tally_terms(db: Db, question_id: int, round: int, review: Review) -> TermTal
     """People per term (most first, hidden and flagged ones marked, merged ones counted once in their term)."""
     root_of = roots(review.merges)
     people: Counter[str] = Counter()  # per term, after merges
-    own: Counter[str] = Counter()  # per key, before merges
-    spellings: dict[str, dict[str, list[Any]]] = {}  # key → spelling → [people, first stored]
+    own: Counter[str] = Counter()  # per key, before merges (only needed for the merges' own counts)
+    given: Counter[str] = Counter()  # per spelling
+    first_row: dict[str, int] = {}  # per spelling
     voters = 0
+    # The hot loop of a big cloud (every tally, every 150 ms): per term a cached key and two dictionary updates.
     for answer, count, first in _answers(db, question_id, round):
         if not isinstance(answer, list):
             continue
         voters += count
-        keys: set[str] = set()
-        for term in answer:
-            if not isinstance(term, str):
-                continue
-            key = term_key(term)
-            seen = spellings.setdefault(key, {}).setdefault(term, [0, first])
-            seen[0] += count
-            seen[1] = min(seen[1], first)
-            keys.add(key)
-        for key in keys:
-            own[key] += count
+        terms = [t for t in answer if isinstance(t, str)]
+        for term in terms:
+            given[term] += count
+            if first < first_row.get(term, first + 1):
+                first_row[term] = first
         # Someone who named two terms that are now one counts once (stored before the fold, or merged).
-        for key in {root_of.get(key, key) for key in keys}:
-            people[key] += count
+        keys = {term_key(t) for t in terms}
+        if root_of:
+            own.update(dict.fromkeys(keys, count))
+            keys = {root_of.get(key, key) for key in keys}
+        people.update(dict.fromkeys(keys, count))
+    spellings: dict[str, list[tuple[str, int, int]]] = {}  # key → (spelling, people, first row)
+    for term, n in given.items():
+        spellings.setdefault(term_key(term), []).append((term, n, first_row[term]))
+    if not root_of:
+        own = people
     stored = {m.source: m.source_label for m in review.merges} | {m.into: m.into_label for m in review.merges}
 
     def label_of(key: str) -> str:
@@ -171,18 +184,18 @@ def tally_terms(db: Db, question_id: int, round: int, review: Review) -> TermTal
         if stored.get(key):
             return stored[key]
         # A term merged into, no longer named itself (in this round): the best spelling of what it holds.
-        held = {s: v for k, spelt in spellings.items() if root_of.get(k) == key for s, v in spelt.items()}
+        held = [s for k, spelt in spellings.items() if root_of.get(k) == key for s in spelt]
         return _best(held) if held else key
 
-    terms: list[TermResult] = []
+    terms_out: list[TermResult] = []
     for key, n in sorted(people.items(), key=lambda kv: (-kv[1], kv[0])):
         label = label_of(key)
         flagged = profanity.is_suspect(label)
         hidden = key in review.hide or (flagged and key not in review.allow)
-        terms.append({"key": key, "label": label, "n": n, "hidden": hidden, "flagged": flagged})
+        terms_out.append({"key": key, "label": label, "n": n, "hidden": hidden, "flagged": flagged})
     merges = [{"from": m.source, "into": m.into, "from_label": label_of(m.source), "into_label": label_of(m.into), "n": own[m.source]}
               for m in review.merges]
-    return TermTally(voters=voters, terms=terms, merges=merges, named={key: root_of.get(key, key) for key in own})
+    return TermTally(voters=voters, terms=terms_out, merges=merges, named={key: root_of.get(key, key) for key in spellings})
 
 
 def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[str, Any]:
