@@ -189,6 +189,7 @@ REFUSALS = [
     ("Bus", "Tram", "unknown_term", "Den Begriff „Tram“ hat in dieser Runde niemand genannt."),
     ("Radweg", "Bus", "term_merged", "„Radweg“ ist schon mit „Radwege“ zusammengeführt. Trennen Sie die beiden zuerst."),
     ("Radwege", "Radweg", "merge_loop", "„Radweg“ wird schon als „Radwege“ gezählt. Bitte wählen Sie einen anderen Begriff."),
+    ("Radwege", "radweg", "merge_loop", "„Radweg“ wird schon als „Radwege“ gezählt. Bitte wählen Sie einen anderen Begriff."),
     ("Bus", "", "no_term", "Bitte geben Sie einen Begriff an."),
     ("", "Bus", "no_term", "Bitte geben Sie einen Begriff an."),
     ("Bus", "?!", "no_term", "Bitte geben Sie einen Begriff an."),

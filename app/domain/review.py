@@ -140,8 +140,10 @@ def merge_terms(*, session: Session, question: Question, term: str, into: str) -
         raise Invalid("unknown_term", "Den Begriff „{term}“ hat in dieser Runde niemand genannt.", term=into.strip())
     root = named[target]
     if root == source:
+        # `into` is merged (maybe by way of another term) into `term`: said with the label the moderator sees.
+        label = next((m["from_label"] for m in counted.merges if m["from"] == target), into.strip())
         raise Invalid("merge_loop", "„{into}“ wird schon als „{term}“ gezählt. Bitte wählen Sie einen anderen Begriff.",
-                      into=into.strip(), term=terms[source]["label"])
+                      into=label, term=terms[source]["label"])
     if terms[source]["hidden"]:
         raise Invalid("merge_hidden", "„{term}“ ist ausgeblendet und lässt sich nicht zusammenführen. Blenden Sie den Begriff "
                       "zuerst ein.", term=terms[source]["label"])
