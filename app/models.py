@@ -163,6 +163,9 @@ class Question(SQLModel, table=True):
     closes_at: datetime | None = None
     # Word cloud: terms (normalised keys) the moderator hid, as a JSON list.
     hidden_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # Word cloud: terms the moderator merged into others, as JSON [{"from", "into", "from_label", "into_label"}]
+    # (keys as wordcloud.term_key folds them; domain.review).
+    term_merges: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     # Plausibility: the most devices (not sockets) connected on all instances while the round was open.

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from app.config import ROOT, settings
 from app.domain.kinds import LIMITS
+from app.domain.kinds.wordcloud import mine_keys
 from app.i18n import _, current_locale, ngettext
 from app.pagestrings import js_strings
 from app.reports import formatting as fmt
@@ -75,6 +76,8 @@ templates.env.globals["time_zone"] = fmt.zone
 templates.env.globals["js_strings"] = js_strings
 # Every limit a page states (answer lengths, points, terms …) comes from the question kinds' one definition.
 templates.env.globals["limits"] = LIMITS
+# A phone's own word-cloud terms as the cloud counts them (folded, merges followed).
+templates.env.globals["mine_keys"] = mine_keys
 
 # The phone page carries its stylesheet inline: on a slow link every extra request costs a round trip
 # (2 s on Chrome's "Slow 3G"), and the page must be usable within 3 s. The CSP admits exactly this text

@@ -225,12 +225,21 @@ MODERATOR_JS_STRINGS: dict[str, str] = {
 }
 
 
-PAGE_JS_STRINGS: dict[str, dict[str, str]] = {"attendee": PHONE_JS_STRINGS, "projector": PROJECTOR_JS_STRINGS, "moderator": MODERATOR_JS_STRINGS}
+# term-review.js (the control page's word-cloud review, moderator/_terms.html), besides the moderator's texts:
+TERM_REVIEW_JS_STRINGS: dict[str, str] = {
+    "mod_merge_pick": N_("Zusammenführen …"),
+    "mod_merge_counts_as": N_("zählt als"),
+    "mod_unmerge": N_("Trennen"),
+    "mod_unmerge_suffix": N_("„{term}“ von „{into}“"),
+}
+
+PAGE_JS_STRINGS: dict[str, dict[str, str]] = {"attendee": PHONE_JS_STRINGS, "projector": PROJECTOR_JS_STRINGS,
+                                              "moderator": {**MODERATOR_JS_STRINGS, **TERM_REVIEW_JS_STRINGS}}
 
 
 def js_strings(page: str | None = None) -> dict[str, str]:
     """The texts a page's script shows; a page gets only its own (the phone page is kept small)."""
     own = PAGE_JS_STRINGS.get(page) if page else None
-    extra = own if own is not None else {**PHONE_JS_STRINGS, **PROJECTOR_JS_STRINGS, **MODERATOR_JS_STRINGS}
+    extra = own if own is not None else {**PHONE_JS_STRINGS, **PROJECTOR_JS_STRINGS, **MODERATOR_JS_STRINGS, **TERM_REVIEW_JS_STRINGS}
     texts = {**JS_STRINGS, **RESULTS_JS_STRINGS, **extra}
     return {key: _(text) for key, text in texts.items()}

@@ -117,6 +117,26 @@ def _term(hidden: bool) -> Callable[[Session, Question, Params], object]:
     return lambda s, q, p: review.set_term_hidden(session=s, question=q, term=str(p.get("term", "")), hidden=hidden)
 
 
+def _merge_detail(target: Target, params: Params) -> str:
+    """"A → B" first, so the audit line keeps it whatever the question's length."""
+    names = [str(params.get(name) or "").strip() for name in ("term", "into") if name in params]
+    return " · ".join([" → ".join(names), target.the_question.text])
+
+
+def _merged(before: str, merge: object) -> str:
+    source, into = getattr(merge, "source_label", ""), getattr(merge, "into_label", "")
+    return f"{source} → {into} · {before.partition(' · ')[2]}"
+
+
+def _merge_message(text: str) -> Callable[[object, Params], Message]:
+    return lambda merge, _params: (text, {"term": getattr(merge, "source_label", ""), "into": getattr(merge, "into_label", "")})
+
+
+def _term_action(name: str, label: str, run: Callable[[Session, Question, Params], object], message: str) -> Action:
+    return Action(name=name, label=label, scope="question", run=_on_question(run), message=_merge_message(message), publish="tally",
+                  live=True, detail=_merge_detail, describe=_merged)
+
+
 QUESTION_ACTIONS = [
     _question("open", N_("Abstimmung geöffnet"), lambda s, q, p: live_domain.open_voting(session=s, question=q),
               N_("Abstimmung geöffnet.")),
@@ -139,6 +159,10 @@ QUESTION_ACTIONS = [
               N_("Der Beamer zeigt nur die aktuelle Runde.")),
     _question("hide-term", N_("Begriff ausgeblendet"), _term(True), N_("Begriff ausgeblendet."), tally=True),
     _question("show-term", N_("Begriff eingeblendet"), _term(False), N_("Begriff wird angezeigt."), tally=True),
+    _term_action("merge-term", N_("Begriffe zusammengeführt"), lambda s, q, p: review.merge_terms(
+        session=s, question=q, term=str(p.get("term", "")), into=str(p.get("into", ""))), N_("„{term}“ wird jetzt als „{into}“ gezählt.")),
+    _term_action("unmerge-term", N_("Zusammenführung getrennt"), lambda s, q, p: review.unmerge_term(
+        session=s, question=q, term=str(p.get("term", ""))), N_("„{term}“ wird wieder als eigener Begriff gezählt.")),
     _question("approve", N_("Antwort freigegeben"), _moderation("approved"), N_("Antwort freigegeben."), tally=True),
     _question("reject", N_("Antwort abgelehnt"), _moderation("rejected"), N_("Antwort abgelehnt."), tally=True),
     _question("requeue", N_("Antwort zurück in die Warteschlange"), _moderation("pending"),

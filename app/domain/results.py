@@ -8,7 +8,7 @@ result is hidden from a role. Per kind (see docs/protocol.md):
 - ranking: `counts` {option id: Borda points}, `avg_rank` {option id: average place}, `order` (best first)
 - points: `counts` {option id: average points}, `totals` {option id: points given}
 - wordcloud: `counts` {term key: people}, `terms` [{key, label, n}] most frequent first; for the
-  moderator also hidden and flagged terms, marked
+  moderator also hidden and flagged terms, marked, and `merges`; for the others `merged` {key: shown term key}
 - text: `counts` {approved, pending, rejected}, `answers` [{id, text}] approved (the moderator: all, with
   `status` and `flagged`), newest first
 """
@@ -20,18 +20,20 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from app.domain import kinds
-from app.domain.review import hidden_terms_of
+from app.domain.kinds.base import Review
+from app.domain.review import review_of
 from app.domain.shapes import QuestionPublic, Results
 from app.models import PhoneResults, Question, ResultArchive, table_of
 
 
-def compute(db: Session | Connection, question: QuestionPublic, round: int | None = None, hidden_terms: str | None = None) -> Results:
+def compute(db: Session | Connection, question: QuestionPublic, round: int | None = None, review: Review | None = None) -> Results:
     """Full results (the moderator's view) of a question, given as question_public() describes it.
 
+    `review`: the word cloud's review (review.term_review(row)), read from the database if not given.
     After the retention command deleted the single answers, the archived result stands in for them.
     """
     round = question["round"] if round is None else round
-    results = _compute(db, question, round, hidden_terms)
+    results = _compute(db, question, round, review)
     if results["voters"] == 0 and question["status"] != "draft":
         archived = db.execute(
             select(table_of(ResultArchive).c.results).where(
@@ -43,14 +45,15 @@ def compute(db: Session | Connection, question: QuestionPublic, round: int | Non
     return results
 
 
-def _compute(db: Session | Connection, question: QuestionPublic, round: int, hidden_terms: str | None) -> Results:
+def _compute(db: Session | Connection, question: QuestionPublic, round: int, review: Review | None) -> Results:
     """The kind's tally of one round (one query), under the keys every result carries."""
     kind = kinds.get(question["kind"])
-    review: dict[str, list[str]] = {}
-    if kind.term_review:
-        if hidden_terms is None:
-            hidden_terms = db.execute(select(table_of(Question).c.hidden_terms).where(table_of(Question).c.id == question["id"])).scalar()
-        review = hidden_terms_of(hidden_terms)
+    if review is None:
+        review = Review()
+        if kind.term_review:
+            table = table_of(Question)
+            row = db.execute(select(table.c.hidden_terms, table.c.term_merges).where(table.c.id == question["id"])).first()
+            review = review_of(*row) if row is not None else review
     base = {"question_id": question["id"], "round": round, "kind": question["kind"]}
     return cast(Results, {**base, **kind.tally(db, question, round, review)})
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.domain import kinds
 from app.domain import results as r_domain
+from app.domain.review import term_review
 from app.models import Event, Moderation, Question, QuestionKind, ResultArchive, Vote, utcnow
 
 
@@ -51,7 +52,7 @@ def apply_retention(*, session: Session, days: int, today: dt.date | None = None
                 continue
             public = kinds.question_public(session=session, question=question)
             for round_ in rounds:
-                results = r_domain.compute(session, public, round=round_, hidden_terms=question.hidden_terms)
+                results = r_domain.compute(session, public, round=round_, review=term_review(question))
                 existing = session.exec(
                     select(ResultArchive).where(ResultArchive.question_id == question.id, ResultArchive.round == round_)
                 ).first()

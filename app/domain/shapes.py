@@ -48,6 +48,11 @@ class TermResult(TypedDict):
     flagged: NotRequired[bool]
 
 
+# A word-cloud merge as the moderator sees it: `from` counts as `into`; `n` people named `from` in this round.
+# ("from" is a Python keyword, hence the functional form.)
+TermMergeResult = TypedDict("TermMergeResult", {"from": str, "into": str, "from_label": str, "into_label": str, "n": int})
+
+
 class TextAnswer(TypedDict):
     id: int
     text: str
@@ -59,7 +64,8 @@ class Results(TypedDict):
     """A question round's result (domain.results); `counts` None: hidden from this role.
 
     Besides the common keys, per kind: scale `mean`, `median`; ranking `avg_rank`, `order`, `max_points`;
-    points `totals`; word cloud `terms`; open text `answers`. `archived`: from the archive (retention).
+    points `totals`; word cloud `terms` and `merges` (moderator) or `merged` (the others); open text `answers`.
+    `archived`: from the archive (retention).
     """
 
     question_id: int
@@ -74,6 +80,8 @@ class Results(TypedDict):
     max_points: NotRequired[int]
     totals: NotRequired[dict[str, int]]
     terms: NotRequired[list[TermResult]]
+    merges: NotRequired[list[TermMergeResult]]  # word cloud, moderator
+    merged: NotRequired[dict[str, str]]  # word cloud, projector and phones: merged key → shown term's key
     answers: NotRequired[list[TextAnswer]]
     archived: NotRequired[bool]
 

@@ -12,6 +12,7 @@ from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain.kinds import question_public
 from app.domain.live import LiveQuestion
+from app.domain.review import term_review
 from app.domain.shapes import QuestionPublic, Results, RoleViews, RoundResults, State, TopicItem, TopicView
 from app.models import Event, ProjectorMode, Question, QuestionStatus, Topic
 
@@ -24,7 +25,7 @@ def _topic_view(session: Session, event: Event) -> TopicView | None:
     items: list[TopicItem] = []
     for row in session.exec(select(Question).where(Question.topic_id == topic.id).order_by(col(Question.position), col(Question.id))):
         question = question_public(session=session, question=row, topic=topic)
-        results = None if row.status == QuestionStatus.draft else r_domain.compute(session, question, hidden_terms=row.hidden_terms)
+        results = None if row.status == QuestionStatus.draft else r_domain.compute(session, question, review=term_review(row))
         items.append({"question": question, "results": results})
     return {"topic": {"id": topic.id or 0, "title": topic.title}, "items": items}
 
@@ -51,9 +52,9 @@ def snapshot(*, session: Session, event: Event) -> State:
     if row is not None:
         opts = q_domain.options_of(session=session, question_id=row.id)
         question = question_public(session=session, question=row, opts=opts)
-        results = r_domain.compute(session, question, hidden_terms=row.hidden_terms)
+        results = r_domain.compute(session, question, review=term_review(row))
         rounds = [
-            {"round": r, "results": r_domain.compute(session, question, round=r, hidden_terms=row.hidden_terms)}
+            {"round": r, "results": r_domain.compute(session, question, round=r, review=term_review(row))}
             for r in range(1, row.round)
         ]
     check = plausibility.check(

@@ -103,7 +103,7 @@ def data_state(session: Session, event_ids: tuple[int, ...]) -> list[object]:
     statements = [
         sa_select(e.id, e.title, e.place, e.date, e.series_id).where(e.id.in_(event_ids)).order_by(e.id),
         sa_select(t.id, t.title, t.position).where(t.event_id.in_(event_ids)).order_by(t.id),
-        sa_select(q.id, q.topic_id, q.position, q.text, q.kind, q.status, q.round, q.hidden_terms).where(in_events).order_by(q.id),
+        sa_select(q.id, q.topic_id, q.position, q.text, q.kind, q.status, q.round, q.hidden_terms, q.term_merges).where(in_events).order_by(q.id),
         sa_select(o.id, o.label, o.position).join(Question).where(in_events).order_by(o.id),
         sa_select(func.count(v.id), func.max(v.updated_at), func.count(case((v.moderation == "approved", 1))),
                   func.count(case((v.moderation == "rejected", 1)))).join(Question).where(in_events),

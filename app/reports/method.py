@@ -65,6 +65,11 @@ def method_note(events: Sequence[EventResults], locale: str = "de") -> list[str]
     if not_approved or hidden:
         paragraphs.append(translate("Von der Moderation nicht freigegebene freie Antworten: {texts}; ausgeblendete Begriffe: {terms}. "
                                     "Sie sind hier nicht enthalten, nur gezählt.", locale, texts=not_approved, terms=hidden))
+    merged = sum(len(q.final.merged_terms) for e in events for q in e.questions() if q.kind == "wordcloud")
+    if merged:
+        paragraphs.append(translate("Gleichbedeutende Begriffe einer Wortwolke hat die Moderation zusammengeführt ({n}); sie sind im "
+                                    "Anhang genannt. Schreibweisen, die sich nur durch Groß- und Kleinschreibung, Leerzeichen, "
+                                    "Bindestriche oder Umlaute unterscheiden, zählen immer als ein Begriff.", locale, n=merged))
     if any(e.interim for e in events):
         made = max(e.made_at for e in events)
         paragraphs.append(translate("Zwischenstand: Mindestens eine Abstimmung lief noch (Stand {stamp}).", locale, stamp=fmt.stamp(made)))

@@ -109,6 +109,9 @@ def grid(kind: str, columns: Sequence[tuple[str, Round]], locale: str = "de") ->
     if kind == "wordcloud" and any(r.hidden_terms for r in rounds):
         foot.append(GridRow(label=translate("ausgeblendete Begriffe", locale), cells=tuple(fmt.number(r.hidden_terms) for r in rounds),
                             span=span))
+    if kind == "wordcloud" and any(r.merged_terms for r in rounds):
+        foot.append(GridRow(label=translate("zusammengeführte Begriffe", locale), span=span,
+                            cells=tuple("; ".join(f"{a} → {b}" for a, b in r.merged_terms) or "–" for r in rounds)))
     return Grid(groups=tuple(label for label, _r in columns), heads=heads_one * len(rounds), body=body,
                 abstentions=abstentions, foot=tuple(foot))
 

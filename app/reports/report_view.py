@@ -300,5 +300,8 @@ def appendix_terms(events: Sequence[EventResults]) -> tuple[AppendixItem, ...]:
             notes = [_base(r)]
             if r.hidden_terms:
                 notes.append(_("{n} Begriffe hat die Moderation ausgeblendet; sie sind nicht enthalten.", n=r.hidden_terms))
+            if r.merged_terms:
+                notes.append(_("Von der Moderation zusammengeführt (gezählt als der zweite Begriff; wer beide nannte, zählt einmal): "
+                               "{pairs}.", pairs="; ".join(f"„{a}“ → „{b}“" for a, b in r.merged_terms)))
             items.append(AppendixItem(heading=f"{q.text} – {where(e)}", table=table, notes=tuple(notes)))
     return tuple(items)

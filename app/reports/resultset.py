@@ -26,6 +26,7 @@ from app.domain import kinds
 from app.domain import results as r_domain
 from app.domain.events import agenda
 from app.domain.kinds.choice import YESNO_OPTIONS
+from app.domain.review import term_review
 from app.domain.shapes import QuestionPublic
 from app.i18n import N_, translate
 from app.models import Event, Question, QuestionStatus, Series, utcnow
@@ -61,6 +62,7 @@ class Round:
     texts: tuple[str, ...] = ()  # open text: the approved answers, newest first
     not_approved: int = 0  # open text: answers not approved (pending or rejected)
     hidden_terms: int = 0  # word cloud: terms the moderation hid
+    merged_terms: tuple[tuple[str, str], ...] = ()  # word cloud: (term, the term it counts as) as the moderation merged them
     interim_at: dt.datetime | None = None  # still open: "Zwischenstand, Stand 19:42"
     archived: bool = False  # from the archive (the single answers were deleted after the retention period)
 
@@ -204,14 +206,16 @@ def round_result(kind: str, question: dict[str, Any], result: dict[str, Any], *,
         texts = tuple(a["text"] for a in answers if a.get("status", "approved") == "approved")
         counts = result.get("counts") or {}
         not_approved = int(counts.get("pending", 0)) + int(counts.get("rejected", 0))
+    merged: tuple[tuple[str, str], ...] = ()
     if kind == "wordcloud":
         hidden = sum(1 for t in result.get("terms", []) if t.get("hidden"))
+        merged = tuple((m["from_label"], m["into_label"]) for m in result.get("merges") or [])
     small = n < SMALL_N
     return Round(
         round=int(result.get("round") or 1), n=n, base_msg=BASES[kind] if n else NO_ANSWERS,
         rows=_rows(kind, question, result, n),
         mean=None if small else result.get("mean"), median=None if small else result.get("median"),
-        texts=texts, not_approved=max(not_approved, 0), hidden_terms=hidden, interim_at=interim_at,
+        texts=texts, not_approved=max(not_approved, 0), hidden_terms=hidden, merged_terms=merged, interim_at=interim_at,
         archived=bool(result.get("archived")),
     )
 
@@ -220,7 +224,7 @@ def question_result(session: Session, question: Question, public: dict[str, Any]
     """A question's rounds: each computed by domain.results, the current one stamped if still open."""
     rounds = []
     for number in range(1, question.round + 1):
-        result: dict[str, Any] = dict(r_domain.compute(session, cast(QuestionPublic, public), round=number, hidden_terms=question.hidden_terms))
+        result: dict[str, Any] = dict(r_domain.compute(session, cast(QuestionPublic, public), round=number, review=term_review(question)))
         still_open = question.status == QuestionStatus.open and number == question.round
         rounds.append(round_result(question.kind, public, result, interim_at=now if still_open else None))
     scale = public.get("scale")

@@ -69,11 +69,12 @@ class QuestionIn(BaseModel):
 
 class ActionIn(BaseModel):
     """Parameters of some actions: timer (seconds), phone-results (mode), hide-term/show-term (term),
-    approve/reject/requeue (answer_id)."""
+    merge-term (term, into), unmerge-term (term), approve/reject/requeue (answer_id)."""
 
     seconds: int | None = Field(default=None, ge=0, le=3600)
     mode: Literal["hidden", "after_close", "live"] | None = None
     term: str | None = Field(default=None, max_length=200)
+    into: str | None = Field(default=None, max_length=200, description="merge-term: the term that `term` is to count as")
     answer_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
@@ -170,7 +171,7 @@ async def question_action(
 ):
     """Actions: open, close, new-round, show, show-results, hide-results, phone-results (mode),
     compare-rounds, single-round, timer (seconds; 0 stops it), hide-term / show-term (term),
-    approve / reject / requeue (answer_id), move-up, move-down, delete."""
+    merge-term (term, into) / unmerge-term (term), approve / reject / requeue (answer_id), move-up, move-down, delete."""
     params = (body or ActionIn()).model_dump(exclude_none=True)
     return await _drive(request, session, user, event, action, scope="question", question_id=question_id, params=params)
 

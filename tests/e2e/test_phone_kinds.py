@@ -171,7 +171,7 @@ def test_word_cloud_terms(new_context, devices, moderator, demo, axe_js, screens
     inputs[1].press("Enter")  # sends the form, as on a phone keyboard's "send" key
     expect_ack(phone, "Antwort ändern", RECEIVED)  # received, not "counted"
     terms = {t["key"]: t for t in results_of(moderator, demo.event_id, Q_WORDS)["terms"]}
-    assert terms["glasfaser"]["n"] >= 1 and terms["funklöcher"]["label"] == "Funklöcher", terms
+    assert terms["glasfaser"]["n"] >= 1 and terms["funkloecher"]["label"] == "Funklöcher", terms
     # After a reload the phone shows its terms again, as stored.
     page.reload()
     phone.expect_connected()

@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from app.domain.kinds.wordcloud import term_key
 from tests.e2e.helpers import LIVE_WITHIN_MS, RECORD_ANNOUNCEMENTS, axe_source, bar_texts, describe_violations, run_axe, votes_given, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -345,14 +346,14 @@ CLOUD_VOTES = [
 
 
 def cloud_list(votes: list[list[str]], hidden: set[str] = frozenset()) -> list[tuple[str, int]]:
-    """(label, people) most frequent first, ties by key (case-folded: ß is ss); the label is the spelling most
-    people used."""
+    """(label, people) most frequent first, ties by key (wordcloud.term_key: case-folded, ß is ss, ä is ae, no
+    spaces); the label is the spelling most people used (these votes have no tie between spellings)."""
     people: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     for terms in votes:
         for term in terms:
-            people[term.casefold()] += 1
-            spellings.setdefault(term.casefold(), Counter())[term] += 1
+            people[term_key(term)] += 1
+            spellings.setdefault(term_key(term), Counter())[term] += 1
     rows = []
     for key, n in sorted(people.items(), key=lambda kv: (-kv[1], kv[0])):
         label = sorted(spellings[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]

@@ -13,8 +13,28 @@ from app.domain.shapes import QuestionPublic
 from app.models import Vote, table_of
 
 Db = Session | Connection
-# The word cloud's review lists (Question.hidden_terms, parsed): `hide` and `allow`.
-Review = Mapping[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class TermMerge:
+    """A word-cloud term the moderator merged into another one: its people are counted there (keys as
+    wordcloud.term_key folds them; the labels as they read when it was merged)."""
+
+    source: str
+    into: str
+    source_label: str = ""
+    into_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The moderator's review of a word cloud's terms (Question.hidden_terms and term_merges, parsed): keys
+    hidden, keys shown although flagged, merges. Other kinds get an empty one."""
+
+    hide: frozenset[str] = frozenset()
+    allow: frozenset[str] = frozenset()
+    merges: tuple[TermMerge, ...] = ()
+
 
 
 class LiveLike(Protocol):

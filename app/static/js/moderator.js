@@ -6,6 +6,7 @@ import { fillServerBars } from "./charts.js";
 import { renderResults } from "./results.js";
 import { installPresenterKeys } from "./presenter-keys.js";
 import { installLive, refresh } from "./control-live.js";
+import { installTermReview, renderTerms } from "./term-review.js";
 
 document.documentElement.classList.add("js");
 const strings = loadJSON("strings");
@@ -94,7 +95,7 @@ function updateResults(next) {
   const agendaUnit = el("votes-unit-" + results.question_id);
   if (agendaUnit) agendaUnit.textContent = unit;
   if (question.kind === "text") renderQueue();
-  if (question.kind === "wordcloud") renderTerms();
+  if (question.kind === "wordcloud") renderTerms(results);
 }
 
 // ---- countdown: closes_at − the server's clock (socket.js serverNow) ----
@@ -309,80 +310,6 @@ const review = {
   },
 };
 
-// ---- word-cloud terms ----
-
-function termItem(term) {
-  const list = el("term-review");
-  let li = [...list.children].find((node) => node.dataset.key === term.key);
-  const action = term.hidden ? "show-term" : "hide-term";
-  if (!li) {
-    li = h(
-      "li",
-      { class: "review-term", "data-key": term.key },
-      h("span", { class: "review-label" }),
-      h("span", { class: "review-n" }),
-      actionForm(action, "", "secondary small", "", { term: term.key }),
-    );
-  }
-  li.classList.toggle("hidden-term", Boolean(term.hidden));
-  li.classList.toggle("flagged", Boolean(term.flagged));
-  li.classList.remove("busy");
-  li.querySelector(".review-label").textContent = term.label;
-  li.querySelector(".review-n").textContent = plural("people", term.n);
-  // The same form and button stay in place (focus stays on them); only what they do changes.
-  const form = li.querySelector("form");
-  form.action = actionUrl(action);
-  const button = form.querySelector("button");
-  button.replaceChildren(term.hidden ? strings.mod_show_term : strings.mod_hide_term, h("span", { class: "visually-hidden", text: ": " + term.label }));
-  let state = li.querySelector(".review-state");
-  if (term.flagged || term.hidden) {
-    if (!state) {
-      state = h("p", { class: "review-state" });
-      li.append(state);
-    }
-    const parts = [];
-    if (term.flagged) {
-      parts.push(h("span", { class: "flag" }, h("span", { class: "icon", "aria-hidden": "true", text: "⚠" }), " " + strings.mod_flagged));
-      if (term.hidden) parts.push(" – " + strings.mod_term_flagged_hidden);
-    } else {
-      parts.push(strings.mod_term_hidden);
-    }
-    state.replaceChildren(...parts);
-  } else if (state) {
-    state.remove();
-  }
-  return li;
-}
-
-function renderTerms() {
-  const list = el("term-review");
-  if (!list || !results) return;
-  const terms = results.terms || [];
-  // Flagged terms still hidden come first: they wait for a decision.
-  const order = [
-    ...terms.filter((t) => t.flagged && t.hidden),
-    ...terms.filter((t) => !t.flagged),
-    ...terms.filter((t) => t.flagged && !t.hidden),
-  ];
-  const items = order.map(termItem);
-  const keep = new Set(items);
-  items.forEach((li, index) => {
-    if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
-  });
-  for (const li of [...list.children]) if (!keep.has(li)) li.remove();
-  el("terms-empty").hidden = terms.length > 0;
-  const summary = terms.length === 1 ? strings.mod_terms_summary_1 : strings.mod_terms_summary;
-  el("terms-summary").textContent = fmt(summary, { n: terms.length, hidden: terms.filter((t) => t.hidden).length });
-}
-
-const termReview = {
-  done(item, action) {
-    const term = (results.terms || []).find((t) => t.key === item.dataset.key);
-    if (term) term.hidden = action === "hide-term";
-    renderTerms();
-  },
-};
-
 // ---- the page: rendered by the server, swapped in place after every change (control-live.js) ----
 
 // After the first paint and after every swap: the results drawn, the countdown running, the live numbers set.
@@ -401,6 +328,8 @@ function pageReady() {
     announce(noteAfterSwap);
     noteAfterSwap = null;
   }
+  // The word-cloud review of this page (term-review.js): its section is new after every swap.
+  installTermReview({ strings, actionUrl, getResults: () => results });
 }
 
 // ---- the socket ----
@@ -421,7 +350,6 @@ function onState(msg) {
 }
 
 enhance("#queue", "queue-error", review);
-enhance("#terms", "terms-error", termReview);
 installLive(strings, pageReady);
 installPresenterKeys(strings);
 pageReady();

@@ -42,9 +42,29 @@ export function isShown(results) {
   return Boolean(results && results.counts);
 }
 
-// Word-cloud terms are counted case-folded (app/domain/kinds/wordcloud.py term_key).
+// Word-cloud terms are counted by a folded key, exactly as app/domain/kinds/wordcloud.py term_key folds them:
+// case (ß is ss), compatibility forms, umlauts spelled out (ä is ae), other accents dropped, spaces, dashes,
+// underscores and invisible format characters dropped, and between two letters the marks * : / · . ' ’ ‘.
+const UMLAUTS = { ä: "ae", ö: "oe", ü: "ue" };
 export function termKey(term) {
-  return String(term).toLowerCase().replace(/ß/g, "ss");
+  const folded = String(term)
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/ß/g, "ss")
+    .replace(/ς/g, "σ")
+    .replace(/[äöü]/g, (ch) => UMLAUTS[ch])
+    .normalize("NFD")
+    .replace(/\p{Mn}/gu, "")
+    .normalize("NFC")
+    .replace(/[\s\p{Pd}\p{Pc}\p{Cf}]/gu, "")
+    .replace(/(?<=\p{L})[*:/·.'’‘](?=\p{L})/gu, "");
+  return folded.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+}
+
+// This phone's terms as the cloud counts them: folded, and following the moderator's merges (`merged`).
+function mineKeysOf(mine, results) {
+  const merged = results.merged || {};
+  return new Set((Array.isArray(mine) ? mine : []).map(termKey).map((key) => merged[key] || key));
 }
 
 // A stable pseudo-random number per term: the cloud's order and colours never jump between updates.
@@ -273,7 +293,7 @@ function renderWordcloud(view, question, results, strings, options) {
   const compact = Boolean(options.compact);
   const cloudLimit = options.cloudLimit || (compact ? 20 : 60);
   const listLimit = options.listLimit || (compact ? 5 : 10);
-  const mineKeys = new Set((Array.isArray(options.mine) ? options.mine : []).map(termKey));
+  const mineKeys = mineKeysOf(options.mine, results);
   const box = part(view, "cloud-box", () => h("div"));
   box.classList.toggle("empty", !terms.length);
 
