@@ -292,12 +292,9 @@ class ExportStatus(StrEnum):
 
 
 class ExportJob(SQLModel, table=True):
-    """A results export made in the background (app/reports/jobs.py): its options, progress and finished file.
-
-    The file is kept in the database, so every instance can serve it, until `expires_at`. The event and series
-    ids carry no foreign key: deleting a test event must not wait for its exports; a job of a deleted event is
-    refused by the access check and cleared when it expires.
-    """
+    """A results export made in the background (app/reports/jobs.py): options, progress, the finished file (kept
+    here so every instance can serve it, until `expires_at`). No foreign keys to event and series: deleting a test
+    event must not wait for its exports; a job of a deleted event is refused by the access check, then expires."""
 
     id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     event_id: int | None = Field(default=None, index=True)
