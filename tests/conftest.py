@@ -109,10 +109,12 @@ def _worker_database() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_budgets():
     """Budgets (app.limits: login attempts, new devices per event, …) are per process in tests; each test starts
-    with full ones."""
+    with full ones, and with nothing remembered per event id (each test's database numbers its events anew)."""
     from app import limits
+    from app.routes import my_answers
 
     limits.reset_budgets()
+    my_answers.forget_all_links()
     yield
     limits.reset_budgets()
 

@@ -19,6 +19,7 @@ from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid
 from app.models import AuditEntry, Publication, QuestionStatus
 from app.reports import public
+from app.routes import my_answers
 from app.reports.resultset import event_results
 from tests import factories
 from tests.factories import add_votes
@@ -240,7 +241,9 @@ def test_settings_form_preview_and_publish_through_the_pages(mod_client, session
     assert client.get("/ergebnisse/doebeln-2023").status_code == 404  # not yet published
     refused = mod_client.post(f"{base}/publish", data={"csrf": mod_client.csrf})
     assert refused.status_code == 422 and "bestätigen" in refused.text
+    assert "/meine-antworten" not in client.get(f"/j/{event.join_code}").text  # asked once, remembered a few seconds
     assert mod_client.post(f"{base}/publish", data={"csrf": mod_client.csrf, "confirm": "1"}, follow_redirects=False).status_code == 303
+    assert "/meine-antworten" in client.get(f"/j/{event.join_code}").text  # publishing here forgot it at once
     public_page = mod_client.get("/ergebnisse/doebeln-2023")
     assert public_page.status_code == 200
     # The preview is the citizens' page: the same template and the same content, banner aside.
@@ -316,6 +319,7 @@ def test_my_answers_shows_this_devices_answers_only(client, session, moderator):
     assert before.status_code == 200 and "noch keine Ergebnisse veröffentlicht" in before.text
     assert "Meine Antworten" not in client.get(f"/j/{event.join_code}").text.split("</main>")[0].split('id="phone"')[1]
     _publish(session, moderator, event, [qs["shown"], qs["small"]])
+    my_answers.forget_link(event.id)  # as the publication routes do (test_settings_form_preview_and_publish_through_the_pages)
     assert "/meine-antworten" in client.get(f"/j/{event.join_code}").text
     mine = client.get(url)
     assert mine.status_code == 200 and mine.headers["cache-control"] == "no-store, private"

@@ -14,7 +14,6 @@ from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_dev
 from app.db import new_session
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
-from app.domain import publication as p_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
@@ -27,6 +26,7 @@ from app.realtime import protocol
 from app.realtime.asgi import PhoneSocket
 from app.realtime.connection import socket_unavailable
 from app.routes import cards as card_routes
+from app.routes import my_answers
 
 router = APIRouter()
 PHONE_SOCKET_PREFIX = "/ws/j/"
@@ -77,27 +77,6 @@ def _phone_view(event: Event, device: Device | None, voter: str | None = None) -
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
     # `my_seq`: the number of the stored answer; the form sends my_seq + 1, so a form of an older page is older.
     return {**state, "my_vote": my_vote, "my_seq": my_seq, "now": int(time.time() * 1000)}
-
-
-# Event id → (until when, whether the phone page links "Meine Antworten"): asked at most every few seconds per
-# event, so a hall of phones joining at once costs no extra query each (a page published after the event shows
-# its link a few seconds later).
-_MY_ANSWERS_TTL_S = 5.0
-_my_answers_seen: dict[int, tuple[float, bool]] = {}
-
-
-def _shows_my_answers(event_id: int) -> bool:
-    """Whether the phone page links "Meine Antworten": once the event's page is out with a question on it."""
-    now = time.monotonic()
-    known = _my_answers_seen.get(event_id)
-    if known is not None and known[0] > now:
-        return known[1]
-    with new_session() as session:
-        shown = p_domain.has_published_questions(session=session, event_id=event_id)
-    if len(_my_answers_seen) > 10_000:
-        _my_answers_seen.clear()
-    _my_answers_seen[event_id] = (now + _MY_ANSWERS_TTL_S, shown)
-    return shown
 
 
 def _with_device(request: Request, response: Response, cookie: str | None) -> Response:
@@ -164,7 +143,7 @@ async def phone_page(request: Request, code: str, voted: int | None = None, kart
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
         kept_newer=just_voted and bool(newer), card_tail=card.tail,
-        my_answers=await run_in_threadpool(_shows_my_answers, event.id),
+        my_answers=await run_in_threadpool(my_answers.shows_link, event.id),
     )
     return _with_device(request, response, cookie)
 

@@ -3,6 +3,7 @@ for every closed and published question of the event. Read with this device's co
 never stored or shown anywhere else, never cached by anyone (`no-store`); without published questions a friendly
 explanation. The hall's numbers are the public page's, from the one result set."""
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,7 +12,7 @@ from sqlmodel import Session
 
 from app.config import settings
 from app.cookies import DEVICE_COOKIE, read_device_cookie
-from app.db import SessionDep
+from app.db import SessionDep, new_session
 from app.domain import cards as c_domain
 from app.domain import events as e_domain
 from app.domain import publication as p_domain
@@ -28,6 +29,35 @@ from app.routes import cards as card_routes
 from app.routes import public as public_routes
 
 router = APIRouter()
+
+# Event id → (until when, whether the phone page links "Meine Antworten"): asked at most every few seconds per
+# event, so a hall of phones joining at once costs no extra query each. Publishing on this instance forgets the
+# answer at once; another instance shows or drops the link within the few seconds.
+LINK_TTL_S = 5.0
+_link_seen: dict[int, tuple[float, bool]] = {}
+
+
+def shows_link(event_id: int) -> bool:
+    """Whether the phone page links "Meine Antworten": once the event's page is out with a question on it."""
+    now = time.monotonic()
+    known = _link_seen.get(event_id)
+    if known is not None and known[0] > now:
+        return known[1]
+    with new_session() as session:
+        shown = p_domain.has_published_questions(session=session, event_id=event_id)
+    if len(_link_seen) > 10_000:
+        _link_seen.clear()
+    _link_seen[event_id] = (now + LINK_TTL_S, shown)
+    return shown
+
+
+def forget_link(event_id: int) -> None:
+    """The event's publication changed: the next phone page asks again."""
+    _link_seen.pop(event_id, None)
+
+
+def forget_all_links() -> None:
+    _link_seen.clear()
 
 
 def _voter(request: Request, session: Session, event: Event) -> str | None:

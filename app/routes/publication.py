@@ -20,6 +20,7 @@ from app.models import ID_MAX, Event, Publication, QuestionStatus, Series, User
 from app.pages import flash, public_base, render
 from app.reports import compare
 from app.reports.public import FILES
+from app.routes import my_answers
 from app.routes import public as public_routes
 from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent
 from app.routes.params import Id
@@ -94,6 +95,7 @@ def save_event_publication(request: Request, event: DrivenEvent, user: auth.Page
             raise
         session.rollback()
         return _event_page(request, session, user, event, error=_message(exc), typed=typed, status_code=exc.status)
+    my_answers.forget_link(event.id)
     flash(request, _("Einstellungen der öffentlichen Seite gespeichert."), "success")
     return RedirectResponse(_url(event.id), status_code=303)
 
@@ -109,6 +111,7 @@ def _switch(request: Request, session: Session, user: User, event: Event, confir
             raise
         session.rollback()
         return _event_page(request, session, user, event, error=_message(exc), status_code=exc.status)
+    my_answers.forget_link(event.id)
     address = public_base(request) + public_routes.event_url(publication.slug)
     flash(request, _("Veröffentlicht: {url}", url=address) if publish else _("Die öffentliche Seite ist zurückgezogen."), "success")
     return RedirectResponse(_url(event.id), status_code=303)

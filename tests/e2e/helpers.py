@@ -115,7 +115,7 @@ def in_place(page: Page, act, timeout: float = 10_000) -> None:
     Waits for the swap (control-live.js counts them in body[data-swaps]) and fails if the page was loaded anew."""
     before = page.evaluate("window.__samePage = true; Number(document.body.dataset.swaps || 0)")
     act()
-    page.wait_for_function("n => Number(document.body.dataset.swaps || 0) > n", arg=before, timeout=timeout)
+    wait_until(page, f"Number(document.body.dataset.swaps || 0) > {int(before)}", timeout=timeout)
     assert page.evaluate("window.__samePage === true"), "the control page was reloaded instead of updated in place"
 
 
