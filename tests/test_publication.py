@@ -19,8 +19,8 @@ from app.domain import votes as v_domain
 from app.domain.errors import Conflict, Invalid
 from app.models import AuditEntry, Publication, QuestionStatus
 from app.reports import public
-from app.routes import my_answers
 from app.reports.resultset import event_results
+from app.routes import my_answers
 from tests import factories
 from tests.factories import add_votes
 from tests.helpers import login

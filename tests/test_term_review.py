@@ -250,7 +250,8 @@ def test_merge_and_unmerge_through_the_api_and_the_form(mod_client, session, eve
     form = f"/moderator/events/{event.id}/questions/{q.id}"
     answer = mod_client.post(f"{form}/unmerge-term", data={"csrf": mod_client.csrf, "term": "digitaletermine"},
                              headers={"accept": "application/json"})
-    assert answer.json() == {"ok": True, "action": "unmerge-term", "message": "„Digitale Termine“ wird wieder als eigener Begriff gezählt."}
+    assert answer.json() == {"ok": True, "action": "unmerge-term", "changed": True,
+                             "message": "„Digitale Termine“ wird wieder als eigener Begriff gezählt."}
     # Without script: a redirect back to the page, which says what happened or why not.
     page = f"http://testserver/moderator/events/{event.id}"
     done = mod_client.post(f"{form}/merge-term", data={"csrf": mod_client.csrf, "term": "bus", "into": "radwege"},
