@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import RECEIVED, RECEIVED_REVIEW, VOTED, Phone, device
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]  # some sixty states, each until the page is still
 
 CLS_LIMIT = 0.02
 DEVICES = ("Pixel 5", "iPhone SE")
@@ -204,11 +204,19 @@ def test_no_layout_shift_in_any_phone_state(device_name, new_context, devices, m
     other.join(join)
     screenshot(page, f"cls-{slug}-waiting")
 
-    for question in QUESTIONS:
+    def one_kind(question: dict) -> None:
+        """A question of one kind: opened, answered, closed with its result; live and loaded afresh."""
         q = by_text[question["text"]]
         kind = q["kind"]
-        legend = page.locator("#vote-form legend")
-        ready_open = lambda: (expect(legend).to_have_text(q["text"]), expect(page.locator("#vote-form[data-bound]")).to_have_count(1))
+
+        def ready_open():
+            expect(page.locator("#vote-form legend")).to_have_text(q["text"])
+            expect(page.locator("#vote-form[data-bound]")).to_have_count(1)
+
+        def ready_closed():
+            expect(page.locator("#phone .notice.info")).to_have_text("Die Abstimmung ist beendet.")
+            expect(page.locator("#results .results-view")).to_have_attribute("data-kind", kind)
+
         meter.live(page, f"{kind}: Frage offen", lambda: own.act(q, "open"), ready_open)
         meter.load(page, join, f"{kind}: Frage offen", lambda: (connected(), ready_open()))
         receipt = {}
@@ -221,11 +229,12 @@ def test_no_layout_shift_in_any_phone_state(device_name, new_context, devices, m
             pending = [a for a in state["results"]["answers"] if a["status"] == "pending"]
             for a in pending[:1]:
                 own.api.post(f"/api/events/{own.links.event_id}/questions/{q['id']}/approve", data={"answer_id": a["id"]})
-        ready_closed = lambda: (expect(page.locator("#phone .notice.info")).to_have_text("Die Abstimmung ist beendet."),
-                                expect(page.locator("#results .results-view")).to_have_attribute("data-kind", kind))
         meter.live(page, f"{kind}: Ergebnis", lambda: own.act(q, "close"), ready_closed)
         screenshot(page, f"cls-{slug}-{kind}-result")
         meter.load(page, join, f"{kind}: Ergebnis", lambda: (connected(), ready_closed()))
+
+    for question in QUESTIONS:
+        one_kind(question)
 
     # The interim result under the form, updated by the other phone's vote.
     live = by_text[LIVE["text"]]
@@ -255,7 +264,8 @@ def test_no_layout_shift_in_any_phone_state(device_name, new_context, devices, m
 
     # The connection lost and back (the badge, the offline note), with and without a vote waiting.
     offline_note = page.locator("#offline-note")
-    meter.live(page, "Verbindung verloren", lambda: cdp.send("Network.emulateNetworkConditions", dict(SLOW_4G, offline=True)), lambda: expect(offline_note).to_be_visible())
+    meter.live(page, "Verbindung verloren", lambda: cdp.send("Network.emulateNetworkConditions", dict(SLOW_4G, offline=True)),
+               lambda: expect(offline_note).to_be_visible())
     page.wait_for_timeout(2_000)  # a few failed attempts: the badge changes between "Verbinde …" and back
     meter.live(page, "Neuer Versuch läuft", lambda: page.wait_for_timeout(3_000), lambda: expect(offline_note).to_be_visible())
     screenshot(page, f"cls-{slug}-offline")

@@ -321,7 +321,7 @@ function renderOpen(q) {
     h(
       "fieldset",
       { class: "choices", "aria-describedby": described },
-      h("legend", { id: "phone-heading", text: q.text }),
+      h("legend", {}, h("h1", { id: "phone-heading", text: q.text })),
       kind.build(q, mine),
     ),
     kind.after ? kind.after() : null,
