@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]  # some sixty states, e
 CLS_LIMIT = 0.02
 DEVICES = ("Pixel 5", "iPhone SE")
 # After a change: the page counts as still once no shift came for this long (transitions run .3 s).
-QUIET_MS = 700
+QUIET_MS = 500
 # Lighthouse's mobile profile ("Slow 4G"): 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up, a CPU four times
 # slower. On a fast local link the scripts run before the first paint, and a shift they cause is never seen.
 SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1_638_400 / 8, "uploadThroughput": 750_000 / 8}

@@ -107,14 +107,10 @@ export function setShare(column, share) {
   column.style.setProperty("--share", String(Math.max(0, Math.min(1, share))));
 }
 
-// The mean's mark at `at` percent of the axis. The first time it goes there unseen, then shows; later it moves.
+// The mean's mark at `at` percent of the axis; unseen until it has a place (results.css).
 export function placeMark(mark, at) {
-  const first = !mark.classList.contains("placed");
   mark.style.setProperty("--at", String(at));
-  if (first) {
-    void mark.offsetWidth; // the place is taken before the transition is switched on
-    mark.classList.add("placed");
-  }
+  mark.classList.add("placed");
 }
 
 // Bars rendered by the server carry their size in data-pct, the mean's mark its place in data-left (a style
