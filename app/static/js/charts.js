@@ -109,7 +109,7 @@ export function setShare(column, share) {
 
 // The mean's mark at `at` percent of the axis; unseen until it has a place (results.css).
 export function placeMark(mark, at) {
-  mark.style.setProperty("--at", String(at));
+  mark.style.left = at + "%";
   mark.classList.add("placed");
 }
 
