@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole test suite. Installs what it needs: the Python dependencies and, where it can, Chromium and nginx.
+# Run the whole test suite. Installs what it needs: the Python dependencies and, where it can, Chromium, Java (for
+# the Nu HTML checker) and nginx.
 #   1. everything on SQLite: unit, websocket, page, API tests, the small benchmark, the browser suite
 #      (tests/e2e), the scale-out tests (two instances on PostgreSQL + Redis) and the proxy tests
 #      (tests/test_nginx.py: deploy/nginx.conf with Debian's nginx in front of two instances);
@@ -18,6 +19,14 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   echo "› Chromium wird installiert (apt-get install chromium) …"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "! Chromium konnte nicht installiert werden; Browser-Tests werden übersprungen (außer mit CI=true)."
+fi
+
+# tests/e2e/test_markup.py runs the Nu HTML checker (vnu.jar, from the dev dependencies) on Java. Slim Debian
+# images leave out /usr/share/man, where the JRE's package puts links: the folder is made first.
+if ! command -v java >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "› Java wird installiert (apt-get install default-jre-headless) …"
+  (mkdir -p /usr/share/man/man1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+    || echo "! Java konnte nicht installiert werden; die Markup-Prüfung (tests/e2e/test_markup.py) wird übersprungen (außer mit CI=true)."
 fi
 
 # tests/test_nginx.py runs deploy/nginx.conf with Debian's nginx. Installed where that starts no system

@@ -365,6 +365,36 @@ class OwnEvent:
         return response.json()
 
 
+def create_event(api, base: str, title: str, agenda: dict[str, list[dict]]) -> OwnEvent:
+    """An event with its agenda made through the JSON API with `api` (a moderator's APIRequestContext)."""
+
+    def post(path: str, body: dict) -> dict:
+        response = api.post(path, data=body)
+        assert response.ok, f"POST {path}: HTTP {response.status} {response.text()}"
+        return response.json()
+
+    event = post("/api/events", {"title": title, "place": "Waldheim"})
+    questions = []
+    for topic_title, items in agenda.items():
+        topic = post(f"/api/events/{event['id']}/topics", {"title": topic_title})
+        for item in items:
+            questions.append(post(f"/api/events/{event['id']}/topics/{topic['id']}/questions", item))
+    moderator_path = f"/moderator/events/{event['id']}"
+    page = api.get(moderator_path)
+    assert page.ok, f"GET {moderator_path}: HTTP {page.status}"
+    match = re.search(r'href="([^"]+/p/[^"]+)"[^>]*id="projector-link"', page.text())
+    assert match, "the control page shows no projector link"
+    links = DemoLinks(
+        base=base,
+        moderator_url=base + moderator_path,
+        projector_url=match.group(1),
+        join_url=f"{base}/j/{event['join_code']}",
+        join_code=event["join_code"],
+        event_id=event["id"],
+    )
+    return OwnEvent(links=links, questions=questions, api=api)
+
+
 @pytest.fixture
 def make_event(playwright_instance, moderator_login, demo):
     """`make_event(title, {topic: [question, …]})` with questions as the API takes them
@@ -374,32 +404,7 @@ def make_event(playwright_instance, moderator_login, demo):
     def make(title: str, agenda: dict[str, list[dict]]) -> OwnEvent:
         api = playwright_instance.request.new_context(base_url=demo.base, storage_state=moderator_login)
         contexts.append(api)
-
-        def post(path: str, body: dict) -> dict:
-            response = api.post(path, data=body)
-            assert response.ok, f"POST {path}: HTTP {response.status} {response.text()}"
-            return response.json()
-
-        event = post("/api/events", {"title": title, "place": "Waldheim"})
-        questions = []
-        for topic_title, items in agenda.items():
-            topic = post(f"/api/events/{event['id']}/topics", {"title": topic_title})
-            for item in items:
-                questions.append(post(f"/api/events/{event['id']}/topics/{topic['id']}/questions", item))
-        moderator_path = f"/moderator/events/{event['id']}"
-        page = api.get(moderator_path)
-        assert page.ok, f"GET {moderator_path}: HTTP {page.status}"
-        match = re.search(r'href="([^"]+/p/[^"]+)"[^>]*id="projector-link"', page.text())
-        assert match, "the control page shows no projector link"
-        links = DemoLinks(
-            base=demo.base,
-            moderator_url=demo.base + moderator_path,
-            projector_url=match.group(1),
-            join_url=f"{demo.base}/j/{event['join_code']}",
-            join_code=event["join_code"],
-            event_id=event["id"],
-        )
-        return OwnEvent(links=links, questions=questions, api=api)
+        return create_event(api, demo.base, title, agenda)
 
     yield make
     for api in contexts:

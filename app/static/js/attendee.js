@@ -347,7 +347,7 @@ function renderOpen(q) {
     h(
       "fieldset",
       { class: "choices", "aria-describedby": described },
-      h("legend", { id: "phone-heading", text: q.text }),
+      h("legend", {}, h("h1", { id: "phone-heading", text: q.text })),
       kind.build(q, mine),
     ),
     kind.after ? kind.after() : null,
@@ -616,11 +616,15 @@ function onTally(msg) {
   render(view, previous);
 }
 
+// The phone's badge names the state in a word or two, so it fits beside the name on a 320 px screen and the
+// header never grows; what happens next (a new attempt, or reload the page) is the note's to say.
+const badgeStrings = { ...strings, conn_closed: strings.conn_stopped };
+
 const socket = connect("/ws/j/" + encodeURIComponent(code), {
   onStatus(state, closeCode) {
     if (closeCode === 4403 && !cardNeeded) needCard(strings.ph_card_needed);
     if (cardNeeded) return;
-    showStatus(connEl, state, strings, closeCode);
+    showStatus(connEl, state, badgeStrings, closeCode);
     if (state === "open") {
       closingReason = null;
       offlineNote.hidden = true;

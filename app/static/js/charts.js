@@ -101,9 +101,22 @@ export function votersText(voters, strings) {
   return voters === 1 ? strings.voters_1 : fmt(strings.voters_n, { n: voters });
 }
 
-// Bars rendered by the server carry their width in data-pct (a style attribute would break the CSP).
+// A scale column's height, 0–1 of the tallest: moves the column and its numbers by transform (results.css), so
+// a changing tally animates without shifting the page's layout.
+export function setShare(column, share) {
+  column.style.setProperty("--share", String(Math.max(0, Math.min(1, share))));
+}
+
+// The mean's mark at `at` percent of the axis; unseen until it has a place (results.css).
+export function placeMark(mark, at) {
+  mark.style.left = at + "%";
+  mark.classList.add("placed");
+}
+
+// Bars rendered by the server carry their size in data-pct, the mean's mark its place in data-left (a style
+// attribute would break the CSP).
 export function fillServerBars(root) {
   for (const fill of root.querySelectorAll(".bar-fill[data-pct]")) fill.style.width = fill.dataset.pct + "%";
-  for (const fill of root.querySelectorAll(".col-fill[data-pct]")) fill.style.height = fill.dataset.pct + "%";
-  for (const mark of root.querySelectorAll("[data-left]")) mark.style.left = mark.dataset.left + "%";
+  for (const fill of root.querySelectorAll(".col-fill[data-pct]")) setShare(fill.closest("li"), Number(fill.dataset.pct) / 100);
+  for (const mark of root.querySelectorAll(".scale-mean-mark[data-left]")) placeMark(mark, Number(mark.dataset.left));
 }

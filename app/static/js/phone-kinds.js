@@ -230,7 +230,8 @@ function enhanceRanking(form, q) {
     if (select) select.remove();
     const name = li.querySelector("label.rank-name");
     if (name) name.replaceWith(h("span", { class: "rank-name", text: labelOf(q, li.dataset.optionId) }));
-    li.append(h("span", { class: "rank-moves" }, rankButton(q, li, -1), rankButton(q, li, 1)));
+    // The page as served has them already (shown from the first paint); a form built here gets them now.
+    if (!li.querySelector(".rank-moves")) li.append(h("span", { class: "rank-moves" }, rankButton(q, li, -1), rankButton(q, li, 1)));
   }
   updateRanking(list);
   list.addEventListener("click", (event) => {
@@ -324,8 +325,11 @@ function enhancePoints(form, q) {
         h("span", { text: n < 0 ? "−10" : "+10" }),
         h("span", { class: "visually-hidden", text: " " + fmt(strings.ph_points_for, { label }) }),
       );
-    input.before(step(-10));
-    input.parentNode.append(step(10));
+    // The page as served has them already (shown from the first paint); a form built here gets them now.
+    if (!input.parentNode.querySelector("[data-step]")) {
+      input.before(step(-10));
+      input.parentNode.append(step(10));
+    }
     input.addEventListener("focus", () => {
       try {
         input.select();

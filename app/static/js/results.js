@@ -13,7 +13,7 @@
 //   resultText(question, results, strings)      the whole result in words (announced on closing)
 //   resultTable(question, results, strings)     {head, rows} for a screen-reader table, or null
 import { fmt, h, loadJSON } from "./socket.js";
-import { number, percent, renderBars, renderRows, setText, votersText } from "./charts.js";
+import { number, percent, placeMark, renderBars, renderRows, setShare, setText, votersText } from "./charts.js";
 
 export const CHOICE_KINDS = new Set(["single", "multiple", "yesno"]);
 export const OPTION_KINDS = new Set(["single", "multiple", "yesno", "ranking", "points"]);
@@ -185,9 +185,8 @@ function renderScale(view, question, results, strings, options) {
         h(
           "span",
           { class: "col-track", "aria-hidden": "true" },
-          h("span", { class: "col-num" }),
-          h("span", { class: "col-pct" }),
-          h("span", { class: "col-fill" }),
+          h("span", { class: "col-bar" }, h("span", { class: "col-fill" })),
+          h("span", { class: "col-head" }, h("span", { class: "col-num" }), h("span", { class: "col-pct" })),
         ),
         h("span", { class: "col-label", "aria-hidden": "true" }),
       );
@@ -204,7 +203,7 @@ function renderScale(view, question, results, strings, options) {
     setText(li.querySelector(".col-num"), num(n));
     setText(li.querySelector(".col-pct"), pct + " %");
     setText(li.querySelector(".col-label"), key);
-    li.querySelector(".col-fill").style.height = (n * 100) / top + "%";
+    setShare(li, n / top);
   });
   for (const li of existing.values()) li.remove();
 
@@ -214,7 +213,7 @@ function renderScale(view, question, results, strings, options) {
   const hasMean = voters > 0 && typeof results.mean === "number";
   mark.hidden = !hasMean;
   if (hasMean) {
-    mark.style.left = ((results.mean - scale.low + 0.5) * 100) / values.length + "%";
+    placeMark(mark, ((results.mean - scale.low + 0.5) * 100) / values.length);
     setText(mark, t(strings, "mean_mark", { mean: num(results.mean) }));
   }
   const ends = part(chart, "scale-ends", () =>
