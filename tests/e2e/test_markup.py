@@ -43,8 +43,9 @@ MODERATOR = ["login", "login-failed", "moderator-events", "moderator-events-with
              "export-event", "export-series", "audit", "users", "delete-event", "delete-template"]
 CONTROL = ["control-join"] + [f"control-{kind}" for kind in KINDS]
 ERRORS = ["not-found", "forbidden"]
-ALL_PAGES = PHONE + PROJECTOR + MODERATOR + CONTROL + ERRORS
-LEAD_REBUILDS = set(CONTROL)
+PUBLIC = ["publication", "publication-saved", "publication-published", "publication-preview", "public-event", "my-answers"]
+ALL_PAGES = PHONE + PROJECTOR + MODERATOR + CONTROL + ERRORS + PUBLIC
+LEAD_REBUILDS: set[str] = set()
 
 
 class Walk:
@@ -191,6 +192,18 @@ def walk_the_evening(walk: Walk, context, api, base: str, devices) -> None:
     moderator.evaluate("document.querySelector('#question-form input[name=csrf]').value = 'abgelaufen'")
     walk.visit(moderator, "forbidden", navigate=lambda: moderator.get_by_role("button", name="Frage speichern").click(), status=403)
     walk.visit(moderator, "results", f"{control}/results")
+    # The public results (#17): the settings, one closed question ticked and published, the citizens' page, its
+    # preview, and "Meine Antworten" on the phone that answered.
+    walk.visit(moderator, "publication", f"{control}/publication")
+    moderator.locator(f"#question-{own.questions[0]['id']}").check()
+    walk.visit(moderator, "publication-saved",
+               navigate=lambda: moderator.get_by_role("button", name="Einstellungen speichern").click())
+    moderator.locator("#confirm-publish").check()
+    walk.visit(moderator, "publication-published", navigate=lambda: moderator.get_by_role("button", name="Veröffentlichen", exact=True).click())
+    public_url = moderator.locator("#public-url").input_value()
+    walk.visit(moderator, "publication-preview", f"{control}/publication/preview")
+    walk.visit(visitor, "public-event", public_url)
+    walk.visit(phone, "my-answers", f"/j/{own.links.join_code}/meine-antworten")
     template = post(f"/api/events/{event_id}/template", {"title": "Gültiges Markup (Reihe)"})
     series_id = template["series_id"]
     follow = post("/api/events/from-template", {"template_id": template["id"], "title": "Gültiges Markup, Folgetermin",
