@@ -179,6 +179,25 @@ async function post(form, submitter) {
   }
 }
 
+/** Post a review form (open-text queue, word-cloud terms) for a JSON answer; throws with the server's message,
+ * or with `failed` when there is none. moderator.js and term-review.js both send theirs through here. */
+export async function postForJSON(form, failed) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch (err) {
+    /* not JSON: the status says enough */
+  }
+  if (!response.ok) throw new Error(data.detail || failed);
+  return data;
+}
+
 /** Fetch this page again and swap it in, unless it already shows `version` (a state's version) or newer. */
 export async function refresh(version = Infinity) {
   if (version !== Infinity && version <= pageVersion() && !deferred) return;

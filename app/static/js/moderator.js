@@ -5,7 +5,7 @@ import { announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock }
 import { fillServerBars } from "./charts.js";
 import { renderResults } from "./results.js";
 import { installPresenterKeys } from "./presenter-keys.js";
-import { installLive, refresh } from "./control-live.js";
+import { installLive, postForJSON, refresh } from "./control-live.js";
 import { installTermReview, renderTerms } from "./term-review.js";
 
 document.documentElement.classList.add("js");
@@ -151,22 +151,6 @@ function showError(box, text) {
   box.hidden = false;
 }
 
-async function send(form) {
-  const response = await fetch(form.action, {
-    method: "POST",
-    body: new FormData(form),
-    headers: { Accept: "application/json" },
-    credentials: "same-origin",
-  });
-  let data = {};
-  try {
-    data = await response.json();
-  } catch (err) {
-    /* not JSON: the status says enough */
-  }
-  if (!response.ok) throw new Error(data.detail || strings.mod_action_failed);
-  return data;
-}
 
 // A form in the queue or the term list: post it with fetch and get JSON back; without script (or if fetch is
 // missing) it is an ordinary form post. The rest of the page's forms: control-live.js. `hooks.before(item)` runs before sending, `hooks.done(item, action)` after (the
@@ -183,7 +167,7 @@ function enhance(selector, errorId, hooks) {
     errorBox.hidden = true;
     if (hooks.before) hooks.before(item);
     try {
-      const data = await send(form);
+      const data = await postForJSON(form, strings.mod_action_failed);
       hooks.done(item, action);
       if (data.message) announce(data.message);
     } catch (err) {

@@ -8,6 +8,7 @@
 //     getResults()       the current question's results as the page holds them (the moderator's: with `merges`)
 //   renderTerms(results)  after every tally or state of the current question
 import { announce, fmt, h } from "./socket.js";
+import { postForJSON } from "./control-live.js";
 
 const el = (id) => document.getElementById(id);
 let options = null;
@@ -206,24 +207,6 @@ export function renderTerms(results) {
   renderMerges(results.merges || []);
 }
 
-// ---- sending a form ----
-
-async function send(form) {
-  const response = await fetch(form.action, {
-    method: "POST",
-    body: new FormData(form),
-    headers: { Accept: "application/json" },
-    credentials: "same-origin",
-  });
-  let data = {};
-  try {
-    data = await response.json();
-  } catch (err) {
-    /* not JSON: the status says enough */
-  }
-  if (!response.ok) throw new Error(data.detail || say("mod_action_failed"));
-  return data;
-}
 
 function done(action, form, item) {
   const results = options.getResults();
@@ -254,7 +237,7 @@ async function onSubmit(event) {
   }
   sending = true;
   try {
-    const data = await send(form);
+    const data = await postForJSON(form, say("mod_action_failed"));
     done(action, form, item);
     if (data.message) announce(data.message);
   } catch (err) {
