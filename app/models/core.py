@@ -1,81 +1,12 @@
-"""Every table and its I/O schemas."""
+"""The tables of an evening: accounts, series, events, the agenda, answers, templates, audit, logins, cards."""
 
 import datetime as dt
-import uuid
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Stable constraint names, so Alembic migrations look the same on SQLite and PostgreSQL.
-SQLModel.metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-
-# The largest id (and any number kept in an INTEGER column): PostgreSQL's INTEGER is 32 bits. Ids in URLs, forms,
-# JSON bodies and socket messages are bounded by it, so a made-up huge one is refused as invalid input instead
-# of overflowing the column with a server error (SQLite would take up to 2^63 - 1 and hide the difference).
-ID_MAX = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """A table model's Core table, for the statements written in SQLAlchemy Core (the vote path, bulk updates)."""
-    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass for table=True
-
-
-class QuestionKind(StrEnum):
-    single = "single"  # one option
-    multiple = "multiple"  # up to max_choices options
-    yesno = "yesno"  # Ja / Nein / Enthaltung: single choice with fixed options
-    scale = "scale"  # a number from scale_min to scale_max
-    wordcloud = "wordcloud"  # one to max_choices short terms
-    text = "text"  # an open answer, shown on the projector only once approved
-    ranking = "ranking"  # every option in an order
-    points = "points"  # 100 points spread over the options
-
-
-class PhoneResults(StrEnum):
-    """When phones see a question's result."""
-
-    hidden = "hidden"
-    after_close = "after_close"
-    live = "live"
-
-
-class ProjectorMode(StrEnum):
-    question = "question"  # the current question (the join screen while there is none)
-    topic = "topic"  # every question of one agenda topic at a glance
-    join = "join"  # type: ignore[assignment]  # (shadows str.join on members only) the join code, even while a question is open
-
-
-class Moderation(StrEnum):
-    """Review state of an open-text answer; other answers carry ""."""
-
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class QuestionStatus(StrEnum):
-    draft = "draft"
-    open = "open"
-    closed = "closed"
+from app.models.base import PhoneResults, ProjectorMode, QuestionKind, QuestionStatus, new_key, utcnow
 
 
 class User(SQLModel, table=True):
@@ -172,6 +103,9 @@ class Question(SQLModel, table=True):
     devices_seen: int | None = None
     # Chosen for the public results page (#17); shown there only once the question is closed and the page published.
     public: bool = False
+    # "Ich bin hier als …" (#18): asked once per device when it joins, always optional, never driven on the agenda;
+    # any closed result can be broken down by its answers (domain.segments).
+    segment: bool = False
 
 
 class Option(SQLModel, table=True):
@@ -283,66 +217,3 @@ class VotingCard(SQLModel, table=True):
     batch: int = 1
     created_at: datetime = Field(default_factory=utcnow)
 
-
-class ExportStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    done = "done"
-    failed = "failed"
-
-
-class ExportJob(SQLModel, table=True):
-    """A results export made in the background (app/reports/jobs.py): options, progress, the finished file (kept
-    here so every instance can serve it, until `expires_at`). No foreign keys to event and series: deleting a test
-    event must not wait for its exports; a job of a deleted event is refused by the access check, then expires."""
-
-    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
-    event_id: int | None = Field(default=None, index=True)
-    series_id: int | None = Field(default=None, index=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
-    format: str = Field(max_length=20)
-    # JSON: the event ids in order, the left-out question and event ids, the preface.
-    params: str = Field(sa_column=Column(Text, nullable=False))
-    # Format, options and the data's state: the same hash means the same file.
-    params_hash: str = Field(max_length=64, index=True)
-    status: str = Field(default=ExportStatus.queued, max_length=10)
-    done: int = 0
-    total: int = 0
-    stage: str = Field(default="", max_length=200)  # msgid
-    error: str = Field(default="", max_length=500)  # msgid, German, never a traceback
-    file_name: str = Field(default="", max_length=200)
-    media_type: str = Field(default="", max_length=100)
-    size: int = 0
-    file: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime = Field(default_factory=utcnow, index=True)
-
-
-class Publication(SQLModel, table=True):
-    """The public results page of one event or one series (#17; exactly one of event_id, series_id): its address,
-    whether it is out, what it shows. `version` goes up with every change: the pages' caches are keyed by it."""
-
-    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
-    event_id: int | None = Field(default=None, foreign_key="event.id", unique=True)
-    series_id: int | None = Field(default=None, foreign_key="series.id", unique=True)
-    slug: str = Field(max_length=100, unique=True)
-    published: bool = False
-    published_at: datetime | None = None  # first published (dct:issued)
-    # "freie Antworten veröffentlichen": approved open answers and word-cloud terms on the public page.
-    show_texts: bool = False
-    # The downloads released on the public page, space-separated ("csv pdf").
-    downloads: str = Field(default="", max_length=100)
-    version: int = 1
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class FollowUpNote(SQLModel, table=True):
-    """"Was ist daraus geworden": a short dated note on an agenda topic, shown on the public page (#17)."""
-
-    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
-    event_id: int = Field(foreign_key="event.id", index=True)
-    topic_id: int = Field(foreign_key="topic.id", index=True)
-    date: dt.date
-    text: str = Field(max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
