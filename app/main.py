@@ -33,6 +33,7 @@ from app.routes import (
     api,
     attendee,
     cards,
+    counts,
     docs,
     events,
     exports,
@@ -145,6 +146,7 @@ def create_app() -> FastAPI:
     app.include_router(events.router)
     app.include_router(series.router)
     app.include_router(agenda.router)
+    app.include_router(counts.router)  # before live: its /questions/{id}/zaehlen would match live's /{action}
     app.include_router(live.router)
     app.include_router(admin.router)
     app.include_router(exports.router)

@@ -6,83 +6,21 @@ the routes translate them.
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlmodel import Session
 
-from app.domain import access, plausibility, review
+from app.domain import access, counts, plausibility, review
 from app.domain import events as e_domain
 from app.domain import live as live_domain
 from app.domain import questions as q_domain
 from app.domain import series as s_domain
 from app.domain import templates as t_domain
-from app.domain.errors import Invalid, NotFound
+from app.domain.action_kit import Action, Message, Params, Run, Scope, Target, _say, _silent
+from app.domain.errors import Invalid
 from app.domain.parsing import optional_date, optional_int
 from app.i18n import N_
-from app.models import Event, Question, Topic, User
-
-Scope = Literal["event", "topic", "question"]
-Publish = Literal["state", "tally", "nothing"]
-Params = Mapping[str, object]
-Message = tuple[str, dict[str, object]]
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What an action works on: the event (always), and the topic or question its URL names."""
-
-    session: Session
-    user: User
-    event: Event
-    topic: Topic | None = None
-    question: Question | None = None
-
-    @property
-    def the_question(self) -> Question:
-        if self.question is None:
-            raise NotFound("question_not_found", "Diese Frage gibt es nicht.")
-        return self.question
-
-    @property
-    def the_topic(self) -> Topic:
-        if self.topic is None:
-            raise NotFound("topic_not_found", "Dieses Thema gibt es nicht.")
-        return self.topic
-
-
-Run = Callable[[Target, Params], object]
-
-
-def _say(text: str) -> Callable[[object, Params], Message]:
-    return lambda _result, _params: (text, {})
-
-
-def _silent(_result: object, _params: Params) -> Message:
-    return "", {}
-
-
-def _same(before: str, _result: object) -> str:
-    return before
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One thing a moderator can do. `verb` is its name in URLs (a topic's "rename" is "topic-rename")."""
-
-    name: str
-    label: str  # in the audit log
-    scope: Scope = "event"
-    run: Run | None = None  # None: written to the audit log by its own code (e.g. a new event, accounts)
-    message: Callable[[object, Params], Message] = _silent
-    publish: Publish = "state"
-    live: bool = False  # a control of the running vote (the page returns to its live panel)
-    detail: Callable[[Target, Params], str] = lambda _t, _p: ""
-    describe: Callable[[str, object], str] = _same  # the audit detail once it ran, from the detail before
-
-    @property
-    def verb(self) -> str:
-        return self.name.removeprefix("topic-") if self.scope == "topic" else self.name
+from app.models import Question, User
 
 
 def _question_detail(target: Target, params: Params) -> str:
@@ -137,6 +75,14 @@ def _term_action(name: str, label: str, run: Callable[[Session, Question, Params
                   live=True, detail=_merge_detail, describe=_merged)
 
 
+def _count_detail(target: Target, params: Params) -> str:
+    return f"{counts.SOURCE_LABELS.get(str(params.get('source')), '?')} · {target.the_question.text}"
+
+
+def _source_label(change: object) -> str:
+    return counts.SOURCE_LABELS.get(str(getattr(change, "source", "")), "")
+
+
 QUESTION_ACTIONS = [
     _question("open", N_("Abstimmung geöffnet"), lambda s, q, p: live_domain.open_voting(session=s, question=q),
               N_("Abstimmung geöffnet.")),
@@ -173,6 +119,20 @@ QUESTION_ACTIONS = [
               live=False),
     _question("delete", N_("Frage gelöscht"), lambda s, q, p: q_domain.delete_question(session=s, question=q), N_("Frage gelöscht."),
               live=False),
+    Action(name="count-start", label=N_("Zählung begonnen"), scope="question", live=True, detail=_count_detail,
+           message=lambda _r, p: (N_("Die Handys und der Beamer bitten jetzt um Handzeichen.") if p.get("source") == "hands"
+                                  else N_("Die Handys und der Beamer sagen jetzt, dass Stimmzettel gezählt werden."), {}),
+           run=lambda t, p: counts.start(session=t.session, event=t.event, question=t.the_question, source=p.get("source"))),
+    Action(name="count-save", label=N_("Zählung eingetragen"), scope="question", live=True, detail=lambda t, _p: t.the_question.text,
+           describe=lambda before, change: f"{getattr(change, 'detail', '')} · {before}",
+           message=lambda change, _p: (N_("Gespeichert: {n} Personen ({source})."),
+                                       {"n": getattr(change, "voters", 0), "source": _source_label(change)}),
+           run=lambda t, p: counts.save(session=t.session, event=t.event, question=t.the_question, params=p)),
+    Action(name="count-remove", label=N_("Zählung entfernt"), scope="question", live=True, detail=lambda t, _p: t.the_question.text,
+           describe=lambda before, change: f"{getattr(change, 'detail', '')} · {before}", message=_say(N_("Zählung entfernt.")),
+           run=lambda t, p: counts.remove(session=t.session, question=t.the_question, source=p.get("source"))),
+    Action(name="count-end", label=N_("Zählung beendet"), live=True, message=_say(N_("Zählung beendet.")),
+           run=lambda t, p: counts.stop(session=t.session, event=t.event)),
     Action(
         name="timer", label=N_("Countdown"), scope="question", live=True, detail=_question_detail, message=_timer_message,
         run=_on_question(lambda s, q, p: live_domain.set_timer(session=s, question=q,

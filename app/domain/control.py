@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from app.domain import access
 from app.domain import events as e_domain
-from app.domain.actions import _BY_VERB, Action, Params, Scope, Target
+from app.domain.action_kit import Action, Params, Scope, Target
+from app.domain.actions import _BY_VERB
 from app.domain.errors import AlreadyDone, NotFound
 from app.domain.shapes import State
 from app.domain.snapshot import snapshot

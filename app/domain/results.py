@@ -3,7 +3,9 @@
 Every result carries `question_id`, `round`, `kind`, `voters` and `counts`; `counts` is None when the
 result is hidden from a role. Per kind (see docs/protocol.md):
 
-- single, multiple, yesno: `counts` {option id: votes}
+- single, multiple, yesno: `counts` {option id: votes}; with scale, of every source added up, and `sources`
+  {phone, tablet, hands, paper: {voters, counts, estimated?, counted_by?}} when anything but phones counted
+  (domain.sources), `estimated` when a part was estimated
 - scale: `counts` {value: votes} for every value of the scale, `mean`, `median` (None without votes)
 - ranking: `counts` {option id: Borda points}, `avg_rank` {option id: average place}, `order` (best first)
 - points: `counts` {option id: average points}, `totals` {option id: points given}
@@ -19,7 +21,7 @@ from typing import cast
 from sqlalchemy import Connection, select
 from sqlmodel import Session
 
-from app.domain import kinds
+from app.domain import kinds, sources
 from app.domain.kinds.base import Review
 from app.domain.review import review_of
 from app.domain.shapes import QuestionPublic, Results
@@ -34,7 +36,8 @@ def compute(db: Session | Connection, question: QuestionPublic, round: int | Non
     """
     round = question["round"] if round is None else round
     results = _compute(db, question, round, review)
-    if results["voters"] == 0 and question["status"] != "draft":
+    # Entered hand counts and paper slips stay when the answers are deleted: the archive stands in for the stored ones.
+    if sources.stored_voters(cast(dict, results)) == 0 and question["status"] != "draft":
         archived = db.execute(
             select(table_of(ResultArchive).c.results).where(
                 table_of(ResultArchive).c.question_id == question["id"], table_of(ResultArchive).c.round == round
@@ -69,6 +72,9 @@ def public(results: Results | None) -> Results | None:
     """What projector and phones may see when results are shown: no hidden terms, only approved answers."""
     if results is None or results.get("counts") is None:
         return results
+    if "sources" in results:  # who counted the hands is for the moderator and the audit log
+        results = cast(Results, {**results, "sources": {source: {k: v for k, v in part.items() if k != "counted_by"}
+                                                        for source, part in results["sources"].items()}})
     kind = kinds.KINDS.get(results.get("kind", ""))
     if kind is None or kind.public is None:
         return results

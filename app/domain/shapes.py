@@ -84,6 +84,9 @@ class Results(TypedDict):
     merged: NotRequired[dict[str, str]]  # word cloud, projector and phones: merged key → shown term's key
     answers: NotRequired[list[TextAnswer]]
     archived: NotRequired[bool]
+    # Choice kinds and scale (#18): each source's part when anything but phones counted; "ca." when estimated.
+    sources: NotRequired[dict[str, dict[str, Any]]]
+    estimated: NotRequired[bool]
 
 
 class RoundResults(TypedDict):
@@ -128,6 +131,7 @@ class State(TypedDict):
     topics: list[TopicRef] | None
     agenda: str | None  # moderator only: fingerprint of the agenda (events.agenda_digest)
     check: dict[str, Any] | None
+    counting: NotRequired[str]  # "hands" / "paper" while the closed current question is being counted (#18)
 
 
 class RoleViews(TypedDict):

@@ -84,6 +84,8 @@ def snapshot(*, session: Session, event: Event) -> State:
         "agenda": e_domain.agenda_digest(session=session, event_id=event.id),
         # Moderator only: voters against devices seen and people in the hall (domain.plausibility).
         "check": check,
+        # "hands" or "paper" while the closed current question is being counted (domain.counts), else "".
+        "counting": event.counting if row is not None and event.counting_question_id == row.id else "",
     }
 
 

@@ -6,9 +6,16 @@ and the tally tells the sources apart by that prefix. Hands and paper slips are 
 (`ManualCount`).
 """
 
+import json
 import secrets
+from typing import Any
 
-from app.models import CountSource
+from sqlalchemy import Connection, case, func, select
+from sqlmodel import Session
+
+from app.models import CountSource, ManualCount, Vote, table_of
+
+Db = Session | Connection
 
 TABLET_PREFIX = "desk:"
 # The order sources are shown in: the projector's stacked bars, tables and exports.
@@ -27,3 +34,59 @@ def desk_of(voter: str) -> int | None:
         return None
     number = voter[len(TABLET_PREFIX):].partition(":")[0]
     return int(number) if number.isdigit() else None
+
+
+def manual_counts(db: Db, question_id: int, round: int) -> dict[str, dict[str, Any]]:
+    """The hand counts and paper slips entered for a question round, by source (one small indexed query)."""
+    table = table_of(ManualCount)
+    rows = db.execute(
+        select(table.c.source, table.c.counts, table.c.voters, table.c.estimated, table.c.counted_by)
+        .where(table.c.question_id == question_id, table.c.round == round)
+    )
+    return {source: {"counts": json.loads(counts), "voters": voters, "estimated": bool(estimated), "counted_by": counted_by}
+            for source, counts, voters, estimated, counted_by in rows}
+
+
+def grouped_by_source(db: Db, question_id: int, round: int) -> list[tuple[Any, str, int]]:
+    """Distinct stored answers with how often each was given, per source (phone or tablet), counted by the database."""
+    table = table_of(Vote)
+    source = case((table.c.device_hash.like(TABLET_PREFIX + "%"), CountSource.tablet.value), else_=CountSource.phone.value)
+    rows = db.execute(
+        select(table.c.choices, source, func.count())
+        .where(table.c.question_id == question_id, table.c.round == round)
+        .group_by(table.c.choices, source)
+    )
+    return [(json.loads(raw), str(src), n) for raw, src, n in rows]
+
+
+def combine(parts: dict[str, dict[str, Any]], keys: list[str], manual: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Stored answers per source (`parts`: {source: {"voters", "counts"}}) and the entered counts, added up.
+
+    Returns `voters` and `counts` of all sources together (percentages are of that total), and `sources` in the
+    shown order when anything but phones counted; `estimated` when a part of it was estimated ("ca.").
+    """
+    every = {source: dict(part) for source, part in parts.items()}
+    for source, entry in manual.items():
+        every[source] = {"voters": entry["voters"], "counts": {k: int(entry["counts"].get(k, 0)) for k in keys},
+                         "estimated": entry["estimated"], "counted_by": entry["counted_by"]}
+    counts = dict.fromkeys(keys, 0)
+    voters = 0
+    for part in every.values():
+        voters += part["voters"]
+        for key in keys:
+            counts[key] += part["counts"].get(key, 0)
+    result: dict[str, Any] = {"voters": voters, "counts": counts}
+    if any(source != CountSource.phone for source in every):
+        empty = {"voters": 0, "counts": dict.fromkeys(keys, 0)}
+        result["sources"] = {str(source): every.get(source, empty) for source in ORDER
+                             if source in every or source == CountSource.phone}
+        result["estimated"] = any(part.get("estimated") for part in every.values())
+    return result
+
+
+def stored_voters(results: dict[str, Any]) -> int:
+    """How many of a result's voters are answers stored in the vote table (phones, tablets): not entered counts."""
+    sources = results.get("sources")
+    if not sources:
+        return int(results.get("voters") or 0)
+    return sum(part["voters"] for source, part in sources.items() if source not in MANUAL)

@@ -50,6 +50,10 @@ class Event(EventBase, table=True):
     people_in_hall: int | None = None
     # Strict mode: only printed single-use voting cards (VotingCard) may answer, one answer per card and question.
     voting_cards: bool = False
+    # "Handzeichen zählen" / "Stimmzettel zählen" (#18): the source being counted for the closed question named,
+    # so phones that voted say "bitte jetzt nicht die Hand heben"; stale once another question is current.
+    counting: str = Field(default="", max_length=10)
+    counting_question_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -76,6 +76,15 @@ class ActionIn(BaseModel):
     term: str | None = Field(default=None, max_length=200)
     into: str | None = Field(default=None, max_length=200, description="merge-term: the term that `term` is to count as")
     answer_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    # count-start, count-save, count-remove (#18): hands or paper; count-save: a whole number per option id (or
+    # scale value), for multiple choice how many people, estimated ("ca."), who counted, and confirm (more than the
+    # people in the hall).
+    source: Literal["hands", "paper"] | None = None
+    values: dict[str, int] | None = Field(default=None, max_length=20)
+    voters: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+    estimated: bool | None = None
+    counted_by: str | None = Field(default=None, max_length=200)
+    confirm: bool | None = None
 
 
 class NextIn(BaseModel):
@@ -171,7 +180,8 @@ async def question_action(
 ):
     """Actions: open, close, new-round, show, show-results, hide-results, phone-results (mode),
     compare-rounds, single-round, timer (seconds; 0 stops it), hide-term / show-term (term),
-    merge-term (term, into) / unmerge-term (term), approve / reject / requeue (answer_id), move-up, move-down, delete."""
+    merge-term (term, into) / unmerge-term (term), approve / reject / requeue (answer_id), move-up, move-down, delete,
+    count-start (source), count-save (source, values, voters, estimated, counted_by, confirm), count-remove (source)."""
     params = (body or ActionIn()).model_dump(exclude_none=True)
     return await _drive(request, session, user, event, action, scope="question", question_id=question_id, params=params)
 

@@ -69,9 +69,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ballottoken_question_id'), ['question_id'], unique=False)
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.add_column(sa.Column('segment', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('counting', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('counting_question_id', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_column('counting_question_id')
+        batch_op.drop_column('counting')
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.drop_column('segment')
     for table, indexes in (('ballottoken', ('ix_ballottoken_question_id', 'ix_ballottoken_desk_id')),

@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from app.domain import sources
 from app.domain.errors import Invalid
-from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, SpecInput, grouped, is_int, number, option_ids, unknown_option
+from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, SpecInput, is_int, number, option_ids, unknown_option
 from app.domain.shapes import QuestionPublic
 from app.models import QuestionKind
 
@@ -38,15 +39,17 @@ def from_form(form: FormLike) -> list[int | str]:
 
 
 def count(*, session: Db, question_id: int, option_ids: list[int], round: int = 1) -> dict[str, Any]:
-    """Votes per option and the number of devices that voted."""
-    counts = dict.fromkeys(option_ids, 0)
-    voters = 0
-    for answer, n in grouped(session, question_id, round):
-        voters += n
+    """Votes per option and the number of people who voted: phones and tablets as stored, hands and paper
+    slips as entered (domain.sources), added up; `sources` names each part when there is more than phones."""
+    keys = [str(k) for k in option_ids]
+    parts: dict[str, dict[str, Any]] = {}
+    for answer, source, n in sources.grouped_by_source(session, question_id, round):
+        part = parts.setdefault(source, {"voters": 0, "counts": dict.fromkeys(keys, 0)})
+        part["voters"] += n
         for option_id in answer:
-            if option_id in counts:
-                counts[option_id] += n
-    return {"voters": voters, "counts": {str(k): v for k, v in counts.items()}}
+            if str(option_id) in part["counts"]:
+                part["counts"][str(option_id)] += n
+    return sources.combine(parts, keys, sources.manual_counts(session, question_id, round))
 
 
 def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 import statistics
 from typing import Any
 
+from app.domain import sources
 from app.domain.errors import Invalid
 from app.domain.events import _clean
-from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, SpecInput, grouped, is_int, number
+from app.domain.kinds.base import Db, FormLike, Kind, LiveLike, Review, SpecInput, is_int, number
 from app.domain.shapes import QuestionPublic
 from app.models import QuestionKind
 
@@ -31,21 +32,24 @@ def from_form(form: FormLike) -> int | str:
 
 
 def tally(db: Db, question: QuestionPublic, round: int, review: Review) -> dict[str, Any]:
+    """The distribution over the scale's values from every source (domain.sources), its mean and median."""
     scale = question["scale"]
     low, high = (scale["min"], scale["max"]) if scale else SCALE_DEFAULT
-    counts = {str(v): 0 for v in range(low, high + 1)}
-    values: list[int] = []
-    for answer, n in grouped(db, question["id"], round):
+    keys = [str(v) for v in range(low, high + 1)]
+    parts: dict[str, dict[str, Any]] = {}
+    for answer, source, n in sources.grouped_by_source(db, question["id"], round):
         value = answer[0] if isinstance(answer, list) and answer else None
-        if isinstance(value, int) and str(value) in counts:
-            counts[str(value)] += n
-            values.extend([value] * n)
-    voters = len(values)
+        if isinstance(value, int) and str(value) in keys:
+            part = parts.setdefault(source, {"voters": 0, "counts": dict.fromkeys(keys, 0)})
+            part["voters"] += n
+            part["counts"][str(value)] += n
+    result = sources.combine(parts, keys, sources.manual_counts(db, question["id"], round))
+    values = [v for v in range(low, high + 1) for _ in range(result["counts"][str(v)])]
     # Exact: pages round once, for display (docs/protocol.md, "Numbers"). An even count's median is the mean of
     # the two middle values.
-    mean = sum(values) / voters if voters else None
-    median = statistics.median(values) if voters else None
-    return {"voters": voters, "counts": counts, "mean": mean, "median": median}
+    result["mean"] = sum(values) / len(values) if values else None
+    result["median"] = statistics.median(values) if values else None
+    return result
 
 
 def spec(labels: list[str], given: SpecInput) -> dict[str, Any]:
