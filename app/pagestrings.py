@@ -26,6 +26,13 @@ JS_STRINGS: dict[str, str] = {
     "voted": N_("Danke! Ihre Stimme wurde gezählt."),
     "already": N_("Sie haben bereits abgestimmt. Sie können Ihre Stimme ändern, solange die Abstimmung läuft."),
     "closed": N_("Die Abstimmung ist beendet."),
+    # Sources of a count (#18): bars, legend and table name them; "ca." marks an estimate.
+    "src_phone": N_("Handy"),
+    "src_tablet": N_("Hilfe-Tablet"),
+    "src_hands": N_("Handzeichen"),
+    "src_paper": N_("Stimmzettel"),
+    "approx": N_("ca."),
+    "th_total": N_("Zusammen"),
     "result_soon": N_("Das Ergebnis wird gleich vorne im Saal gezeigt."),
     "result": N_("Ergebnis"),
     "votes_n": N_("{n} Stimmen"),
@@ -106,6 +113,11 @@ RESULTS_JS_STRINGS: dict[str, str] = {
 }
 # attendee.js (the phone):
 PHONE_JS_STRINGS: dict[str, str] = {
+    # While hands or paper slips are counted (#18): whoever voted keeps their hand down.
+    "ph_count_hands_voted": N_("Sie haben schon abgestimmt, bitte jetzt nicht die Hand heben."),
+    "ph_count_hands_other": N_("Sie haben nicht per Handy abgestimmt? Dann heben Sie jetzt die Hand."),
+    "ph_count_paper_voted": N_("Sie haben schon abgestimmt, bitte geben Sie keinen Stimmzettel ab."),
+    "ph_count_paper_other": N_("Sie haben nicht per Handy abgestimmt? Dann geben Sie jetzt Ihren Stimmzettel ab."),
     "ph_round": N_("Runde {n}"),
     "ph_new_round": N_("Runde {n}: {text}"),
     "ph_time_left": N_("Noch {time}"),
@@ -157,6 +169,8 @@ PHONE_JS_STRINGS: dict[str, str] = {
 }
 # projector.js:
 PROJECTOR_JS_STRINGS: dict[str, str] = {
+    "pr_count_hands": N_("Handzeichen: Wer nicht per Handy oder am Hilfe-Tablet abgestimmt hat, hebt jetzt die Hand."),
+    "pr_count_paper": N_("Stimmzettel: Wer nicht per Handy oder am Hilfe-Tablet abgestimmt hat, gibt jetzt seinen Stimmzettel ab."),
     "count_answers_1": N_("1 Antwort eingegangen"),
     "count_answers_n": N_("{n} Antworten eingegangen"),
     "hint_scale": N_("Bitte wählen Sie einen Wert von {min} bis {max}."),

@@ -4,7 +4,7 @@
 // this script. The choice kinds are here; the other kinds' fields (phone-kinds.js) and their results
 // (results.js) are loaded when such a question is on: the first load stays small.
 import { FINAL_CLOSE_CODES, announce, connect, fmt, h, loadJSON, serverNow, showStatus, syncClock } from "./socket.js";
-import { fillServerBars, renderBars, votersText } from "./charts.js";
+import { fillServerBars, renderBars, setText, votersText } from "./charts.js";
 
 document.documentElement.classList.add("js");
 
@@ -467,7 +467,24 @@ function render(next, previous) {
       drawResults(container, q, next.results);
     }
   }
+  if (next.phase === "closed" && q) showCounting(q, next.counting, previous && previous.counting);
   setCountdown(next.phase === "open" && q ? q.closes_at : null);
+}
+
+// Hands or paper slips are counted (#18): whoever voted by phone keeps their hand down.
+function showCounting(q, counting, before) {
+  let note = document.getElementById("counting-note");
+  if (!counting) {
+    if (note) note.remove();
+    return;
+  }
+  const text = strings["ph_count_" + counting + (mineFor(q) !== null ? "_voted" : "_other")];
+  if (!note) {
+    note = h("p", { id: "counting-note", class: "notice warn counting-note", role: "status" });
+    document.getElementById("phone-heading").nextElementSibling.after(note);
+  }
+  setText(note, text);
+  if (counting !== before) announce(text);
 }
 
 // ---- voting ----

@@ -76,6 +76,7 @@ export function renderRows(list, rows) {
       fill.style.width = Math.max(0, Math.min(100, row.pct)) + "%";
       track.hidden = false;
     }
+    showParts(li, track, fill, row);
   });
   for (const [key, li] of existing) if (!wanted.has(key)) li.remove();
   return list;
@@ -90,11 +91,79 @@ export function renderBars(list, question, results, strings, mine) {
     if (counts) {
       const n = counts[key] || 0;
       row.pct = percent(n, voters);
-      row.value = (n === 1 ? strings.votes_1 : fmt(strings.votes_n, { n })) + " · " + row.pct + " %";
+      row.value = approx(results, strings) + (n === 1 ? strings.votes_1 : fmt(strings.votes_n, { n })) + " · " + row.pct + " %";
+      Object.assign(row, sourceParts(results, key, strings));
     }
     return row;
   });
+  list.classList.toggle("by-source", Boolean(results && results.sources));
   return renderRows(list, rows);
+}
+
+// ---- sources (#18): phones, the help-desk tablet, raised hands, paper slips ----
+
+export const SOURCES = ["phone", "tablet", "hands", "paper"];
+
+export function approx(results, strings) {
+  return results && results.estimated ? strings.approx + " " : "";
+}
+
+/* A bar's parts when more than phones counted: each source's share of all voters (a stacked bar, told apart by
+   pattern, CSS .src-<source>) and the numbers in words ("Handy 30 · Handzeichen ca. 12"), so nothing is colour alone. */
+export function sourceParts(results, key, strings) {
+  const sources = results && results.sources;
+  if (!sources) return {};
+  const voters = results.voters || 0;
+  const parts = [];
+  const words = [];
+  for (const source of SOURCES) {
+    const part = sources[source];
+    if (!part) continue;
+    const n = (part.counts && part.counts[key]) || 0;
+    parts.push({ source, pct: voters ? (n * 100) / voters : 0 });
+    words.push(strings["src_" + source] + " " + (part.estimated ? strings.approx + " " : "") + number(n, 0));
+  }
+  return { parts, detail: words.join(" · ") };
+}
+
+function showParts(li, track, fill, row) {
+  let box = track.querySelector(".bar-parts");
+  let detail = li.querySelector(".bar-detail");
+  if (!row.parts || track.hidden) {
+    if (box) box.remove();
+    if (detail) detail.remove();
+    fill.hidden = false;
+    return;
+  }
+  fill.hidden = true;
+  if (!box) box = track.appendChild(h("div", { class: "bar-parts" }));
+  const existing = new Map([...box.children].map((span) => [span.dataset.source, span]));
+  row.parts.forEach((part, index) => {
+    let span = existing.get(part.source);
+    if (!span) span = h("span", { class: "bar-part src-" + part.source, "data-source": part.source });
+    existing.delete(part.source);
+    if (box.children[index] !== span) box.insertBefore(span, box.children[index] || null);
+    span.style.width = Math.max(0, Math.min(100, part.pct)) + "%";
+    span.hidden = !part.pct;
+  });
+  for (const span of existing.values()) span.remove();
+  if (!detail) detail = li.appendChild(h("div", { class: "bar-detail" }));
+  setText(detail, row.detail);
+}
+
+// The legend of the stacked bars: a swatch with the pattern and the source's name, for each source counted.
+export function renderLegend(container, results, strings) {
+  let legend = container.querySelector(":scope > .source-legend");
+  const sources = results && results.sources;
+  if (!sources) {
+    if (legend) legend.remove();
+    return;
+  }
+  if (!legend) legend = container.insertBefore(h("ul", { class: "source-legend" }), container.firstChild);
+  const items = SOURCES.filter((s) => sources[s]).map((s) =>
+    h("li", {}, h("span", { class: "swatch src-" + s, "aria-hidden": "true" }), h("span", { text: strings["src_" + s] + (sources[s].estimated ? " (" + strings.approx + ")" : "") })),
+  );
+  if (legend.textContent !== items.map((li) => li.textContent).join("")) legend.replaceChildren(...items);
 }
 
 export function votersText(voters, strings) {
@@ -116,7 +185,7 @@ export function placeMark(mark, at) {
 // Bars rendered by the server carry their size in data-pct, the mean's mark its place in data-left (a style
 // attribute would break the CSP).
 export function fillServerBars(root) {
-  for (const fill of root.querySelectorAll(".bar-fill[data-pct]")) fill.style.width = fill.dataset.pct + "%";
+  for (const fill of root.querySelectorAll(".bar-fill[data-pct], .bar-part[data-pct]")) fill.style.width = fill.dataset.pct + "%";
   for (const fill of root.querySelectorAll(".col-fill[data-pct]")) setShare(fill.closest("li"), Number(fill.dataset.pct) / 100);
   for (const mark of root.querySelectorAll(".scale-mean-mark[data-left]")) placeMark(mark, Number(mark.dataset.left));
 }

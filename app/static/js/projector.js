@@ -673,6 +673,10 @@ function onState(msg) {
     listLimit = MAX_LISTED;
   }
   showResults(q, msg.results, msg.rounds);
+  const counting = msg.phase === "closed" ? msg.counting || "" : "";
+  el("p-counting").hidden = !counting;
+  if (counting) setText(el("p-counting"), strings["pr_count_" + counting]);
+  const countingBefore = previous && previous.phase === "closed" && !newQuestion ? previous.counting || "" : "";
   const countdown = updateCountdown();
   fitToScreen(newQuestion || newRound);
 
@@ -688,6 +692,8 @@ function onState(msg) {
   } else if (newRound) {
     spokenResults = "";
     say(fmt(strings.round_started, { n: q.round }) + (msg.phase === "open" ? " " + strings.proj_open + "." : ""));
+  } else if (counting !== countingBefore) {
+    say(counting ? strings["pr_count_" + counting] : shown ? resultList(q, msg.results) : strings.proj_closed);
   } else if (previous.phase !== msg.phase) {
     // Closing says the whole result at once; opening again just says so. A countdown that ran out says so
     // first, unless the page already said it.

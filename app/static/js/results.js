@@ -13,7 +13,7 @@
 //   resultText(question, results, strings)      the whole result in words (announced on closing)
 //   resultTable(question, results, strings)     {head, rows} for a screen-reader table, or null
 import { fmt, h, loadJSON } from "./socket.js";
-import { number, percent, placeMark, renderBars, renderRows, setShare, setText, votersText } from "./charts.js";
+import { SOURCES, approx, number, percent, placeMark, renderBars, renderLegend, renderRows, setShare, setText, votersText } from "./charts.js";
 
 export const CHOICE_KINDS = new Set(["single", "multiple", "yesno"]);
 export const OPTION_KINDS = new Set(["single", "multiple", "yesno", "ranking", "points"]);
@@ -138,8 +138,9 @@ function votersLine(view, text, id) {
 function renderChoice(view, question, results, strings, options) {
   const bars = part(view, "bars", () => h("ol", { id: options.barsId || null }));
   renderBars(bars, question, results, strings, Array.isArray(options.mine) ? options.mine : null);
+  renderLegend(view, results, strings);
   if (question.kind === "multiple") setText(part(view, "multi-note hint", () => h("p")), t(strings, "multi_note"));
-  votersLine(view, votersText(results.voters, strings), options.votersId);
+  votersLine(view, approx(results, strings) + votersText(results.voters, strings), options.votersId);
 }
 
 function scaleOf(question) {
@@ -516,19 +517,22 @@ export function resultTable(question, results, strings) {
   const kind = question.kind;
   const voters = results.voters || 0;
   if (CHOICE_KINDS.has(kind)) {
-    return {
+    const keys = question.options.map((o) => String(o.id));
+    return bySource(results, strings, keys, {
       head: [t(strings, "th_answer"), t(strings, "th_votes"), t(strings, "th_percent")],
       rows: choiceRows(question, results).map((row) => [row.label, num(row.n), row.pct + " %"]),
-    };
+    });
   }
   if (kind === "scale") {
     const scale = scaleOf(question);
     const rows = [];
+    const keys = [];
     for (let v = scale.low; v <= scale.high; v++) {
       const n = results.counts[String(v)] || 0;
+      keys.push(String(v));
       rows.push([scaleValueName(v, scale), num(n), percent(n, voters) + " %"]);
     }
-    return { head: [t(strings, "th_value"), t(strings, "th_votes"), t(strings, "th_percent")], rows };
+    return bySource(results, strings, keys, { head: [t(strings, "th_value"), t(strings, "th_votes"), t(strings, "th_percent")], rows });
   }
   if (kind === "ranking") {
     return {
@@ -553,6 +557,23 @@ export function resultTable(question, results, strings) {
     };
   }
   return null;
+}
+
+// With more sources than phones (#18): a column per source before the total ("ca." where estimated).
+function bySource(results, strings, keys, table) {
+  const sources = results.sources;
+  if (!sources) return table;
+  const present = SOURCES.filter((s) => sources[s]);
+  const mark = (part) => (part.estimated ? t(strings, "approx") + " " : "");
+  return {
+    head: [table.head[0], ...present.map((s) => t(strings, "src_" + s)), t(strings, "th_total"), table.head[2]],
+    rows: table.rows.map(([label, total, pct], index) => [
+      label,
+      ...present.map((s) => mark(sources[s]) + num((sources[s].counts && sources[s].counts[keys[index]]) || 0)),
+      approx(results, strings) + total,
+      pct,
+    ]),
+  };
 }
 
 // Fill a <table> (with <caption>, <thead>, <tbody>) from resultTable(); false when there is no table.
