@@ -7,6 +7,7 @@ and asks one question of its own, so the series comparison has something to flag
 """
 
 import datetime as dt
+import json
 import random
 import uuid
 
@@ -19,7 +20,7 @@ from app.domain import publication as p_domain
 from app.domain import questions as q_domain
 from app.domain import templates as t_domain
 from app.domain import votes as v_domain
-from app.models import Event, Question, QuestionStatus, Series, Template, User, Vote
+from app.models import Event, ManualCount, Question, QuestionStatus, Series, Template, User, Vote
 
 DEMO_USER = "moderation"
 DEMO_PASSWORD = "saalumfrage-demo"
@@ -241,8 +242,30 @@ def _vote_event(session: Session, event: Event, index: int) -> None:
         question.closed_at = question.opened_at + dt.timedelta(minutes=3 if question.round == 1 else 12)
         question.status = QuestionStatus.closed
         session.add(question)
-    event.people_in_hall = len(voters) + rng.randint(3, 20)
+    event.people_in_hall = len(voters) + rng.randint(18, 30)
     session.add(event)
+    session.commit()
+    _count_by_hand(session, event, rng, extra=event.people_in_hall - len(voters))
+
+
+# Counted by hand (#18): the people without a phone answered this question by raised hands and paper slips.
+HAND_COUNTED = "Sollte es weitere Regionalkonferenzen geben?"
+
+
+def _count_by_hand(session: Session, event: Event, rng: random.Random, *, extra: int) -> None:
+    """Hands and (estimated) paper slips for HAND_COUNTED, together no more than the people without a vote."""
+    question = session.exec(select(Question).where(Question.event_id == event.id, Question.text == HAND_COUNTED)).first()
+    if question is None or extra < 2:
+        return
+    options = q_domain.options_of(session=session, question_id=question.id)
+    hands, paper = extra // 2, extra - extra // 2
+    for source, people, estimated in (("hands", hands, False), ("paper", paper, True)):
+        split = [0] * len(options)
+        for _ in range(people):
+            split[rng.choices(range(len(options)), [5, 2, 1][: len(options)])[0]] += 1
+        session.add(ManualCount(question_id=question.id, round=question.round, source=source, voters=people, estimated=estimated,
+                                counted_by="Team Empfang" if source == "hands" else "",
+                                counts=json.dumps({str(o.id): n for o, n in zip(options, split, strict=True)})))
     session.commit()
 
 

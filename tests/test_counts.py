@@ -1,6 +1,8 @@
 """Hand counts and paper slips (#18): per-source tallies, the checks of an entry, the audit log, the counting
 state on phones and projector. On SQLite and, with TEST_DATABASE_URL, on PostgreSQL."""
 
+import csv
+import io
 import uuid
 
 import pytest
@@ -259,3 +261,38 @@ def test_counting_starts_only_for_the_shown_closed_question(mod_client, session,
     assert session.get(Event, event.id).counting == ""
     refused = _audit(session, event, "count-start")
     assert [e.outcome for e in refused] == ["refused", "refused"]  # tried, refused with the reason, nothing changed
+
+
+def test_the_results_page_export_and_report_show_the_same_subtotals(mod_client, session, event):
+    from app.reports import csv_export, tables
+    from app.reports.method import method_note
+    from app.reports.resultset import event_results
+
+    single, _ = questions_of(session, event)
+    a, b, c = option_ids(session, single)
+    live_domain.open_voting(session=session, question=single)
+    session.commit()
+    add_votes(session, single, [[a]] * 5 + [[b]] * 2)
+    _tablet_votes(session, single, [[b]])
+    live_domain.close_question(session=session, question=single)
+    session.commit()
+    assert _post_count(mod_client, event, single, {a: "3", b: "1", c: "0"}, estimated="on").status_code == 303
+    session.expire_all()
+    made = event_results(session, session.get(Event, event.id))
+    final = next(q for q in made.questions() if q.id == single.id).final
+    assert final.n == 12 and final.sources_text() == "Davon Handy 7, Hilfe-Tablet 1, Handzeichen ca. 4. (ca. = geschätzt)"
+    rows = [dict(zip([col.name for col in tables.RESULT_COLUMNS], r, strict=True)) for r in tables.result_rows([made])
+            if r[6] == single.text]
+    auto = next(r for r in rows if r["option"] == "Auto")
+    assert (auto["count"], auto["phone"], auto["tablet"], auto["hands"], auto["paper"], auto["estimated"]) == (8, 5, 0, 3, None, True)
+    assert sum(r["count"] for r in rows) == 12
+    assert any("per Handzeichen oder Stimmzettel" in p for p in method_note([made]))
+    page = mod_client.get(f"/moderator/events/{event.id}/results").text
+    assert "Davon Handy 7, Hilfe-Tablet 1, Handzeichen ca. 4." in page
+    out = io.BytesIO()
+    csv_export.write_results_csv([made], out, "excel-de")
+    written = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"), newline=""), delimiter=";"))
+    head = written[0]
+    line = next(r for r in written if r[6] == single.text and r[10] == "Auto")
+    assert [line[head.index(t)] for t in ("Anzahl", "davon Handy", "davon Hilfe-Tablet", "davon Handzeichen", "geschätzt")] == \
+        ["8", "5", "0", "3", "ja"]

@@ -48,6 +48,15 @@ def method_note(events: Sequence[EventResults], locale: str = "de") -> list[str]
                                     "Wer nicht abgestimmt hat, ist nicht mitgezählt.", locale, low=fmt.number(min(ns)), high=fmt.number(max(ns))))
     else:
         paragraphs.append(translate("Es wurden noch keine Antworten abgegeben.", locale))
+    counted = [r for e in events for q in e.questions() for r in q.rounds if r.sources]
+    if counted:
+        by_hand = any(source in ("hands", "paper") for r in counted for source, _n, _e in r.sources)
+        paragraphs.append(translate(
+            "Wer kein Handy nutzen wollte, konnte auch per Handzeichen oder Stimmzettel abstimmen, oder am Hilfe-Tisch auf einem "
+            "Tablet. Bei {n} Ergebnissen steht, wie viele Stimmen aus welcher Quelle kamen; die Prozente beziehen sich auf alle "
+            "Stimmen zusammen. „ca.“ heißt: geschätzt, nicht genau gezählt.", locale, n=len(counted)) if by_hand else translate(
+            "Wer kein Handy nutzen wollte, konnte am Hilfe-Tisch auf einem Tablet abstimmen. Bei {n} Ergebnissen steht, wie viele "
+            "Stimmen vom Tablet kamen; die Prozente beziehen sich auf alle Stimmen zusammen.", locale, n=len(counted)))
     paragraphs.append(translate(NOT_REPRESENTATIVE, locale))
     paragraphs.append(translate(
         "Prozentwerte sind auf ganze Zahlen gerundet; Summen können deshalb von 100 % abweichen. Bei Mehrfachnennung "

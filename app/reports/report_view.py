@@ -151,6 +151,8 @@ def _round_notes(kind: str, r: Round) -> tuple[str, ...]:
         notes.append(_("Weniger als 5 Antworten: nur Anzahlen, keine Prozente."))
     if r.mean is not None:
         notes.append(_("Mittelwert {mean}, Median {median}", mean=fmt.number(r.mean, 2), median=fmt.number(r.median)))
+    if r.sources:
+        notes.append(r.sources_text())
     if r.archived:
         notes.append(_("Aus dem Archiv: die einzelnen Antworten sind nach der Aufbewahrungsfrist gelöscht."))
     return tuple(notes)

@@ -47,6 +47,8 @@ class Row:
     avg_rank: float | None = None  # ranking: average place (1 = best)
     total: int | None = None  # points: all points given to it
     option_id: int | None = None
+    # (#18) this row's count per source, ("phone", 30), ("hands", 12) …, when more than phones counted
+    sources: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,21 @@ class Round:
     merged_terms: tuple[tuple[str, str], ...] = ()  # word cloud: (term, the term it counts as) as the moderation merged them
     interim_at: dt.datetime | None = None  # still open: "Zwischenstand, Stand 19:42"
     archived: bool = False  # from the archive (the single answers were deleted after the retention period)
+    # (#18) who answered, per source: (source, people, estimated), when more than phones counted
+    sources: tuple[tuple[str, int, bool], ...] = ()
+
+    @property
+    def estimated(self) -> bool:
+        return any(estimated for _source, _n, estimated in self.sources)
+
+    def sources_text(self, locale: str = "de") -> str:
+        """"Davon Handy 88, Handzeichen 5, Stimmzettel ca. 4 (ca. = geschätzt)."; "" with phones only."""
+        if not self.sources:
+            return ""
+        approx = translate(N_("ca."), locale)
+        parts = [f"{translate(SOURCE_NAMES[s], locale)} {approx + ' ' if est else ''}{fmt.number(n)}" for s, n, est in self.sources]
+        text = translate(N_("Davon {parts}."), locale, parts=", ".join(parts))
+        return text + (" " + translate(N_("(ca. = geschätzt)"), locale) if self.estimated else "")
 
     @property
     def percents_shown(self) -> bool:
@@ -161,6 +178,7 @@ BASES_1 = {
     BASES["text"]: N_("1 freie Antwort"),
 }
 NO_ANSWERS = N_("keine Antworten (n = {n})")
+SOURCE_NAMES = {"phone": N_("Handy"), "tablet": N_("Hilfe-Tablet"), "hands": N_("Handzeichen"), "paper": N_("Stimmzettel")}
 
 
 def _share(count: float, n: int) -> float | None:
@@ -171,14 +189,19 @@ def _rows(kind: str, question: dict[str, Any], result: dict[str, Any], n: int) -
     """The result's rows in reading order, with their shares (see the module's docstring)."""
     counts = result.get("counts") or {}
     labels = {str(o["id"]): o["label"] for o in question["options"]}
+    parts = result.get("sources") or {}
+
+    def by_source(key: str) -> tuple[tuple[str, int], ...]:
+        return tuple((source, int((part.get("counts") or {}).get(key, 0))) for source, part in parts.items())
+
     if kind in ("single", "multiple", "yesno"):
         return tuple(
             Row(label=label, count=counts.get(oid, 0), percent=_share(counts.get(oid, 0), n),
-                abstention=kind == "yesno" and label == ABSTAIN, option_id=int(oid))
+                abstention=kind == "yesno" and label == ABSTAIN, option_id=int(oid), sources=by_source(oid))
             for oid, label in labels.items()
         )
     if kind == "scale":
-        return tuple(Row(label=value, count=c, percent=_share(c, n)) for value, c in counts.items())
+        return tuple(Row(label=value, count=c, percent=_share(c, n), sources=by_source(value)) for value, c in counts.items())
     if kind == "ranking":
         avg = result.get("avg_rank") or {}
         order = [str(i) for i in result.get("order") or []] or list(labels)
@@ -217,6 +240,8 @@ def round_result(kind: str, question: dict[str, Any], result: dict[str, Any], *,
         mean=None if small else result.get("mean"), median=None if small else result.get("median"),
         texts=texts, not_approved=max(not_approved, 0), hidden_terms=hidden, merged_terms=merged, interim_at=interim_at,
         archived=bool(result.get("archived")),
+        sources=tuple((source, int(part.get("voters") or 0), bool(part.get("estimated")))
+                      for source, part in (result.get("sources") or {}).items()),
     )
 
 

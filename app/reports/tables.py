@@ -62,6 +62,12 @@ RESULT_COLUMNS = (
     Column("avg_rank", N_("Durchschnittlicher Platz"), "decimal",
            N_("Rangfolge: durchschnittlicher Platz (1 = vorn); leer bei weniger als 5 Antworten.")),
     Column("total_points", N_("Punkte gesamt"), "integer", N_("Punkteverteilung: alle Punkte, die diese Antwort erhielt.")),
+    # (#18) where the count came from; empty where only phones counted (then "Anzahl" is the phones' count)
+    Column("phone", N_("davon Handy"), "integer", N_("Teil der Anzahl, der per Handy abgestimmt hat; leer, wenn nur per Handy abgestimmt wurde.")),
+    Column("tablet", N_("davon Hilfe-Tablet"), "integer", N_("Teil der Anzahl vom Hilfe-Tablet am Hilfe-Tisch.")),
+    Column("hands", N_("davon Handzeichen"), "integer", N_("Teil der Anzahl, per Handzeichen im Saal gezählt.")),
+    Column("paper", N_("davon Stimmzettel"), "integer", N_("Teil der Anzahl, per Stimmzettel gezählt.")),
+    Column("estimated", N_("geschätzt"), "boolean", N_("Ob ein Teil der Anzahl geschätzt wurde (auf Seiten und im Bericht „ca.“).")),
 )
 
 _WHERE = (
@@ -123,12 +129,21 @@ def _row_values(kind: str, result: Round, row: Row | None) -> tuple[Cell, ...]:
     shown = result.percents_shown
     mean: float | None = result.mean
     if row is None:
-        return ("", False, None, None, result.n, result.base(), mean, result.median, None, None)
+        return ("", False, None, None, result.n, result.base(), mean, result.median, None, None, *_source_cells(result, None))
     if kind == "points":
         mean = row.count if shown else None
     count = None if kind == "points" else whole(row.count)
     return (row.label, row.abstention, count, row.percent if shown else None, result.n, result.base(), mean, result.median,
-            row.avg_rank if shown else None, whole(row.total))
+            row.avg_rank if shown else None, whole(row.total), *_source_cells(result, row))
+
+
+def _source_cells(result: Round, row: Row | None) -> tuple[Cell, ...]:
+    """phone … paper, estimated: the row's count per source (empty when only phones counted)."""
+    if not result.sources:
+        return (None, None, None, None, None)
+    found = dict(row.sources) if row is not None else {}
+    return (*(found.get(source) if row is not None and any(s == source for s, _n, _e in result.sources) else None
+              for source in ("phone", "tablet", "hands", "paper")), result.estimated)
 
 
 def result_rows(events: Sequence[EventResults]) -> Iterator[tuple[Cell, ...]]:
