@@ -17,6 +17,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
+from app.config import settings
 from app.db import SessionDep, new_session
 from app.domain import answers as a_domain
 from app.domain import desk as d_domain
@@ -185,7 +186,7 @@ def _tablet_page(request: Request, token: str, *, error: str | None = None, fina
                  status_code: int = 200) -> Response:
     view = {**_tablet_link(token), "ballot": None} if thanks or final else _tablet_view(token)
     return _private(render(request, "help_desk_tablet.html", status_code=status_code, view=view, token=token, error=error,
-                           thanks=thanks, final=final, warn_s=30, kind=None, mine=None, listy=False, places=None))
+                           thanks=thanks, final=final, warn_s=min(30, int(settings.ballot_ttl_s // 2)), kind=None, mine=None, listy=False, places=None))
 
 
 def _tablet_link(token: str) -> dict:
