@@ -8,10 +8,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import AppServer, _free_port
-from tests.e2e.helpers import axe_source, describe_violations, log_in, run_axe, wait_until
+from tests.e2e.helpers import axe_source, describe_violations, log_in, run_axe
+from tests.e2e.helpers import wait_until as _wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +25,18 @@ PHONE = dict(viewport={"width": 390, "height": 780}, device_scale_factor=2, is_m
 @pytest.fixture(scope="module")
 def axe_js() -> str:
     return axe_source()
+
+
+def wait_until(page, expression: str, timeout: float = 10_000):
+    """helpers.wait_until across the tablet's own reloads (an unlock, the end of a ballot load the page afresh)."""
+    for _ in range(20):
+        try:
+            return _wait_until(page, expression, timeout=timeout)
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError(f"the page kept navigating: {expression}")
 
 
 def no_violations(page, name: str, axe_js: str) -> None:
