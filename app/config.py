@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     vote_batch_max: int = 2000
     # How often changed tallies are pushed to projector and moderator.
     tally_interval_ms: float = 150.0
+    # Help desk (#18): how long a tablet ballot a helper unlocked stays valid (the tablet warns 30 s before).
+    ballot_ttl_s: float = 120.0
     # A moderator stays logged in through a long conference day (WCAG 2.2.1: no surprise time-outs).
     session_max_age_s: int = 24 * 3600
     # Where the operator publishes its accessibility statement (docs/accessibility.md is a draft); linked on every page.

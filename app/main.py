@@ -34,6 +34,7 @@ from app.routes import (
     attendee,
     cards,
     counts,
+    desk,
     docs,
     events,
     exports,
@@ -142,6 +143,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
     app.include_router(cards.router)
+    app.include_router(desk.router)
     app.include_router(login.router)
     app.include_router(events.router)
     app.include_router(series.router)

@@ -247,8 +247,19 @@ TERM_REVIEW_JS_STRINGS: dict[str, str] = {
     "mod_unmerge_suffix": N_("„{term}“ von „{into}“"),
 }
 
+# The help-desk tablet (#18, help-desk-tablet.js); it reads the kinds' fields as the phone does.
+TABLET_JS_STRINGS: dict[str, str] = {
+    "tablet_thanks": N_("Ihre Stimme wurde gezählt."),
+    "tablet_thanks_big": N_("Vielen Dank!"),
+    "tablet_welcome": N_("Willkommen!"),
+    "tablet_rest": N_("Bitte wenden Sie sich an die Helferin / den Helfer am Hilfe-Tisch."),
+    "tablet_expiry_warning": N_("Noch {s} Sekunden: Bitte stimmen Sie jetzt ab, sonst wird die Freigabe beendet."),
+    "tablet_send": N_("Absenden"),
+}
+
 PAGE_JS_STRINGS: dict[str, dict[str, str]] = {"attendee": PHONE_JS_STRINGS, "projector": PROJECTOR_JS_STRINGS,
-                                              "moderator": {**MODERATOR_JS_STRINGS, **TERM_REVIEW_JS_STRINGS}}
+                                              "moderator": {**MODERATOR_JS_STRINGS, **TERM_REVIEW_JS_STRINGS},
+                                              "tablet": {**PHONE_JS_STRINGS, **TABLET_JS_STRINGS}, "helper": {}}
 
 
 def js_strings(page: str | None = None) -> dict[str, str]:

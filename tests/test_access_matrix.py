@@ -28,7 +28,10 @@ PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{t
           "/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs/assets/{name}",
           # The citizens' results pages (#17): open to all, GET only; the world publishes event A and its series.
           "/ergebnisse/{slug}", "/ergebnisse/{slug}.jsonld", "/ergebnisse/{slug}/dateien/{name}", "/ergebnisse/reihe/{slug}",
-          "/ergebnisse/reihe/{slug}.jsonld", "/ergebnisse/reihe/{slug}/dateien/{name}", "/j/{code}/meine-antworten"}
+          "/ergebnisse/reihe/{slug}.jsonld", "/ergebnisse/reihe/{slug}/dateien/{name}", "/j/{code}/meine-antworten",
+          # The help desk (#18): the token in the URL is the credential (the world holds a tablet and a helper link).
+          "/hilfe/{helper_token}", "/hilfe/{helper_token}/stand", "/hilfe/{helper_token}/freigeben", "/tablet/{tablet_token}",
+          "/tablet/{tablet_token}/abstimmen"}
 # Moderator routes that are not about one event: any logged-in moderator may use them.
 ANY_MODERATOR = {"/moderator", "/moderator/events", "/moderator/events/from-template", "/api/events", "/api/events/from-template",
                  "/moderator/series"}
@@ -95,9 +98,13 @@ def world(session, moderator):
     template = t_domain.save_template(session=session, event=event, title="Agenda der Moderatorin", owner_id=moderator.id)
     job = _export_job(session, event, moderator)
     slugs, note = _published(session, event, moderator, template.series_id)
+    from app.domain import desk
+
+    tablet, tablet_token = desk.create_link(session=session, user=moderator, event=event, kind="tablet", label="Tablet 1")
+    _helper, helper_token = desk.create_link(session=session, user=moderator, event=event, kind="helper", label="")
     return {
         "event": event, "question": question, "topic": topic, "target": target, "template": template, "job": job, "slugs": slugs,
-        "note": note,
+        "note": note, "desk": {"tablet": tablet, "tablet_token": tablet_token, "helper_token": helper_token},
         "logins": {"own_moderator": (factories.MODERATOR, factories.PASSWORD), "other_moderator": ("andere", "andere-geheim-1"),
                    "admin": ("admin", "admin-geheim-1")},
     }
@@ -168,7 +175,9 @@ def _fill(path: str, world: dict, action: str | None) -> str:
               "user_id": world["target"].id, "code": world["event"].join_code, "token": world["event"].projector_token,
               "action": action, "name": "swagger-ui.css", "series_id": world["template"].series_id,
               "template_id": world["template"].id, "key": world["question"].key, "job_id": world["job"].id,
-              "slug": world["slugs"]["series" if "/reihe/" in path else "event"], "note_id": world["note"].id}
+              "slug": world["slugs"]["series" if "/reihe/" in path else "event"], "note_id": world["note"].id,
+              "link_id": world["desk"]["tablet"].id, "tablet_token": world["desk"]["tablet_token"],
+              "helper_token": world["desk"]["helper_token"]}
     if "/ergebnisse/" in path:
         values["name"] = "ergebnisse.csv"
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -249,6 +258,9 @@ def test_every_socket_and_message_type_per_role(client, world, role):
     # The phone socket needs the device cookie the phone page sets; with it, voting is all it can do.
     phone = _ws_outcome(c, f"/ws/j/{event.join_code}")
     assert phone == ("vote" if role == "attendee" else "refused"), role
+    # A help-desk tablet's link lets whoever holds it vote (with a ballot a helper unlocked); a wrong one gets nothing.
+    assert _ws_outcome(c, f"/ws/tablet/{world['desk']['tablet_token']}") == "vote"
+    assert _ws_outcome(c, "/ws/tablet/falsch") == "refused"
 
 
 def test_revoked_projector_link_stops_working_at_once(mod_client, session, event):

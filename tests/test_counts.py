@@ -296,3 +296,22 @@ def test_the_results_page_export_and_report_show_the_same_subtotals(mod_client, 
     line = next(r for r in written if r[6] == single.text and r[10] == "Auto")
     assert [line[head.index(t)] for t in ("Anzahl", "davon Handy", "davon Hilfe-Tablet", "davon Handzeichen", "geschätzt")] == \
         ["8", "5", "0", "3", "ja"]
+
+
+def test_a_counted_question_and_its_event_can_still_be_deleted(mod_client, session, event):
+    from app.domain import deletion
+    from app.models import User
+
+    single, multiple = questions_of(session, event)
+    a, b, c = option_ids(session, single)
+    _closed(session, multiple)
+    _closed(session, single)
+    assert _post_count(mod_client, event, single, {a: "1", b: "0", c: "0"}).status_code == 303
+    ids = option_ids(session, multiple)
+    assert _post_count(mod_client, event, multiple, {ids[0]: "1", ids[1]: "0", ids[2]: "0", ids[3]: "0"}, voters="1").status_code == 303
+    q_domain.delete_question(session=session, question=session.get(Question, multiple.id))
+    assert _entries(session, multiple) == [] and len(_entries(session, single)) == 1
+    session.expire_all()
+    owner = session.get(User, session.get(Event, event.id).owner_id)
+    deletion.delete_event(session=session, user=owner, event=session.get(Event, event.id), typed_title=event.title)
+    assert session.exec(select(ManualCount)).all() == []

@@ -280,6 +280,8 @@ RECORDED_ACTIONS = [
     Action(name="note-add", label=N_("Notiz „Was ist daraus geworden“ hinzugefügt")),
     Action(name="note-edit", label=N_("Notiz „Was ist daraus geworden“ geändert")),
     Action(name="note-delete", label=N_("Notiz „Was ist daraus geworden“ gelöscht")),
+    Action(name="desk-link-create", label=N_("Hilfe-Tisch: Link angelegt")),
+    Action(name="desk-link-revoke", label=N_("Hilfe-Tisch: Link zurückgezogen")),
 ]
 
 ACTIONS: dict[str, Action] = {a.name: a for a in [*QUESTION_ACTIONS, *TOPIC_ACTIONS, *EVENT_ACTIONS, *RECORDED_ACTIONS]}

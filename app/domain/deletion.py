@@ -1,7 +1,8 @@
 """Deleting a (test) event or a template, after a confirmation that names what is lost.
 
 Deleting an event removes its topics, questions, options, answers, archived results, voting cards,
-co-moderators, public results page and follow-up notes in one transaction. Its audit entries stay, detached (event_id NULL) and prefixed with the
+co-moderators, public results page, follow-up notes and help-desk links with their ballots in one
+transaction. Its audit entries stay, detached (event_id NULL) and prefixed with the
 event's title so the log stays readable; a "delete-event" entry records the deletion itself. Only the owner
 or an admin may delete an event, and never while one of its questions is open. Deleting a template leaves
 the events made from it (their template_id becomes NULL). Series and other events are never touched.
@@ -16,9 +17,12 @@ from app.domain.access import Forbidden
 from app.domain.errors import Conflict, Invalid
 from app.models import (
     AuditEntry,
+    BallotToken,
+    DeskLink,
     Event,
     EventModerator,
     FollowUpNote,
+    ManualCount,
     Option,
     Publication,
     Question,
@@ -101,6 +105,8 @@ def delete_event(*, session: Session, user: User, event: Event, typed_title: str
     questions = select(Question.id).where(Question.event_id == event_id)
     with access.audited(session=session, event_id=None, user=user, action=DELETE_EVENT, detail=title):
         session.exec(delete(Vote).where(col(Vote.question_id).in_(questions)))
+        session.exec(delete(BallotToken).where(col(BallotToken.question_id).in_(questions)))
+        session.exec(delete(ManualCount).where(col(ManualCount.question_id).in_(questions)))
         session.exec(delete(ResultArchive).where(col(ResultArchive.question_id).in_(questions)))
         session.exec(delete(Option).where(col(Option.question_id).in_(questions)))
         session.exec(delete(Question).where(col(Question.event_id) == event_id))
@@ -108,6 +114,7 @@ def delete_event(*, session: Session, user: User, event: Event, typed_title: str
         session.exec(delete(Publication).where(col(Publication.event_id) == event_id))
         session.exec(delete(Topic).where(col(Topic.event_id) == event_id))
         session.exec(delete(VotingCard).where(col(VotingCard.event_id) == event_id))
+        session.exec(delete(DeskLink).where(col(DeskLink.event_id) == event_id))
         session.exec(delete(EventModerator).where(col(EventModerator.event_id) == event_id))
         _detach_audit(session, event_id, title)
         session.delete(event)

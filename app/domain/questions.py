@@ -10,7 +10,9 @@ from app.domain.errors import Conflict, NotFound
 from app.domain.events import _clean, agenda, swap_neighbour
 from app.domain.kinds import clean_spec
 from app.models import (
+    BallotToken,
     Event,
+    ManualCount,
     Option,
     Question,
     QuestionStatus,
@@ -121,6 +123,9 @@ def delete_question(*, session: Session, question: Question) -> None:
     session.exec(delete(Vote).where(col(Vote.question_id) == question.id))
     session.exec(delete(ResultArchive).where(col(ResultArchive.question_id) == question.id))
     session.exec(delete(Option).where(col(Option.question_id) == question.id))
+    # (#18) its hand counts and tablet ballots go with it
+    session.exec(delete(ManualCount).where(col(ManualCount.question_id) == question.id))
+    session.exec(delete(BallotToken).where(col(BallotToken.question_id) == question.id))
     session.delete(question)
     session.commit()
 

@@ -41,6 +41,9 @@ class VoteRow:
     flagged: bool = False
     # The phone's order of its answers to this question round; 0 when the client sends none (older pages).
     seq: int = 0
+    # A help-desk tablet's vote: the SHA-256 of its single-use ballot token, used up in the vote's own transaction
+    # (domain.desk.consume_ballots); None for phones.
+    ballot: str | None = None
 
     @property
     def key(self) -> VoteKey:

@@ -27,6 +27,7 @@ from app.realtime import card_gate, protocol, sockets
 from app.realtime.bus import Bus
 from app.realtime.connection import ModeratorLogin, close_quietly
 from app.realtime.countdowns import close_expired_forever
+from app.realtime.desk import DeskHub
 from app.realtime.intake import Intake
 from app.realtime.loops import Tasks
 from app.realtime.protocol import CHANNEL
@@ -52,6 +53,7 @@ class Hub:
         self.writer = VoteWriter(engine, self._votes_committed, batch_ms=batch_ms, batch_max=batch_max)
         self._reconciler = Reconciler(self._rooms, self._tasks.spawn)
         self._intake = Intake(self._rooms, self.writer, self._reconciler.catch_up)
+        self.desk = DeskHub(rooms=self._rooms, writer=self.writer, bus=bus, catch_up=self._reconciler.catch_up)
         self._ticker = Ticker(self._rooms, bus, self._tasks.spawn, interval=tally_ms / 1000)
         self._loops: list[asyncio.Task[None]] = []
         self._notes: dict[str, NoteHandler] = {
@@ -62,6 +64,7 @@ class Hub:
             protocol.PRESENCE_NOTE: self._on_presence,
             protocol.END_MODERATOR_NOTE: self._on_end_moderator,
             protocol.EXPORT_NOTE: self._on_export,
+            protocol.DESK_NOTE: self.desk.on_note,
         }
         self._unknown_logged: dict[str, float] = {}  # kind -> when last logged
 
@@ -82,6 +85,7 @@ class Hub:
         for task in self._loops:
             task.cancel()
         await self.writer.stop()
+        await self.desk.stop()
         for room in list(self.rooms.values()):
             for conn in room.attendees | room.projectors | room.moderators:
                 await close_quietly(conn.ws, 1012)  # service restart: clients reconnect

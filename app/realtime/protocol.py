@@ -19,12 +19,18 @@ ACK = "ack"  # a vote is durably stored
 ERROR = "error"  # something the client sent was refused; `message` is for people
 PONG = "pong"
 EXPORT = "export"  # a results export's progress (moderator): job_id, status, done, total, stage, error
+# The help desk (#18, realtime/desk.py): a tablet was unlocked for a new person (tablet: fetch the ballot page);
+# the tablet's pending ballot on connect; a tablet was unlocked, answered or revoked (moderator: answers per tablet).
+UNLOCK = "unlock"
+BALLOT_STATE = "ballot_state"
+DESK = "desk"
 
 # Client → server
 VOTE = "vote"  # attendee only
 PING = "ping"
 
-CLIENT_TYPES = {"attendee": {VOTE, PING}, "projector": {PING}, "moderator": {PING}}
+# A tablet's vote carries `ballot`, the single-use token of its unlocked ballot.
+CLIENT_TYPES = {"attendee": {VOTE, PING}, "projector": {PING}, "moderator": {PING}, "tablet": {VOTE, PING}}
 
 
 class ProtocolError(Exception):
@@ -88,6 +94,7 @@ CARDS_NOTE = "cards"  # strict mode switched, or cards withdrawn: close the phon
 PRESENCE_NOTE = "presence"  # one instance's count of distinct phones of an event
 END_MODERATOR_NOTE = "end_moderator"  # close an account's control sockets
 EXPORT_NOTE = "export"  # a results export moved on: tell the moderators of its events
+DESK_NOTE = "desk"  # a help-desk tablet was unlocked, answered or revoked: tell the tablet and the moderators
 
 
 class StateNote(TypedDict):
@@ -139,4 +146,13 @@ class ExportNote(TypedDict):
     error: str  # msgid; "" unless failed
 
 
-BusNote = StateNote | VotesNote | RevokeNote | CardsNote | PresenceNote | EndModeratorNote | ExportNote
+class DeskNote(TypedDict):
+    kind: Literal["desk"]
+    event_id: int
+    desk_id: int  # the tablet's link
+    what: str  # unlock, answered, revoked
+    ballot: int | None  # the unlocked ballot's id (never its token)
+    answers: int  # answers stored from this tablet in the event
+
+
+BusNote = StateNote | VotesNote | RevokeNote | CardsNote | PresenceNote | EndModeratorNote | ExportNote | DeskNote

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from app.domain.desk import ballot_gone, consume_ballots
+from app.domain.sources import desk_of
 from app.domain.votes import VoteKey, VoteRow, closed_error, lock_open_rounds, store_votes
 
 log = logging.getLogger(__name__)
@@ -95,8 +97,7 @@ class VoteWriter:
         try:
             with self._engine.begin() as conn:
                 open_rounds, standing = self._store(conn, list(latest.values()))
-            results = [(future, standing[row.key] if (row.question_id, row.round) in open_rounds else closed_error())
-                       for row, future in batch]
+            results = [(future, self._outcome(row, open_rounds, standing)) for row, future in batch]
             committed = [row for row in latest.values() if standing.get(row.key) is row]
         except Exception as exc:  # e.g. the question was deleted meanwhile: retry one by one
             log.warning("vote batch of %d failed (%s); writing one by one", len(batch), exc.__class__.__name__)
@@ -104,9 +105,9 @@ class VoteWriter:
             for row, future in batch:
                 try:
                     with self._engine.begin() as conn:
-                        _open, standing = self._store(conn, [row])
+                        open_rounds, standing = self._store(conn, [row])
                     stands = standing.get(row.key)
-                    results.append((future, stands if stands is not None else closed_error()))
+                    results.append((future, self._outcome(row, open_rounds, standing)))
                     if stands is row:
                         committed.append(row)
                 except Exception as row_exc:
@@ -115,11 +116,26 @@ class VoteWriter:
         self._loop.call_soon_threadsafe(self._settle, results, committed)
 
     @staticmethod
+    def _outcome(row: VoteRow, open_rounds: set[tuple[int, int]], standing: dict[VoteKey, VoteRow]) -> VoteRow | Exception:
+        if (row.question_id, row.round) not in open_rounds:
+            return closed_error()
+        stands = standing.get(row.key)
+        return stands if stands is not None else ballot_gone()  # only a tablet's spent ballot stores nothing
+
+    @staticmethod
     def _store(conn, rows: list[VoteRow]) -> tuple[set[tuple[int, int]], dict[VoteKey, VoteRow]]:
-        """Upsert the rows whose question round is open in the database: those open rounds, and the answer that
-        stands for each row's key afterwards."""
+        """Upsert the rows whose question round is open in the database (a tablet's row only if its ballot is used up
+        now, in this transaction): those open rounds, and the answer that stands for each stored row's key."""
         open_rounds = lock_open_rounds(conn, {(r.question_id, r.round) for r in rows})
-        standing = store_votes(conn, [r for r in rows if (r.question_id, r.round) in open_rounds])
+        storable = [r for r in rows if (r.question_id, r.round) in open_rounds]
+        if any(r.ballot is not None for r in storable):
+            first: dict[str, VoteRow] = {}  # one vote per ballot, whatever else arrives with it
+            for r in storable:
+                if r.ballot is not None:
+                    first.setdefault(r.ballot, r)
+            used = consume_ballots(conn, [(b, desk_of(r.device_hash) or 0, r.question_id, r.round) for b, r in first.items()])
+            storable = [r for r in storable if r.ballot is None or (r.ballot in used and first[r.ballot] is r)]
+        standing = store_votes(conn, storable)
         return open_rounds, standing
 
     def _settle(self, results: list[tuple[asyncio.Future, VoteRow | Exception]], committed: list[VoteRow]) -> None:

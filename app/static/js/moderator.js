@@ -371,6 +371,8 @@ connect("/ws/moderator/" + body.dataset.eventId, {
       case "error":
         console.warn(msg.message);
         break;
+      case "desk": // a help-desk tablet unlocked or answered: the Hilfe-Tisch page shows it (help-desk-admin.js)
+        break;
       case "export":
         break; // a results export's progress: the export dialog shows it
       default:
