@@ -367,6 +367,8 @@ def test_a_phone_joins_the_live_room_even_if_it_was_swept_during_its_lookup(app,
     monkeypatch.setattr(sockets, "_my_vote_sync", lookup_while_swept)
     with phone(mod_client, event) as p:
         assert until(p, "state")["phase"] == "open"
-        assert swept and swept[0] is not None
+        # The lookup ran with the room gone: popped here, or (on a busy machine) swept by the ticker a moment
+        # before, between the room's creation and the lookup; either way the phone must land in a live room.
+        assert swept
         act(mod_client, event, f"questions/{single.id}/close")
         assert until(p, "state", lambda m: m["phase"] == "closed")  # the phone is in the room that hears the close

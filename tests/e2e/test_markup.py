@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -43,8 +44,11 @@ MODERATOR = ["login", "login-failed", "moderator-events", "moderator-events-with
              "export-event", "export-series", "audit", "users", "delete-event", "delete-template"]
 CONTROL = ["control-join"] + [f"control-{kind}" for kind in KINDS]
 ERRORS = ["not-found", "forbidden"]
+COUNTS = ["count-form", "count-form-error", "control-counted", "phone-counting", "projector-counting", "projector-sources",
+          "phone-sources-result", "desk-tablet-link", "desk-helper-link", "tablet-neutral", "desk-helper", "desk-helper-unlocked",
+          "tablet-ballot"]
 PUBLIC = ["publication", "publication-saved", "publication-published", "publication-preview", "public-event", "my-answers"]
-ALL_PAGES = PHONE + PROJECTOR + MODERATOR + CONTROL + ERRORS + PUBLIC
+ALL_PAGES = PHONE + PROJECTOR + MODERATOR + CONTROL + ERRORS + PUBLIC + COUNTS
 LEAD_REBUILDS: set[str] = set()
 
 
@@ -151,6 +155,46 @@ def walk_the_evening(walk: Walk, context, api, base: str, devices) -> None:
 
     for question, spec in zip(own.questions[:len(QUESTIONS)], QUESTIONS, strict=True):
         one_kind(question, spec)
+
+    # Hand counts (#18): the count form and its error, the phone and the projector during the count, the result by source.
+    first = own.questions[0]
+    post(f"/api/events/{event_id}/questions/{first['id']}/show")
+    post(f"/api/events/{event_id}/questions/{first['id']}/count-start", {"source": "hands"})
+    walk.visit(moderator, "count-form", f"{control}/questions/{first['id']}/zaehlen?quelle=hands")
+    expect(phone.locator("#counting-note")).to_be_visible()
+    walk.keep(phone, "phone-counting")
+    expect(projector.locator("#p-counting")).to_be_visible()
+    walk.keep(projector, "projector-counting")
+    counted = moderator.locator("#count-form input[name^='n-']")
+    for i in range(counted.count()):
+        counted.nth(i).fill("-1" if i == 0 else "1")
+    walk.visit(moderator, "count-form-error", navigate=lambda: moderator.get_by_role("button", name="Zählung speichern").click(),
+               status=422, ready=lambda: expect(moderator.locator("#count-error")).to_be_visible())
+    counted.nth(0).fill("2")
+    walk.visit(moderator, "control-counted", navigate=lambda: moderator.get_by_role("button", name="Zählung speichern").click(),
+               ready=lambda: expect(moderator.locator("#counts-entered")).to_be_visible())
+    expect(projector.locator(".source-legend")).to_be_visible()
+    walk.keep(projector, "projector-sources")
+    walk.visit(phone, "phone-sources-result", join, ready=lambda: expect(phone.locator(".source-legend")).to_be_visible())
+
+    # The help desk (#18): its page with a new link, the helper's phone, the tablet at rest and with a ballot.
+    desk_ev = create_event(api, base, "Hilfe-Tisch Markup", {"Format": [QUESTIONS[0]]})
+    desk_control = f"/moderator/events/{desk_ev.links.event_id}"
+    links = {}
+    for kind, label, choice in (("tablet", "Tablet 1", "Tablet (hier stimmen"), ("helper", "Empfang", "Helferin / Helfer (gibt")):
+        moderator.goto(f"{desk_control}/hilfe-tisch")
+        moderator.get_by_label(choice).check()
+        moderator.get_by_label("Bezeichnung").fill(label)
+        walk.visit(moderator, f"desk-{kind}-link", navigate=lambda: moderator.get_by_role("button", name="Link anlegen").click())
+        links[kind] = urlsplit(moderator.locator("#new-link-url").get_attribute("href")).path
+    post(f"/api/events/{desk_ev.links.event_id}/questions/{desk_ev.questions[0]['id']}/open")
+    tablet = context("nu tablet", viewport={"width": 1024, "height": 768}).new_page()
+    walk.visit(tablet, "tablet-neutral", links["tablet"])
+    helper = context("nu helper", **device(devices, "Pixel 7")).new_page()
+    walk.visit(helper, "desk-helper", links["helper"])
+    walk.visit(helper, "desk-helper-unlocked",
+               navigate=lambda: helper.get_by_role("button", name="Neue Person, hat nicht per Handy abgestimmt").first.click())
+    walk.visit(tablet, "tablet-ballot", links["tablet"], ready=lambda: expect(tablet.locator("#vote-form")).to_be_visible())
 
     post(f"/api/events/{event_id}/projector", {"mode": "topic", "topic_id": own.questions[0]["topic_id"]})
     expect(projector.locator("#topic-screen")).to_be_visible()
