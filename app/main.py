@@ -43,6 +43,7 @@ from app.routes import (
     public,
     publication,
     results,
+    segment_prompt,
     series,
 )
 
@@ -140,6 +141,7 @@ def create_app() -> FastAPI:
     app.add_middleware(PlainHttpWarning)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
+    app.include_router(segment_prompt.router)
     app.include_router(cards.router)
     app.include_router(login.router)
     app.include_router(events.router)

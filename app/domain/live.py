@@ -221,7 +221,7 @@ def set_compare_rounds(*, session: Session, question: Question, on: bool) -> Que
 
 def set_projector(*, session: Session, event: Event, mode: object, topic_id: int | None = None) -> Event:
     """Switch the projector between the current question, a topic roll-up and the join screen."""
-    if mode not in set(ProjectorMode):
+    if mode not in {ProjectorMode.question, ProjectorMode.topic, ProjectorMode.join}:  # breakdown: segments.show_breakdown
         raise Invalid("bad_projector_mode", "Unbekannte Ansicht für den Beamer.")
     if mode == ProjectorMode.topic:
         if topic_id is None:

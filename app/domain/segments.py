@@ -22,7 +22,7 @@ from app.domain.errors import Conflict, Invalid, NotFound
 from app.domain.questions import options_of
 from app.domain.sources import TABLET_PREFIX
 from app.i18n import N_
-from app.models import ManualCount, Question, QuestionKind, QuestionStatus, Vote, table_of
+from app.models import Event, ManualCount, ProjectorMode, Question, QuestionKind, QuestionStatus, Vote, table_of
 
 BREAKABLE = (QuestionKind.single, QuestionKind.multiple, QuestionKind.yesno, QuestionKind.scale)
 NONE_KEY = "none"
@@ -71,6 +71,37 @@ def segment_questions(*, session: Session, event_id: int) -> list[Question]:
     return list(session.exec(
         model_select(Question).where(col(Question.event_id) == event_id, col(Question.segment).is_(True)).order_by(col(Question.id))
     ))
+
+
+def segments_public(*, session: Session, event_id: int) -> list[dict[str, Any]]:
+    """The segment questions as the state carries them: id, text, options."""
+    return [
+        {"id": s.id, "text": s.text, "options": [{"id": o.id, "label": o.label} for o in options_of(session=session, question_id=s.id)]}
+        for s in segment_questions(session=session, event_id=event_id)
+    ]
+
+
+def segment_of(*, session: Session, event_id: int, segment_id: object) -> Question:
+    """A segment question of this event, by the id a form or body gave."""
+    number = int(segment_id) if isinstance(segment_id, str) and segment_id.isdigit() and len(segment_id) < 10 else segment_id
+    segment = session.get(Question, number) if isinstance(number, int) and not isinstance(number, bool) else None
+    if segment is None or not segment.segment or segment.event_id != event_id:
+        raise NotFound("segment_not_found", "Diese Gruppenfrage gibt es nicht.")
+    return segment
+
+
+def show_breakdown(*, session: Session, question: Question, segment_id: object) -> Question:
+    """Put the closed question's result by groups on the projector; refused (nothing changes) if unsafe."""
+    segment = segment_of(session=session, event_id=question.event_id, segment_id=segment_id)
+    breakdown(session=session, question=question, segment=segment)
+    event = session.get(Event, question.event_id)
+    assert event is not None
+    event.current_question_id = question.id
+    event.projector_mode = ProjectorMode.breakdown
+    event.projector_topic_id = segment.id
+    session.add(event)
+    session.commit()
+    return question
 
 
 def refuse(reason: str, **params: object) -> Conflict:
@@ -174,3 +205,25 @@ def breakdown(*, session: Session, question: Question, segment: Question) -> Bre
         "question_id": question.id, "round": question.round, "kind": question.kind, "text": question.text,
         "segment_id": segment.id, "segment_text": segment.text, "voters": voters, "columns": columns, "rows": table,
     }
+
+
+def prompt(*, session: Session, event_id: int, voter: str | None, skipped: set[int]) -> dict[str, Any] | None:
+    """The segment question a phone is asked when it joins: the first it has neither answered nor skipped."""
+    if voter is None:
+        return None
+    for question in segment_questions(session=session, event_id=event_id):
+        if question.id in skipped:
+            continue
+        table = table_of(Vote)
+        answered = session.execute(
+            select(table.c.id).where(table.c.question_id == question.id, table.c.device_hash == voter).limit(1)
+        ).first()
+        if answered is None:
+            opts = options_of(session=session, question_id=question.id)
+            return {"id": question.id, "text": question.text, "options": [{"id": o.id, "label": o.label} for o in opts]}
+    return None
+
+
+def skipped_of(cookie: str | None) -> set[int]:
+    """The segment questions a phone skipped, from its cookie ("12.15")."""
+    return {int(part) for part in (cookie or "").split(".") if part.isdigit() and len(part) < 10}

@@ -128,6 +128,9 @@ class State(TypedDict):
     topics: list[TopicRef] | None
     agenda: str | None  # moderator only: fingerprint of the agenda (events.agenda_digest)
     check: dict[str, Any] | None
+    # The event's segment questions (domain.segments) and, on screen "breakdown", the current result by one of them.
+    segments: NotRequired[list[dict[str, Any]]]
+    breakdown: NotRequired[dict[str, Any] | None]
 
 
 class RoleViews(TypedDict):
