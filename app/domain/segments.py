@@ -86,7 +86,7 @@ def segment_of(*, session: Session, event_id: int, segment_id: object) -> Questi
     number = int(segment_id) if isinstance(segment_id, str) and segment_id.isdigit() and len(segment_id) < 10 else segment_id
     segment = session.get(Question, number) if isinstance(number, int) and not isinstance(number, bool) else None
     if segment is None or not segment.segment or segment.event_id != event_id:
-        raise NotFound("segment_not_found", "Diese Gruppenfrage gibt es nicht.")
+        raise Invalid("no_segment", "Bitte wählen Sie eine Gruppenfrage dieser Veranstaltung.")
     return segment
 
 
