@@ -45,6 +45,7 @@ from app.routes import (
     public,
     publication,
     results,
+    segment_prompt,
     series,
 )
 
@@ -142,6 +143,7 @@ def create_app() -> FastAPI:
     app.add_middleware(PlainHttpWarning)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.include_router(attendee.router)
+    app.include_router(segment_prompt.router)
     app.include_router(cards.router)
     app.include_router(desk.router)
     app.include_router(login.router)

@@ -24,7 +24,7 @@ from tests import factories
 from tests.helpers import csrf_of, login
 
 ROLES = ["anonymous", "attendee", "projector", "own_moderator", "other_moderator", "admin"]
-PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/karte", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",
+PUBLIC = {"/", "/join", "/j/{code}", "/j/{code}/vote", "/j/{code}/segment", "/j/{code}/karte", "/p/{token}", "/login", "/logout", "/healthz", "/readyz",
           "/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs/assets/{name}",
           # The citizens' results pages (#17): open to all, GET only; the world publishes event A and its series.
           "/ergebnisse/{slug}", "/ergebnisse/{slug}.jsonld", "/ergebnisse/{slug}/dateien/{name}", "/ergebnisse/reihe/{slug}",
@@ -315,7 +315,7 @@ def test_every_state_changing_form_needs_its_csrf_token(client, session, world):
     c = _client_as(client, "admin", world)
     checked = 0
     for method, path in _routes(client.app):
-        if method != "POST" or path.startswith("/api/") or path in ("/j/{code}/vote", "/j/{code}/karte"):
+        if method != "POST" or path.startswith("/api/") or path in ("/j/{code}/vote", "/j/{code}/segment", "/j/{code}/karte"):
             # The API takes JSON only (a cross-site form cannot send it); votes are anonymous by design; the card
             # entry is anonymous too and refuses cross-site posts by their Origin (tests/test_cards.py).
             continue

@@ -14,6 +14,7 @@ from app.domain import access, counts, plausibility, review
 from app.domain import events as e_domain
 from app.domain import live as live_domain
 from app.domain import questions as q_domain
+from app.domain import segments as seg_domain
 from app.domain import series as s_domain
 from app.domain import templates as t_domain
 from app.domain.action_kit import Action, Message, Params, Run, Scope, Target, _say, _silent
@@ -92,6 +93,9 @@ QUESTION_ACTIONS = [
               N_("Neue Runde gestartet. Die Stimmen der früheren Runden bleiben erhalten.")),
     _question("show", N_("Frage angezeigt"), lambda s, q, p: live_domain.show_on_screen(session=s, question=q),
               N_("Frage wird angezeigt.")),
+    _question("show-breakdown", N_("Ergebnis nach Gruppen auf dem Beamer"),
+              lambda s, q, p: seg_domain.show_breakdown(session=s, question=q, segment_id=p.get("segment")),
+              N_("Der Beamer zeigt das Ergebnis nach Gruppen.")),
     _question("show-results", N_("Ergebnis auf dem Beamer gezeigt"),
               lambda s, q, p: live_domain.set_results_shown(session=s, question=q, shown=True), N_("Ergebnis wird angezeigt.")),
     _question("hide-results", N_("Ergebnis auf dem Beamer ausgeblendet"),

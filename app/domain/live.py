@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.domain.errors import AlreadyDone, Conflict, Invalid
 from app.domain.events import get_event, get_topic
 from app.domain.kinds import KINDS_WITH_OPTIONS, TIME_LIMIT_MAX, TIME_LIMIT_MIN
-from app.domain.questions import options_of, ordered_questions
+from app.domain.questions import driven_questions, options_of
 from app.domain.shapes import QuestionPublic
 from app.models import (
     Event,
@@ -73,6 +73,12 @@ class LiveQuestion:
         )
 
 
+def _not_segment(question: Question) -> None:
+    """A segment question is asked when a phone joins, never on the agenda (domain.segments)."""
+    if question.segment:
+        raise Conflict("segment_question", "Eine Gruppenfrage wird nicht aufgerufen: Jedes Handy bekommt sie einmal beim Beitritt.")
+
+
 def _close_open_questions(session: Session, event_id: int, except_id: int | None = None) -> None:
     for other in session.exec(
         select(Question).where(Question.event_id == event_id, Question.status == QuestionStatus.open)
@@ -89,6 +95,7 @@ def open_question(*, session: Session, question: Question) -> Question:
 
     The projector follows to the question; a prepared time limit starts the countdown.
     """
+    _not_segment(question)
     event = get_event(session=session, event_id=question.event_id)
     low = KINDS_WITH_OPTIONS.get(question.kind, (0, 0))[0]
     if len(options_of(session=session, question_id=question.id)) < low:
@@ -214,7 +221,7 @@ def set_compare_rounds(*, session: Session, question: Question, on: bool) -> Que
 
 def set_projector(*, session: Session, event: Event, mode: object, topic_id: int | None = None) -> Event:
     """Switch the projector between the current question, a topic roll-up and the join screen."""
-    if mode not in set(ProjectorMode):
+    if mode not in {ProjectorMode.question, ProjectorMode.topic, ProjectorMode.join}:  # breakdown: segments.show_breakdown
         raise Invalid("bad_projector_mode", "Unbekannte Ansicht für den Beamer.")
     if mode == ProjectorMode.topic:
         if topic_id is None:
@@ -228,6 +235,7 @@ def set_projector(*, session: Session, event: Event, mode: object, topic_id: int
 
 def show_on_screen(*, session: Session, question: Question) -> Question:
     """Put a question (e.g. a closed one, to show its result again) on projector and phones without opening it."""
+    _not_segment(question)
     event = get_event(session=session, event_id=question.event_id)
     if question.status != QuestionStatus.open:
         _close_open_questions(session, event.id)
@@ -250,7 +258,7 @@ def show_join_screen(*, session: Session, event: Event) -> Event:
 
 def upcoming_question(*, session: Session, event: Event) -> Question | None:
     """The question "Nächste Frage" opens: the next prepared one after the current in agenda order, else the next one."""
-    order = ordered_questions(session=session, event_id=event.id)
+    order = driven_questions(session=session, event_id=event.id)
     ids = [q.id for q in order]
     start = ids.index(event.current_question_id) + 1 if event.current_question_id in ids else 0
     following = [q for q in order[start:] if q.status == QuestionStatus.draft] or order[start:]

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import Conflict, Invalid, NotFound
 from app.domain.events import _clean, agenda, swap_neighbour
 from app.domain.kinds import clean_spec
 from app.models import (
@@ -15,6 +15,7 @@ from app.models import (
     ManualCount,
     Option,
     Question,
+    QuestionKind,
     QuestionStatus,
     ResultArchive,
     Topic,
@@ -42,13 +43,18 @@ def create_question(
     options: list[str],
     max_choices: int | None = None,
     key: str | None = None,
+    segment: bool = False,
     **settings: Any,
 ) -> Question:
-    """Add a question at the end of a topic; `settings` are the other arguments of clean_spec."""
+    """Add a question at the end of a topic; `settings` are the other arguments of clean_spec.
+
+    `segment`: a segment question ("Ich bin hier als …", domain.segments), single choice only.
+    """
     text = _clean(text, field="Frage", max_len=500)
     fields, labels = clean_spec(kind=kind, options=options, max_choices=max_choices, **settings)
+    _check_segment(kind, segment)
     last = session.exec(select(func.max(Question.position)).where(Question.topic_id == topic.id)).one()
-    question = Question(event_id=topic.event_id, topic_id=topic.id, text=text, position=(last or 0) + 1, **fields)
+    question = Question(event_id=topic.event_id, topic_id=topic.id, text=text, position=(last or 0) + 1, segment=segment, **fields)
     if key:
         question.key = key
     session.add(question)
@@ -57,6 +63,11 @@ def create_question(
         session.add(Option(question_id=question.id, label=label, position=pos))
     session.commit()
     return question
+
+
+def _check_segment(kind: str, segment: bool) -> None:
+    if segment and kind != QuestionKind.single:
+        raise Invalid("segment_kind", "Eine Gruppenfrage ist eine Einfachauswahl: Jede Person gehört zu einer Gruppe.")
 
 
 def has_votes(*, session: Session, question_id: int) -> bool:
@@ -72,13 +83,22 @@ def update_question(
     options: list[str],
     max_choices: int | None,
     topic: Topic | None = None,
+    segment: bool | None = None,
     **settings: Any,
 ) -> Question:
-    """Edit a question; what its answers mean stays fixed once anyone has voted, so no vote changes meaning."""
+    """Edit a question; what its answers mean stays fixed once anyone has voted, so no vote changes meaning.
+
+    `segment` None keeps whether it is a segment question.
+    """
     text = _clean(text, field="Frage", max_len=500)
     fields, labels = clean_spec(kind=kind, options=options, max_choices=max_choices, **settings)
+    segment = question.segment if segment is None else segment
+    _check_segment(kind, segment)
+    if segment and question.status != QuestionStatus.draft:
+        raise Conflict("segment_asked", "Diese Frage wurde schon gestellt und kann keine Gruppenfrage mehr werden.")
+    fields["segment"] = segment
     current = options_of(session=session, question_id=question.id)
-    meaning = ("kind", "scale_min", "scale_max")
+    meaning = ("kind", "scale_min", "scale_max", "segment")
     if [o.label for o in current] != labels or any(fields[f] != getattr(question, f) for f in meaning):
         if has_votes(session=session, question_id=question.id):
             raise Conflict(
@@ -139,3 +159,8 @@ def move_question(*, session: Session, question: Question, direction: int) -> No
 
 def ordered_questions(*, session: Session, event_id: int) -> list[Question]:
     return [q for _topic, qs in agenda(session=session, event_id=event_id) for q, _opts in qs]
+
+
+def driven_questions(*, session: Session, event_id: int) -> list[Question]:
+    """The questions the evening goes through in agenda order: every one but the segment questions."""
+    return [q for q in ordered_questions(session=session, event_id=event_id) if not q.segment]

@@ -132,6 +132,9 @@ class State(TypedDict):
     agenda: str | None  # moderator only: fingerprint of the agenda (events.agenda_digest)
     check: dict[str, Any] | None
     counting: NotRequired[str]  # "hands" / "paper" while the closed current question is being counted (#18)
+    # The event's segment questions (domain.segments) and, on screen "breakdown", the current result by one of them.
+    segments: NotRequired[list[dict[str, Any]]]
+    breakdown: NotRequired[dict[str, Any] | None]
 
 
 class RoleViews(TypedDict):

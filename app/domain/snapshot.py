@@ -10,6 +10,8 @@ from app.domain import events as e_domain
 from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
+from app.domain import segments as s_domain
+from app.domain.errors import DomainError
 from app.domain.kinds import question_public
 from app.domain.live import LiveQuestion
 from app.domain.review import term_review
@@ -64,8 +66,11 @@ def snapshot(*, session: Session, event: Event) -> State:
     )
     phase = "join" if row is None else ("open" if row.status == QuestionStatus.open else "closed")
     topic_view = _topic_view(session, event) if event.projector_mode == ProjectorMode.topic else None
+    breakdown = _breakdown(session, event, row)
     if event.projector_mode == ProjectorMode.join:
         screen = "join"
+    elif breakdown is not None:
+        screen = "breakdown"
     elif topic_view is not None:
         screen = "topic"
     else:
@@ -86,7 +91,22 @@ def snapshot(*, session: Session, event: Event) -> State:
         "check": check,
         # "hands" or "paper" while the closed current question is being counted (domain.counts), else "".
         "counting": event.counting if row is not None and event.counting_question_id == row.id else "",
+        "segments": s_domain.segments_public(session=session, event_id=event.id),
+        "breakdown": breakdown,
     }
+
+
+def _breakdown(session: Session, event: Event, row: Question | None) -> dict[str, Any] | None:
+    """The current question by the chosen segment question, while the projector is asked to show it."""
+    if event.projector_mode != ProjectorMode.breakdown or row is None or not event.projector_topic_id:
+        return None
+    segment = session.get(Question, event.projector_topic_id)
+    if segment is None:
+        return None
+    try:
+        return dict(s_domain.breakdown(session=session, question=row, segment=segment))
+    except DomainError:  # e.g. the question was opened again meanwhile: the projector shows the question
+        return None
 
 
 def role_views(state: State) -> RoleViews:
@@ -122,12 +142,24 @@ def role_views(state: State) -> RoleViews:
             "topics": None,
             "agenda": None,
             "check": None,
+            "segments": [],
         },
         # Phones are thousands: they get only what they use.
         "attendee": {
-            **{k: v for k, v in state.items() if k not in ("rounds", "topic_view", "topics", "agenda", "screen", "check")},
+            **{k: v for k, v in state.items()
+               if k not in ("rounds", "topic_view", "topics", "agenda", "screen", "check", "segments", "breakdown")},
             "results": r_domain.for_phones(question, state["phase"], results),
         },
+    }
+
+
+def segment_lives_of(state: State | dict[str, Any]) -> dict[int, LiveQuestion]:
+    """The segment questions as the vote path holds them: always taking answers, one option each."""
+    event_id = state["event"]["id"] if state.get("event") else 0
+    return {
+        s["id"]: LiveQuestion(id=s["id"], event_id=event_id, status=QuestionStatus.open, max_choices=1,
+                              option_ids=frozenset(o["id"] for o in s["options"]))
+        for s in state.get("segments") or []
     }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, or_, select, tuple_
 from sqlmodel import Session
 
 from app.domain import answers
@@ -183,8 +183,9 @@ def lock_open_rounds(conn: Connection, rounds: set[tuple[int, int]]) -> set[tupl
     table = table_of(Question)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("UPDATE question SET status = status WHERE 0")
+    # A segment question (domain.segments) takes answers whenever the event runs, never opened or closed.
     query = select(table.c.id, table.c.round).where(
-        tuple_(table.c.id, table.c.round).in_(sorted(rounds)), table.c.status == QuestionStatus.open
+        tuple_(table.c.id, table.c.round).in_(sorted(rounds)), or_(table.c.status == QuestionStatus.open, table.c.segment.is_(True))
     )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(read=True)

@@ -57,6 +57,8 @@ class ProjectorMode(StrEnum):
     question = "question"  # the current question (the join screen while there is none)
     topic = "topic"  # every question of one agenda topic at a glance
     join = "join"  # type: ignore[assignment]  # (shadows str.join on members only) the join code, even while a question is open
+    # The current (closed) question broken down by a segment question (domain.segments); which one: projector_topic_id.
+    breakdown = "breakdown"
 
 
 class Moderation(StrEnum):

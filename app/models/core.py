@@ -43,6 +43,7 @@ class Event(EventBase, table=True):
     current_question_id: int | None = None
     # What the projector shows: the current question, a topic roll-up or the join screen.
     projector_mode: str = Field(default=ProjectorMode.question, max_length=20)
+    # Topic mode: the topic shown; breakdown mode: the segment question the current result is broken down by.
     projector_topic_id: int | None = None
     # Set when the event was created from a template (or duplicated from another event).
     template_id: int | None = Field(default=None, foreign_key="template.id")

@@ -37,7 +37,7 @@ class Intake:
         device = conn.device
         assert device is not None  # only phones may send votes (protocol.parse), and a phone has its device
         row = v_domain.take_answer(
-            live=room.live, device=device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id"),
+            live=room.live_for(msg.get("question_id")), device=device, question_id=msg.get("question_id"), answer=msg, vote_id=msg.get("vote_id"),
             seq=msg.get("seq"),
         )
         self._spend_vote(device)
@@ -70,7 +70,7 @@ class Intake:
         device's newer answer that it did not replace (the form came from an older page).
         """
         room = await self.rooms.get(event_id)
-        row = v_domain.take_answer(live=room.live, device=device, question_id=question_id, answer=answer, vote_id=None, seq=seq)
+        row = v_domain.take_answer(live=room.live_for(question_id), device=device, question_id=question_id, answer=answer, vote_id=None, seq=seq)
         self._spend_vote(device)
         try:
             standing = await self.writer.submit(row)

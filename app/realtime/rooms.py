@@ -18,7 +18,7 @@ from app.domain import plausibility
 from app.domain import results as r_domain
 from app.domain.live import LiveQuestion
 from app.domain.shapes import QuestionPublic, Results, State
-from app.domain.snapshot import live_of, role_views, snapshot
+from app.domain.snapshot import live_of, role_views, segment_lives_of, snapshot
 from app.i18n import N_, translate
 from app.models import Event
 from app.realtime import protocol
@@ -46,6 +46,8 @@ class Room:
     loaded: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     live: LiveQuestion | None = None
+    # The segment questions ("Ich bin hier als …"), answerable besides the current question: id -> live question.
+    segment_lives: dict[int, LiveQuestion] = field(default_factory=dict)
     question: QuestionPublic | None = None  # the current question as phones and projector see it
     phase: str = "join"
     version: int = 0
@@ -71,6 +73,12 @@ class Room:
     people_in_hall: int | None = None
     warned: set[tuple[int, int]] = field(default_factory=set)
     check_sent: dict[str, Any] | None = None  # the check the moderators last got
+
+    def live_for(self, question_id: object) -> LiveQuestion | None:
+        """The live question an answer is for: a segment question by its id, else the current question."""
+        if isinstance(question_id, int) and question_id in self.segment_lives:
+            return self.segment_lives[question_id]
+        return self.live
 
     def members(self, role: str) -> set[Connection]:
         return {"attendee": self.attendees, "projector": self.projectors, "moderator": self.moderators}[role]
@@ -156,6 +164,7 @@ def apply(room: Room, state: State) -> None:
     """Make a snapshot (domain.snapshot) the room's state; the caller checked it is not older."""
     room.version = state["version"]
     room.live = live_of(state)
+    room.segment_lives = segment_lives_of(state)
     room.question = state["question"]
     room.phase = state["phase"]
     room.state = cast(dict[str, dict[str, Any]], role_views(state))

@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.domain import control
 from app.domain import events as e_domain
 from app.domain import questions as q_domain
+from app.domain import segments as seg_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.parsing import optional_int
 from app.i18n import _
@@ -57,10 +58,14 @@ def _question_form_page(request: Request, *, user: User, event: Event, session: 
 def new_question_page(
     request: Request, event: ViewedEvent, user: auth.PageUser, session: SessionDep,
     topic_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+    preset: Annotated[str, Query(max_length=10)] = "",
 ):
     form = {"topic_id": topic_id, "kind": QuestionKind.single, "text": "", "options": "", "max_choices": "",
             "scale_min": "1", "scale_max": "5", "scale_label_min": "", "scale_label_max": "", "time_limit_s": "",
-            "phone_results": PhoneResults.after_close, "results_shown": "on"}
+            "phone_results": PhoneResults.after_close, "results_shown": "on", "segment": ""}
+    if preset in seg_domain.PRESETS:  # a ready-made segment question, one click from the agenda
+        text, options = seg_domain.PRESETS[preset]
+        form |= {"text": _(text), "options": "\n".join(_(o) for o in options), "segment": "on", "phone_results": PhoneResults.hidden}
     return _question_form_page(request, user=user, event=event, session=session, form=form)
 
 
@@ -80,6 +85,7 @@ class QuestionForm:
     time_limit_s: Text = ""
     phone_results: Text = PhoneResults.after_close
     results_shown: Text = ""
+    segment: Text = ""
 
     def values(self) -> dict[str, str]:
         return {
@@ -95,6 +101,7 @@ class QuestionForm:
             "time_limit_s": self.time_limit_s[:6],
             "phone_results": self.phone_results[:20],
             "results_shown": self.results_shown[:4],
+            "segment": self.segment[:4],
         }
 
     def fields(self) -> dict[str, object]:
@@ -111,6 +118,7 @@ class QuestionForm:
             "time_limit_s": optional_int(self.time_limit_s, field=_("Zeitlimit")),
             "phone_results": self.phone_results or PhoneResults.after_close,
             "results_shown": bool(self.results_shown),
+            "segment": bool(self.segment),
         }
 
 
@@ -155,6 +163,7 @@ def edit_question_page(request: Request, event: ViewedEvent, question_id: Id, us
         "time_limit_s": question.time_limit_s or "",
         "phone_results": question.phone_results,
         "results_shown": "on" if question.results_shown else "",
+        "segment": "on" if question.segment else "",
     }
     if question.kind == QuestionKind.yesno:
         form["options"] = ""

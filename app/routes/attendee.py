@@ -14,6 +14,7 @@ from app.cookies import DEVICE_COOKIE, DEVICE_MAX_AGE, Device, is_https, new_dev
 from app.db import new_session
 from app.domain import answers as a_domain
 from app.domain import events as e_domain
+from app.domain import segments as seg_domain
 from app.domain import votes as v_domain
 from app.domain.errors import DomainError, NotFound
 from app.domain.snapshot import role_views, snapshot
@@ -35,7 +36,7 @@ NO_DEVICE = N_("Ihr Gerät wurde nicht erkannt (das Cookie dieser Seite fehlt). 
                "Hilft das nicht, erlauben Sie Cookies für diese Seite.")
 
 
-def _find_event(code: str) -> Event:
+def find_event(code: str) -> Event:
     with new_session() as session:
         return e_domain.get_by_code(session=session, code=code)
 
@@ -49,14 +50,14 @@ def start_page(request: Request):
 def join(request: Request, code: str = ""):
     """The start page's form: go to the event, or say the code is unknown and let them type again."""
     try:
-        event = _find_event(code)
+        event = find_event(code)
     except NotFound as exc:
         message = _("Bitte geben Sie den Code ein, der im Saal angezeigt wird.") if not code.strip() else _(exc.message, **exc.params)
         return render(request, "start.html", status_code=404 if code.strip() else 400, code=code[:20], error=message)
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
-def _voter(event: Event, device: Device) -> str:
+def voter_of(event: Event, device: Device) -> str:
     """The identity a vote is stored under: per event (domain.votes.voter_hash)."""
     return v_domain.voter_hash(event.id, device.id, settings.secret_key)
 
@@ -66,7 +67,7 @@ def _phone_view(event: Event, device: Device | None, voter: str | None = None) -
     with new_session() as session:
         state = role_views(snapshot(session=session, event=event))["attendee"]
         my_vote, my_seq = None, 0
-        who = voter or (_voter(event, device) if device is not None else None)
+        who = voter or (voter_of(event, device) if device is not None else None)
         if state["question"] is not None and who:
             my_vote, my_seq = v_domain.device_vote(
                 session=session,
@@ -77,6 +78,18 @@ def _phone_view(event: Event, device: Device | None, voter: str | None = None) -
     # `now`: the server's clock, as in every socket message, so a countdown is right whatever the phone's clock says.
     # `my_seq`: the number of the stored answer; the form sends my_seq + 1, so a form of an older page is older.
     return {**state, "my_vote": my_vote, "my_seq": my_seq, "now": int(time.time() * 1000)}
+
+
+def skip_cookie(event_id: int) -> str:
+    """The cookie that remembers the segment questions a phone skipped (routes.segment_prompt)."""
+    return f"saal_seg_{event_id}"
+
+
+def prompt_for(request: Request, event_id: int, voter: str | None) -> dict | None:
+    """The segment question to ask this phone now, if any (one query per segment question, on page load only)."""
+    skipped = seg_domain.skipped_of(request.cookies.get(skip_cookie(event_id)))
+    with new_session() as session:
+        return seg_domain.prompt(session=session, event_id=event_id, voter=voter, skipped=skipped)
 
 
 def _with_device(request: Request, response: Response, cookie: str | None) -> Response:
@@ -122,7 +135,7 @@ def _crowded(request: Request, event: Event) -> Response:
 @router.get("/j/{code}")
 async def phone_page(request: Request, code: str, voted: int | None = None, karte: str | None = None, newer: int | None = None):
     try:
-        event = await run_in_threadpool(_find_event, code)
+        event = await run_in_threadpool(find_event, code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
     # Strict mode: the card entry form, or the card to vote with.
@@ -138,11 +151,12 @@ async def phone_page(request: Request, code: str, voted: int | None = None, kart
         device = new_device(event.id) if device is None else device.admit(event.id)
         cookie = device.cookie()
     view = await run_in_threadpool(_phone_view, event, device, card.voter)
+    segment = await run_in_threadpool(prompt_for, request, event.id, card.voter or voter_of(event, device))
     just_voted = view["question"] is not None and voted == view["question"]["id"] and view["my_vote"] is not None
     # `newer`: the form came from an older page; the stored (newer) answer stands and is shown, with a note.
     response = render(
         request, "attendee.html", event=event, view=view, error=None, selected=view["my_vote"], just_voted=just_voted,
-        kept_newer=just_voted and bool(newer), card_tail=card.tail,
+        kept_newer=just_voted and bool(newer), card_tail=card.tail, segment=segment,
         my_answers=await run_in_threadpool(my_answers.shows_link, event.id),
     )
     return _with_device(request, response, cookie)
@@ -157,7 +171,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
     the newer answer: the page then shows that one, with a note.
     """
     try:
-        event = await run_in_threadpool(_find_event, code)
+        event = await run_in_threadpool(find_event, code)
     except NotFound as exc:
         return render(request, "start.html", status_code=404, code=code[:20], error=_(exc.message, **exc.params))
     card = await run_in_threadpool(card_routes.phone_card, request, event, voting=True)
@@ -194,7 +208,7 @@ async def phone_form_vote(request: Request, code: str, question_id: Annotated[st
             selected = _as_stored(answer)
             newer = await request.app.state.hub.cast_form_vote(
                 event_id=event.id,
-                device=card.voter or _voter(event, device),  # type: ignore[arg-type]  # no card: device checked above
+                device=card.voter or voter_of(event, device),  # type: ignore[arg-type]  # no card: device checked above
                 question_id=qid,
                 answer=answer,
                 seq=seq[:12],
@@ -237,7 +251,7 @@ async def phone_socket(scope, receive, send, hub) -> None:
         return
     event: Event | None = None
     try:
-        event = await run_in_threadpool(_find_event, code)
+        event = await run_in_threadpool(find_event, code)
         admitted = device is not None and device.admitted(event.id)
         voter = await card_routes.socket_voter(event, ws.cookie(card_routes.cookie_name(event.id))) if admitted else None
     except DomainError as exc:  # no such event; strict mode without a valid card: the page stops retrying and asks for one
@@ -251,4 +265,4 @@ async def phone_socket(scope, receive, send, hub) -> None:
         await ws.send_text(protocol.error("no_device", translate(NO_DEVICE, locale)))
         await ws.close(4401)
         return
-    await hub.serve(ws, role="attendee", event_id=event.id, device=voter or _voter(event, device), locale=locale)
+    await hub.serve(ws, role="attendee", event_id=event.id, device=voter or voter_of(event, device), locale=locale)

@@ -1,8 +1,9 @@
 """A moderator's events: the overview, new events (also from a template), the control page, event details."""
 
 import time
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
@@ -11,13 +12,14 @@ from app.db import SessionDep
 from app.domain import access, control, deletion
 from app.domain import events as e_domain
 from app.domain import live as live_domain
+from app.domain import segments as seg_domain
 from app.domain import series as s_domain
 from app.domain import templates as t_domain
 from app.domain.errors import DomainError, Invalid
 from app.domain.parsing import optional_date, optional_int
 from app.domain.snapshot import snapshot
 from app.i18n import _
-from app.models import Event, PhoneResults, User
+from app.models import ID_MAX, Event, PhoneResults, ProjectorMode, Question, QuestionStatus, User
 from app.pages import flash, public_base, render
 from app.routes import cards as card_routes
 from app.routes.deps import CheckedForm, DrivenEvent, Text, ViewedEvent, done, event_url
@@ -87,7 +89,8 @@ def create_event_from_template(
 
 
 @router.get("/moderator/events/{event_id}")
-def control_page(request: Request, event: ViewedEvent, user: auth.PageUser, session: SessionDep):
+def control_page(request: Request, event: ViewedEvent, user: auth.PageUser, session: SessionDep,
+                 breakdown: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None):
     base = public_base(request)
     agenda = e_domain.agenda(session=session, event_id=event.id)
     upcoming = live_domain.upcoming_question(session=session, event=event)
@@ -112,7 +115,26 @@ def control_page(request: Request, event: ViewedEvent, user: auth.PageUser, sess
         join_url=f"{base}/j/{event.join_code}",
         projector_url=f"{base}/p/{event.projector_token}",
         now_ms=int(time.time() * 1000),  # the server's clock, for the countdown's first paint
+        segment_panel=_segment_panel(session, event, breakdown),
     )
+
+
+def _segment_panel(session: Session, event: Event, segment_id: int | None) -> dict[str, Any] | None:
+    """The control page's "Nach Gruppen" part for the current question, if the event has segment questions."""
+    question = session.get(Question, event.current_question_id) if event.current_question_id else None
+    choices = seg_domain.segment_questions(session=session, event_id=event.id)
+    if question is None or question.segment or question.kind not in seg_domain.BREAKABLE or not choices:
+        return None
+    shown = event.projector_topic_id if event.projector_mode == ProjectorMode.breakdown else None
+    chosen = next((s for s in choices if s.id in (segment_id, shown)), choices[0])
+    panel: dict[str, Any] = {"segments": choices, "chosen": chosen.id, "closed": question.status == QuestionStatus.closed,
+                             "view": None, "error": None}
+    if panel["closed"]:
+        try:
+            panel["view"] = seg_domain.breakdown(session=session, question=question, segment=chosen)
+        except DomainError as exc:
+            panel["error"] = _(exc.message, **exc.params)
+    return panel
 
 
 @router.post("/moderator/events/{event_id}/edit")

@@ -31,8 +31,10 @@ def question_action(
     term: Text = "",
     into: Text = "",
     answer_id: Text = "",
+    segment: Text = "",
 ):
-    params = {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "into": into[:200], "answer_id": answer_id[:12]}
+    params = {"seconds": seconds[:8], "mode": mode[:20], "term": term[:200], "into": into[:200], "answer_id": answer_id[:12],
+              "segment": segment[:12]}
     outcome = control.perform(session=session, user=user, event=event, verb=action, scope="question", question_id=question_id,
                               params=params)
     if "application/json" in request.headers.get("accept", ""):

@@ -3,6 +3,7 @@
 // screen readers, and spoken updates never come more often than every ANNOUNCE_EVERY_MS.
 import { announce, connect, fmt, h, loadJSON, serverNow, showStatus } from "./socket.js";
 import { number, percent, renderBars, setText } from "./charts.js";
+import { showBreakdown } from "./segments.js";
 import { CHOICE_KINDS, OPTION_KINDS, isShown, renderResultTable, renderResults, resultSummary, resultText } from "./results.js";
 
 document.documentElement.classList.add("js");
@@ -634,6 +635,11 @@ function onState(msg) {
   const joinScreen = !topicScreen && (screen === "join" || !q);
   const previousScreen = previous ? previous.screenShown : null;
   msg.screenShown = topicScreen ? "topic" : joinScreen ? "join" : "question";
+  if (showBreakdown(msg)) { // the result by group (segments.js) takes the whole screen
+    msg.screenShown = "breakdown";
+    for (const id of ["join-screen", "question-screen", "topic-screen"]) el(id).hidden = true;
+    return;
+  }
   el("join-screen").hidden = !joinScreen;
   el("question-screen").hidden = joinScreen || topicScreen;
   el("topic-screen").hidden = !topicScreen;
