@@ -98,7 +98,7 @@ def show_breakdown(*, session: Session, question: Question, segment_id: object) 
     assert event is not None
     event.current_question_id = question.id
     event.projector_mode = ProjectorMode.breakdown
-    event.projector_topic_id = segment.id
+    event.projector_segment_id = segment.id
     session.add(event)
     session.commit()
     return question

@@ -98,9 +98,9 @@ def snapshot(*, session: Session, event: Event) -> State:
 
 def _breakdown(session: Session, event: Event, row: Question | None) -> dict[str, Any] | None:
     """The current question by the chosen segment question, while the projector is asked to show it."""
-    if event.projector_mode != ProjectorMode.breakdown or row is None or not event.projector_topic_id:
+    if event.projector_mode != ProjectorMode.breakdown or row is None or not event.projector_segment_id:
         return None
-    segment = session.get(Question, event.projector_topic_id)
+    segment = session.get(Question, event.projector_segment_id)
     if segment is None:
         return None
     try:

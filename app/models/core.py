@@ -55,6 +55,8 @@ class Event(EventBase, table=True):
     # so phones that voted say "bitte jetzt nicht die Hand heben"; stale once another question is current.
     counting: str = Field(default="", max_length=10)
     counting_question_id: int | None = None
+    # The segment question the projector breaks the current result down by, while projector_mode is "breakdown".
+    projector_segment_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

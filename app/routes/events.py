@@ -125,7 +125,7 @@ def _segment_panel(session: Session, event: Event, segment_id: int | None) -> di
     choices = seg_domain.segment_questions(session=session, event_id=event.id)
     if question is None or question.segment or question.kind not in seg_domain.BREAKABLE or not choices:
         return None
-    shown = event.projector_topic_id if event.projector_mode == ProjectorMode.breakdown else None
+    shown = event.projector_segment_id if event.projector_mode == ProjectorMode.breakdown else None
     chosen = next((s for s in choices if s.id in (segment_id, shown)), choices[0])
     panel: dict[str, Any] = {"segments": choices, "chosen": chosen.id, "closed": question.status == QuestionStatus.closed,
                              "view": None, "error": None}

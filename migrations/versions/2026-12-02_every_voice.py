@@ -72,10 +72,12 @@ def upgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('counting', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('counting_question_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('projector_segment_id', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_column('projector_segment_id')
         batch_op.drop_column('counting_question_id')
         batch_op.drop_column('counting')
     with op.batch_alter_table('question', schema=None) as batch_op:
