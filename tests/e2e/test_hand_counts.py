@@ -1,16 +1,18 @@
-"""Hand counts in Chromium, as a new moderator would do it (#18): one question answered by phones and by raised hands
-adds up on the projector (stacked bars told apart by pattern and name, a column per source) and in the CSV export;
+"""Hand counts in Chromium, as a new moderator would do it (#18): one question answered by phones, the help-desk
+tablet and raised hands adds up on the projector (stacked bars told apart by pattern and name, a column per source) and in the CSV export;
 the phone that voted is asked to keep its hand down, the other is invited; the count form keeps what was typed after
 an error; axe finds nothing on the form (also in its error state), the control page and the projector."""
 
 import csv
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import Moderator, Projector, axe_source, describe_violations, device, run_axe
+from tests.e2e.test_help_desk import TABLET, make_link, unlock, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +50,19 @@ def test_phones_and_hands_add_up_on_the_projector_and_in_the_export(new_context,
     second.get_by_label("Nein", exact=True).check()
     second.locator("#vote-button").click()
     expect(second.locator("#status")).to_contain_text("gezählt")
+    # A person without a phone answers at the help desk: the helper unlocks the tablet, the person votes there.
+    desk = new_context("moderator desk", viewport={"width": 1440, "height": 900}, storage_state=moderator_login).new_page()
+    tablet_url = make_link(desk, own.links.event_id, "tablet", "Tablet 1")
+    helper_url = make_link(desk, own.links.event_id, "helper", "Empfang")
+    tablet = new_context("tablet counts", **TABLET).new_page()
+    tablet.goto(urlsplit(tablet_url).path)
+    helper = new_context("helper counts", **device(devices, "Pixel 5")).new_page()
+    helper.goto(urlsplit(helper_url).path)
+    unlock(helper)
+    wait_until(tablet, "!!document.getElementById('vote-form')")
+    tablet.get_by_text("Weiß nicht", exact=True).click()
+    tablet.get_by_role("button", name="Abstimmen").click()
+    expect(tablet.get_by_role("heading", name="Ihre Stimme wurde gezählt.")).to_be_visible()
     own.act(question, "close")
 
     projector_page = new_context("projector counts", viewport={"width": 1366, "height": 768}).new_page()
@@ -95,18 +110,20 @@ def test_phones_and_hands_add_up_on_the_projector_and_in_the_export(new_context,
 
     # The projector: the bars stack phones and hands, each named; the table has a column per source; "ca.".
     expect(projector_page.locator("#p-counting")).to_be_hidden()
-    expect(projector_page.locator("#p-bars .bar-value")).to_have_text(["ca. 5 Stimmen · 56 %", "ca. 2 Stimmen · 22 %",
-                                                                          "ca. 2 Stimmen · 22 %"])
-    expect(projector_page.locator("#p-bars .bar-detail").first).to_have_text("Handy 1 · Handzeichen ca. 4")
-    expect(projector_page.locator(".source-legend li")).to_have_text(["Handy", "Handzeichen (ca.)"])
+    expect(projector_page.locator("#p-bars .bar-value")).to_have_text(["ca. 5 Stimmen · 50 %", "ca. 2 Stimmen · 20 %",
+                                                                          "ca. 3 Stimmen · 30 %"])
+    expect(projector_page.locator("#p-bars .bar-detail")).to_have_text(["Handy 1 · Hilfe-Tablet 0 · Handzeichen ca. 4",
+                                                                        "Handy 1 · Hilfe-Tablet 0 · Handzeichen ca. 1",
+                                                                        "Handy 0 · Hilfe-Tablet 1 · Handzeichen ca. 2"])
+    expect(projector_page.locator(".source-legend li")).to_have_text(["Handy", "Hilfe-Tablet", "Handzeichen (ca.)"])
     expect(projector_page.locator("#p-bars li").first.locator(".bar-part.src-hands")).to_be_visible()
     head = projector_page.locator("#p-table thead th")
-    expect(head).to_have_text(["Antwort", "Handy", "Handzeichen", "Zusammen", "Prozent"])
-    expect(projector_page.locator("#p-table tbody tr").first.locator("td")).to_have_text(["1", "ca. 4", "ca. 5", "56 %"])
-    # Told apart by pattern, not colour alone: the parts' backgrounds differ in kind (solid, dotted).
-    images = projector_page.locator("#p-bars li").first.locator(".bar-part").evaluate_all(
-        "parts => parts.map(p => getComputedStyle(p).backgroundImage)")
-    assert images[0] == "none" and "radial-gradient" in images[1], images
+    expect(head).to_have_text(["Antwort", "Handy", "Hilfe-Tablet", "Handzeichen", "Zusammen", "Prozent"])
+    expect(projector_page.locator("#p-table tbody tr").first.locator("td")).to_have_text(["1", "0", "ca. 4", "ca. 5", "50 %"])
+    # Told apart by pattern, not colour alone: each source's part has a background of its own kind.
+    images = dict(projector_page.locator("#p-bars li").last.locator(".bar-part").evaluate_all(
+        "parts => parts.map(p => [p.dataset.source, getComputedStyle(p).backgroundImage])"))
+    assert images["phone"] == "none" and "repeating-linear-gradient" in images["tablet"] and "radial-gradient" in images["hands"], images
     screenshot(projector_page, "projector-sources", docs=True)
     check(projector_page, "projector-sources")
 
@@ -120,5 +137,8 @@ def test_phones_and_hands_add_up_on_the_projector_and_in_the_export(new_context,
     rows = list(csv.reader(io.StringIO(open(info.value.path(), "rb").read().decode("utf-8-sig"), newline=""), delimiter=";"))
     header = rows[0]
     yes = next(r for r in rows[1:] if r[header.index("Antwort")] == "Ja")
-    assert [yes[header.index(t)] for t in ("Anzahl", "davon Handy", "davon Handzeichen", "geschätzt", "n")] == ["5", "1", "4", "ja", "9"]
+    assert [yes[header.index(t)] for t in ("Anzahl", "davon Handy", "davon Hilfe-Tablet", "davon Handzeichen", "geschätzt", "n")] == \
+        ["5", "1", "0", "4", "ja", "10"]
+    unsure = next(r for r in rows[1:] if r[header.index("Antwort")] == "Weiß nicht")
+    assert [unsure[header.index(t)] for t in ("Anzahl", "davon Hilfe-Tablet", "davon Handzeichen")] == ["3", "1", "2"]
     assert not reports, "\n\n".join(reports)
