@@ -11,16 +11,17 @@ import json
 import random
 import uuid
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from app import auth
 from app.domain import events as e_domain
 from app.domain import followup
 from app.domain import publication as p_domain
 from app.domain import questions as q_domain
+from app.domain import segments as seg_domain
 from app.domain import templates as t_domain
 from app.domain import votes as v_domain
-from app.models import Event, ManualCount, Question, QuestionStatus, Series, Template, User, Vote
+from app.models import Event, ManualCount, PhoneResults, Question, QuestionStatus, Series, Template, User, Vote
 
 DEMO_USER = "moderation"
 DEMO_PASSWORD = "saalumfrage-demo"
@@ -160,7 +161,7 @@ def _publish(session: Session, user: User, events: list[Event]) -> None:
         if found is not None and found.published:
             continue
         topics = {t.id: t.title for t in e_domain.topics(session=session, event_id=event.id)}
-        chosen = [q.id for q in q_domain.ordered_questions(session=session, event_id=event.id) if topics.get(q.topic_id) in PUBLIC_TOPICS]
+        chosen = [q.id for q in q_domain.ordered_questions(session=session, event_id=event.id) if topics.get(q.topic_id) in PUBLIC_TOPICS and not q.segment]
         p_domain.save_event_settings(session=session, user=user, event=event, question_ids=chosen, show_texts=True, downloads=["csv", "pdf"])
         p_domain.publish_event(session=session, user=user, event=event, confirmed=True)
         if event.place == "Döbeln":
@@ -246,6 +247,32 @@ def _vote_event(session: Session, event: Event, index: int) -> None:
     session.add(event)
     session.commit()
     _count_by_hand(session, event, rng, extra=event.people_in_hall - len(voters))
+    _segment_answers(session, event, voters, start)
+
+
+# "Ich bin hier als …" (#18), the same key at every event: most phones answer it on joining; Politik, Wirtschaft
+# and the others stay small, so a breakdown shows "< 5" and "×" next to the Bürger:innen.
+SEGMENT_KEY = "demo-ich-bin-hier-als"
+SEGMENT_SPREAD = [56, 26, 3, 9, 6]  # Bürger:in, Politik, Wirtschaft, Verwaltung, Zivilgesellschaft
+
+
+def _segment_answers(session: Session, event: Event, voters: list[str], start: dt.datetime) -> None:
+    """The ready-made segment question, first in the first topic, answered by about 85 % before the first question."""
+    text, labels = seg_domain.PRESETS["role"]
+    topic = e_domain.topics(session=session, event_id=event.id)[0]
+    question = q_domain.create_question(session=session, topic=topic, text=text, kind="single", options=list(labels),
+                                        key=SEGMENT_KEY, segment=True, phone_results=PhoneResults.hidden)
+    question.position = 0  # asked when a phone joins: shown above the agenda's questions
+    session.add(question)
+    session.commit()
+    rng = random.Random(f"demo:{event.place}:segment")
+    options = q_domain.options_of(session=session, question_id=question.id)
+    rows = [v_domain.VoteRow(question_id=question.id, event_id=event.id, device_hash=voter, vote_id=uuid.uuid4().hex,
+                             choices=(rng.choices(options, SEGMENT_SPREAD)[0].id,)) for voter in voters if rng.random() < 0.85]
+    v_domain.insert_votes_directly(session=session, rows=rows)
+    joined = start - dt.timedelta(minutes=10)  # before any question closed: the breakdown counts these answers
+    session.execute(update(Vote).where(col(Vote.question_id) == question.id).values(created_at=joined, updated_at=joined))
+    session.commit()
 
 
 # Counted by hand (#18): the people without a phone answered this question by raised hands and paper slips.

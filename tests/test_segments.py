@@ -12,7 +12,7 @@ from app.domain import events as e_domain
 from app.domain import live as l_domain
 from app.domain import questions as q_domain
 from app.domain import votes as v_domain
-from app.models import Event, Vote
+from app.models import Event, Question, Vote
 from tests.factories import option_ids, questions_of
 from tests.helpers import csrf_of
 from tests.test_realtime import act, phone, until, vote
@@ -158,3 +158,25 @@ def test_an_unsafe_breakdown_is_refused_and_changes_nothing(mod_client, session,
                     data={"csrf": token, "segment": str(segment.id)})
     session.expire_all()
     assert session.get(Event, event.id).projector_mode != "breakdown"
+
+
+def test_the_api_makes_a_segment_question_and_shows_the_breakdown(mod_client, session, event):
+    c = mod_client
+    topic_id = c.get(f"/api/events/{event.id}").json()["topics"][0]["id"]
+    made = c.post(f"/api/events/{event.id}/topics/{topic_id}/questions",
+                  json={"text": "Ich bin hier als …", "options": ["Bürger:in", "Politik", "Wirtschaft"], "segment": True})
+    assert made.status_code == 201
+    segment = session.get(Question, made.json()["id"])
+    assert segment is not None and segment.segment
+    wrong = c.post(f"/api/events/{event.id}/topics/{topic_id}/questions",
+                   json={"text": "Wie alt?", "kind": "scale", "scale_min": 1, "scale_max": 5, "segment": True})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "segment_kind"
+    single = questions_of(session, event)[0]
+    assert c.post(f"/api/events/{event.id}/questions/{single.id}/open").status_code == 200
+    _answered(session, single, [[8, 6, 5], [6, 9, 7], [1, 0, 2]])
+    refused = c.post(f"/api/events/{event.id}/questions/{single.id}/show-breakdown", json={"segment": segment.id})
+    assert refused.status_code == 409 and "Die Abstimmung läuft noch" in refused.json()["detail"]
+    assert c.post(f"/api/events/{event.id}/questions/{single.id}/close").status_code == 200
+    state = c.post(f"/api/events/{event.id}/questions/{single.id}/show-breakdown", json={"segment": segment.id}).json()
+    assert state["screen"] == "breakdown" and state["breakdown"]["segment_id"] == segment.id
+    assert [col["label"] for col in state["breakdown"]["columns"]] == ["Bürger:in", "Politik", "Wirtschaft", "ohne Angabe"]

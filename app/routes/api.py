@@ -65,6 +65,7 @@ class QuestionIn(BaseModel):
     time_limit_s: int | None = Field(default=None, ge=10, le=3600, description="countdown started when the question opens")
     phone_results: Literal["hidden", "after_close", "live"] = "after_close"
     results_shown: bool = True
+    segment: bool = Field(default=False, description="a segment question ('Ich bin hier als …'): single choice, asked once per phone, never driven")
 
 
 class ActionIn(BaseModel):
@@ -85,6 +86,7 @@ class ActionIn(BaseModel):
     estimated: bool | None = None
     counted_by: str | None = Field(default=None, max_length=200)
     confirm: bool | None = None
+    segment: int | None = Field(default=None, ge=1, le=ID_MAX, description="show-breakdown: the segment question to break the result down by")
 
 
 class NextIn(BaseModel):
@@ -181,7 +183,8 @@ async def question_action(
     """Actions: open, close, new-round, show, show-results, hide-results, phone-results (mode),
     compare-rounds, single-round, timer (seconds; 0 stops it), hide-term / show-term (term),
     merge-term (term, into) / unmerge-term (term), approve / reject / requeue (answer_id), move-up, move-down, delete,
-    count-start (source), count-save (source, values, voters, estimated, counted_by, confirm), count-remove (source)."""
+    count-start (source), count-save (source, values, voters, estimated, counted_by, confirm), count-remove (source),
+    show-breakdown (segment)."""
     params = (body or ActionIn()).model_dump(exclude_none=True)
     return await _drive(request, session, user, event, action, scope="question", question_id=question_id, params=params)
 

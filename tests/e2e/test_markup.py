@@ -47,8 +47,12 @@ ERRORS = ["not-found", "forbidden"]
 COUNTS = ["count-form", "count-form-error", "control-counted", "phone-counting", "projector-counting", "projector-sources",
           "phone-sources-result", "desk-tablet-link", "desk-helper-link", "tablet-neutral", "desk-helper", "desk-helper-unlocked",
           "tablet-ballot"]
+SEGMENTS = ["phone-segment-prompt", "control-breakdown", "projector-breakdown"]
+# Segments (#18): 10 phones in two groups and one without: the least a breakdown shows.
+SEGMENT = {"text": "Ich bin hier als …", "kind": "single", "segment": True, "phone_results": "hidden",
+           "options": ["Bürger:in", "Politik", "Wirtschaft", "Verwaltung", "Zivilgesellschaft"]}
 PUBLIC = ["publication", "publication-saved", "publication-published", "publication-preview", "public-event", "my-answers"]
-ALL_PAGES = PHONE + PROJECTOR + MODERATOR + CONTROL + ERRORS + PUBLIC + COUNTS
+ALL_PAGES = PHONE + PROJECTOR + MODERATOR + CONTROL + ERRORS + PUBLIC + COUNTS + SEGMENTS
 LEAD_REBUILDS: set[str] = set()
 
 
@@ -195,6 +199,32 @@ def walk_the_evening(walk: Walk, context, api, base: str, devices) -> None:
     walk.visit(helper, "desk-helper-unlocked",
                navigate=lambda: helper.get_by_role("button", name="Neue Person, hat nicht per Handy abgestimmt").first.click())
     walk.visit(tablet, "tablet-ballot", links["tablet"], ready=lambda: expect(tablet.locator("#vote-form")).to_be_visible())
+
+    # Segments (#18): the phone's prompt; after the close the control page's table and the projector's breakdown.
+    seg_ev = create_event(api, base, "Gruppen Markup", {"Format": [SEGMENT, {"text": "Gut so?", "kind": "single", "options": ["Ja", "Nein"]}]})
+    segment, asked = seg_ev.questions
+    post(f"/api/events/{seg_ev.links.event_id}/questions/{asked['id']}/open")
+    for n, group in enumerate(["Weiter ohne Angabe"] + ["Bürger:in"] * 5 + ["Politik"] * 5):
+        seg_context = context(f"nu segment phone {n}", **device(devices, "Pixel 7"))
+        seg_phone = seg_context.new_page()
+        if n == 0:
+            walk.visit(seg_phone, "phone-segment-prompt", seg_ev.links.join_url, ready=lambda p=seg_phone: expect(p.locator("#segment-prompt")).to_be_visible())
+        else:
+            seg_phone.goto(seg_ev.links.join_url)
+        seg_phone.locator("#segment-prompt").get_by_role("button", name=group, exact=True).click()
+        expect(seg_phone.locator("#segment-prompt")).to_have_count(0)
+        expect(seg_phone.locator("#conn")).to_have_attribute("data-state", "open")
+        answer(seg_phone, {"kind": "single", "options": ["Ja", "Nein"]})
+        expect(seg_phone.locator("#status")).to_have_text(VOTED)
+        seg_context.close()
+    post(f"/api/events/{seg_ev.links.event_id}/questions/{asked['id']}/close")
+    walk.visit(moderator, "control-breakdown", f"/moderator/events/{seg_ev.links.event_id}",
+               ready=lambda: expect(moderator.locator("#breakdown-table")).to_be_visible())
+    seg_projector = context("nu segment projector", viewport={"width": 1920, "height": 1080}).new_page()
+    seg_projector.goto(seg_ev.links.projector_url)
+    post(f"/api/events/{seg_ev.links.event_id}/questions/{asked['id']}/show-breakdown", {"segment": segment["id"]})
+    expect(seg_projector.locator("#breakdown-screen")).to_be_visible()
+    walk.keep(seg_projector, "projector-breakdown")
 
     post(f"/api/events/{event_id}/projector", {"mode": "topic", "topic_id": own.questions[0]["topic_id"]})
     expect(projector.locator("#topic-screen")).to_be_visible()
