@@ -180,3 +180,26 @@ def test_the_api_makes_a_segment_question_and_shows_the_breakdown(mod_client, se
     state = c.post(f"/api/events/{event.id}/questions/{single.id}/show-breakdown", json={"segment": segment.id}).json()
     assert state["screen"] == "breakdown" and state["breakdown"]["segment_id"] == segment.id
     assert [col["label"] for col in state["breakdown"]["columns"]] == ["Bürger:in", "Politik", "Wirtschaft", "ohne Angabe"]
+
+
+def test_a_template_and_a_duplicate_keep_the_group_question(session):
+    """An event made from a template (or duplicated) asks "Ich bin hier als …" as a group question again, never drives it."""
+    from app.domain import questions as q_domain2
+    from app.domain import templates as t_domain
+    from tests.factories import make_event as _make_event
+    from tests.factories import make_moderator as _make_moderator
+
+    owner = _make_moderator(session, username="vorlagen")
+    event = _make_event(session, owner=owner)
+    topic = q_domain2.ordered_questions(session=session, event_id=event.id)[0].topic_id
+    from app.models import Topic
+    segment = q_domain2.create_question(session=session, topic=session.get(Topic, topic), text="Ich bin hier als …", kind="single",
+                                         options=["Bürger:in", "Politik"], segment=True)
+    template = t_domain.save_template(session=session, event=event, title="Vorlage", owner_id=owner.id)
+    made = t_domain.event_from_template(session=session, template=template, owner_id=owner.id, title="Folgetermin")
+    copy = t_domain.duplicate_event(session=session, event=event, owner_id=owner.id)
+    for other in (made, copy):
+        questions = q_domain2.ordered_questions(session=session, event_id=other.id)
+        again = next(q for q in questions if q.key == segment.key)
+        assert again.segment
+        assert again.id not in [q.id for q in q_domain2.driven_questions(session=session, event_id=other.id)]

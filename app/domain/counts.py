@@ -24,11 +24,11 @@ from app.models import CountSource, Event, ManualCount, Question, QuestionKind, 
 COUNTABLE = frozenset({QuestionKind.single, QuestionKind.multiple, QuestionKind.yesno, QuestionKind.scale})
 COUNT_MAX = 100_000
 COUNTED_BY_MAX = 80
-SOURCE_LABELS = {
-    CountSource.phone: N_("Handy"),
-    CountSource.tablet: N_("Hilfe-Tablet"),
-    CountSource.hands: N_("Handzeichen"),
-    CountSource.paper: N_("Stimmzettel"),
+SOURCE_LABELS: dict[str, str] = {
+    CountSource.phone.value: N_("Handy"),
+    CountSource.tablet.value: N_("Hilfe-Tablet"),
+    CountSource.hands.value: N_("Handzeichen"),
+    CountSource.paper.value: N_("Stimmzettel"),
 }
 
 

@@ -40,6 +40,7 @@ def agenda_body(*, session: Session, event: Event) -> dict[str, Any]:
                         "kind": q.kind,
                         "options": [o.label for o in opts] if q.kind != "yesno" else [],
                         **{name: getattr(q, name) for name in SETTINGS},
+                        "segment": q.segment,  # "Ich bin hier als …" stays a group question (#18)
                     }
                     for q, opts in questions
                 ],
@@ -120,6 +121,7 @@ def _fill(session: Session, event: Event, body: dict[str, Any]) -> None:
                 kind=q["kind"],
                 options=q.get("options", []),
                 key=q["key"],
+                segment=bool(q.get("segment", False)),
                 **{name: q.get(name) for name in SETTINGS if name in q},
             )
 

@@ -2,7 +2,7 @@
 and keeps what was typed after an error), save, remove, end."""
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
@@ -36,7 +36,7 @@ def _source(raw: str) -> str:
 
 
 def _page(request: Request, *, session: Session, user: User, event: Event, question: Question, source: str,
-          typed: dict[str, str] | None = None, error: DomainError | None = None, status_code: int = 200):
+          typed: dict[str, Any] | None = None, error: DomainError | None = None, status_code: int = 200):
     public = question_public(session=session, question=question)
     results = r_domain.compute(session, public)
     entry = counts.entry_of(session=session, question=question, source=source)
@@ -71,7 +71,7 @@ async def save_count(request: Request, event: DrivenEvent, question_id: Id, user
     form = await request.form()
     source = str(form.get("source") or "")[:10]
     values = {key[2:]: str(value)[:20] for key, value in form.multi_items() if key.startswith("n-") and len(key) <= 14}
-    typed = {"values": values, "voters": str(form.get("voters") or "")[:20], "estimated": str(form.get("estimated") or "")[:5],
+    typed: dict[str, Any] = {"values": values, "voters": str(form.get("voters") or "")[:20], "estimated": str(form.get("estimated") or "")[:5],
              "counted_by": str(form.get("counted_by") or "")[:200]}
     params = {"source": source, **typed, "confirm": str(form.get("confirm") or "")[:5]}
 
