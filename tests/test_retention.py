@@ -85,8 +85,9 @@ def test_retention_command(tmp_path, monkeypatch, capsys):
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM vote").scalar() == 0
             # Every question round of the demo series: 17 questions each in Döbeln and Frankenberg (one of them with
-            # a round 2) and 18 in Freiberg (one of its own).
-            assert conn.exec_driver_sql("SELECT count(*) FROM resultarchive").scalar() == 17 + 17 + 1 + 18
+            # a round 2) and 18 in Freiberg (one of its own), and at each the group question "Ich bin hier als …" (#18),
+            # whose answers are archived as a result like any other.
+            assert conn.exec_driver_sql("SELECT count(*) FROM resultarchive").scalar() == 17 + 17 + 1 + 18 + 3
         assert main(["retention", "--days", "0"]) == 2
     finally:
         db.set_engine(previous)

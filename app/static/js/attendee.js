@@ -239,6 +239,7 @@ function setCountdown(closesAt) {
   if (closesAt !== clock.closesAt) {
     clock.closesAt = closesAt;
     clock.last = null;
+    clock.said = {};
   }
   clearTimeout(clock.timer);
   clock.timer = null;
@@ -266,9 +267,14 @@ function tick() {
   }
   const before = clock.last;
   clock.last = left;
+  // Each mark is said once per countdown: a clock corrected by the server (a reply carrying its time) may cross it again.
+  const said = clock.said || (clock.said = {});
   if (before !== null && left !== before) {
-    if (before > 30 && left <= 30 && left > 10) announce(strings.ph_time_30);
-    else if (before > 10 && left <= 10 && left > 0) announce(strings.ph_time_10);
+    const mark = before > 30 && left <= 30 && left > 10 ? 30 : before > 10 && left <= 10 && left > 0 ? 10 : null;
+    if (mark !== null && !said[mark]) {
+      said[mark] = true;
+      announce(mark === 30 ? strings.ph_time_30 : strings.ph_time_10);
+    }
   }
   setExpired(left === 0);
   // Next when the shown second changes, so "0" comes when the server's time is up, not up to a tick later.
