@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from app.domain import counts, plausibility
 from app.domain import events as e_domain
-from app.domain import plausibility
 from app.domain import questions as q_domain
 from app.domain import results as r_domain
 from app.domain import segments as s_domain
@@ -90,7 +90,7 @@ def snapshot(*, session: Session, event: Event) -> State:
         # Moderator only: voters against devices seen and people in the hall (domain.plausibility).
         "check": check,
         # "hands" or "paper" while the closed current question is being counted (domain.counts), else "".
-        "counting": event.counting if row is not None and event.counting_question_id == row.id else "",
+        "counting": counts.counting_now(event, row.id if row is not None else None),
         "segments": s_domain.segments_public(session=session, event_id=event.id),
         "breakdown": breakdown,
     }

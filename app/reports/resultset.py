@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
-from app.domain import kinds
+from app.domain import counts, kinds
 from app.domain import results as r_domain
 from app.domain.events import agenda
 from app.domain.kinds.choice import YESNO_OPTIONS
@@ -79,7 +79,7 @@ class Round:
         if not self.sources:
             return ""
         approx = translate(N_("ca."), locale)
-        parts = [f"{translate(SOURCE_NAMES[s], locale)} {approx + ' ' if est else ''}{fmt.number(n)}" for s, n, est in self.sources]
+        parts = [f"{translate(counts.SOURCE_LABELS[s], locale)} {approx + ' ' if est else ''}{fmt.number(n)}" for s, n, est in self.sources]
         text = translate(N_("Davon {parts}."), locale, parts=", ".join(parts))
         return text + (" " + translate(N_("(ca. = geschätzt)"), locale) if self.estimated else "")
 
@@ -178,7 +178,6 @@ BASES_1 = {
     BASES["text"]: N_("1 freie Antwort"),
 }
 NO_ANSWERS = N_("keine Antworten (n = {n})")
-SOURCE_NAMES = {"phone": N_("Handy"), "tablet": N_("Hilfe-Tablet"), "hands": N_("Handzeichen"), "paper": N_("Stimmzettel")}
 
 
 def _share(count: float, n: int) -> float | None:

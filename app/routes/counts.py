@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from app import auth
 from app.db import SessionDep
 from app.domain import control, counts
+from app.domain import questions as q_domain
 from app.domain import results as r_domain
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError
 from app.domain.kinds import question_public
 from app.i18n import _
 from app.models import CountSource, Event, Question, User
@@ -22,13 +23,6 @@ from app.routes.params import Id
 
 router = APIRouter()
 Source = Annotated[str, Query(alias="quelle", max_length=10)]
-
-
-def _question(session: Session, event: Event, question_id: int) -> Question:
-    question = session.get(Question, question_id)
-    if question is None or question.event_id != event.id:
-        raise NotFound("question_not_found", "Diese Frage gibt es nicht.")
-    return question
 
 
 def _source(raw: str) -> str:
@@ -61,7 +55,7 @@ def _page(request: Request, *, session: Session, user: User, event: Event, quest
 @router.get("/moderator/events/{event_id}/questions/{question_id}/zaehlen")
 def count_page(request: Request, event: ViewedEvent, question_id: Id, user: auth.PageUser, session: SessionDep, quelle: Source = "hands"):
     """The count form of one source for the question's current round, filled with what is entered already."""
-    question = _question(session, event, question_id)
+    question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
     return _page(request, session=session, user=user, event=event, question=question, source=_source(quelle))
 
 
@@ -81,7 +75,7 @@ async def save_count(request: Request, event: DrivenEvent, question_id: Id, user
                                       question_id=question_id, params=params)
         except counts.CountRefused as exc:
             session.rollback()
-            question = _question(session, event, question_id)
+            question = q_domain.get_question(session=session, question_id=question_id, event_id=event.id)
             return _page(request, session=session, user=user, event=event, question=question, source=_source(source),
                          typed=typed, error=exc, status_code=exc.status)
         return done(request, outcome, event_url(event.id, "live"))
